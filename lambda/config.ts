@@ -1,0 +1,87 @@
+import { InvalidConfigurationError } from './errors';
+
+export const DEFAULT_RINGG_BASE_URL = 'https://prod-api.ringg.ai/ca/api/v0';
+
+export interface RotationConfig {
+  /** Ringg API base URL without a trailing slash. */
+  readonly ringgBaseUrl: string;
+  readonly connectTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  /** SSM path under which the journal and rescue parameters live. */
+  readonly parameterPrefix: string;
+  /** KMS key for the rescue SecureString; undefined uses the account's aws/ssm key. */
+  readonly parameterKmsKeyId: string | undefined;
+  /** Time kept free before the Lambda timeout, so a step can report its failure. */
+  readonly safetyMarginMs: number;
+  /** Longest Retry-After the function waits for within one step. */
+  readonly maxRetryAfterMs: number;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+export function loadConfig(env: Record<string, string | undefined>): RotationConfig {
+  return {
+    ringgBaseUrl: parseBaseUrl(env.RINGG_BASE_URL),
+    connectTimeoutMs: parseMillis(env, 'RINGG_CONNECT_TIMEOUT_MS', 10_000),
+    headersTimeoutMs: parseMillis(env, 'RINGG_HEADERS_TIMEOUT_MS', 10_000),
+    bodyTimeoutMs: parseMillis(env, 'RINGG_BODY_TIMEOUT_MS', 10_000),
+    parameterPrefix: parsePrefix(env.ROTATION_PARAMETER_PREFIX),
+    parameterKmsKeyId: blankToUndefined(env.ROTATION_PARAMETER_KMS_KEY_ID),
+    safetyMarginMs: parseMillis(env, 'ROTATION_SAFETY_MARGIN_MS', 5_000),
+    maxRetryAfterMs: parseMillis(env, 'RINGG_MAX_RETRY_AFTER_MS', 10_000),
+  };
+}
+
+function parseBaseUrl(raw: string | undefined): string {
+  const value = blankToUndefined(raw) ?? DEFAULT_RINGG_BASE_URL;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidConfigurationError(
+      `RINGG_BASE_URL "${value}" is not a URL. Set it to an https:// URL such as ${DEFAULT_RINGG_BASE_URL}, or unset it.`,
+    );
+  }
+  const loopbackHttp = url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+  if (url.protocol !== 'https:' && !loopbackHttp) {
+    throw new InvalidConfigurationError(
+      `RINGG_BASE_URL "${url.origin}" must use https:// (plain http:// is accepted only for 127.0.0.1, ` +
+        'localhost or [::1], for local runs). The key is sent in a header and must not cross a network in clear text.',
+    );
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new InvalidConfigurationError(
+      'RINGG_BASE_URL must not carry credentials, a query or a fragment. Give only scheme, host and path, ' +
+        `e.g. ${DEFAULT_RINGG_BASE_URL}.`,
+    );
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function parseMillis(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = blankToUndefined(env[name]);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 60_000) {
+    throw new InvalidConfigurationError(
+      `${name} "${raw}" must be a whole number of milliseconds from 1 to 60000 (default ${fallback}).`,
+    );
+  }
+  return value;
+}
+
+function parsePrefix(raw: string | undefined): string {
+  const value = blankToUndefined(raw) ?? '/ringg-rotation';
+  if (!/^\/[A-Za-z0-9_.\-/]+$/.test(value) || value.endsWith('/') || /^\/(aws|ssm)/i.test(value)) {
+    throw new InvalidConfigurationError(
+      `ROTATION_PARAMETER_PREFIX "${value}" must be an SSM parameter path: start with "/", use only ` +
+        'letters, digits and _ . - /, not end with "/", and not start with aws or ssm (default /ringg-rotation).',
+    );
+  }
+  return value;
+}
+
+function blankToUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}

@@ -1,0 +1,233 @@
+/**
+ * Every failure the rotation can report. Each message says what happened and what to do, and none
+ * ever contains a key, a secret value or a Ringg response body.
+ */
+export type RotationErrorCode =
+  | 'invalid-configuration'
+  | 'invalid-event'
+  | 'rotation-not-enabled'
+  | 'version-not-found'
+  | 'version-not-pending'
+  | 'invalid-secret-value'
+  | 'current-key-rejected'
+  | 'new-key-lost'
+  | 'new-key-rejected'
+  | 'new-key-rescued'
+  | 'new-key-unsaved'
+  | 'key-mismatch'
+  | 'wrong-workspace'
+  | 'permission-denied'
+  | 'ringg-unavailable'
+  | 'regenerate-outcome-unknown'
+  | 'pending-version-empty'
+  | 'secret-write-conflict';
+
+export abstract class RotationError extends Error {
+  abstract readonly code: RotationErrorCode;
+  /** True when a later attempt of the same rotation can succeed without a person doing anything. */
+  readonly retryable: boolean = false;
+
+  /** Derived from the code, not the class, so that it survives minification: new-key-lost → NewKeyLostError. */
+  override get name(): string {
+    return `${this.code.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase())}Error`;
+  }
+}
+
+export class InvalidConfigurationError extends RotationError {
+  readonly code = 'invalid-configuration';
+}
+
+export class InvalidEventError extends RotationError {
+  readonly code = 'invalid-event';
+  constructor(problem: string) {
+    super(
+      `Invalid rotation event: ${problem}. Secrets Manager sends {"Step","SecretId","ClientRequestToken"} with Step ` +
+        'one of createSecret, setSecret, testSecret, finishSecret; to rotate by hand, call RotateSecret ' +
+        '(aws secretsmanager rotate-secret) instead of invoking the function. Nothing was changed.',
+    );
+  }
+}
+
+export class RotationNotEnabledError extends RotationError {
+  readonly code = 'rotation-not-enabled';
+  constructor(secretName: string) {
+    super(
+      `Rotation is not enabled on secret "${secretName}". Enable it (the CDK construct does) before invoking ` +
+        'this function. Nothing was changed.',
+    );
+  }
+}
+
+export class VersionNotFoundError extends RotationError {
+  readonly code = 'version-not-found';
+  constructor(secretName: string, token: string) {
+    super(
+      `Version ${token} is not a version of secret "${secretName}". The event does not belong to a rotation of ` +
+        'this secret; start one with RotateSecret. Nothing was changed.',
+    );
+  }
+}
+
+export class VersionNotPendingError extends RotationError {
+  readonly code = 'version-not-pending';
+  constructor(secretName: string, token: string) {
+    super(
+      `Version ${token} of secret "${secretName}" is not labelled AWSPENDING, so it is not the rotation in ` +
+        'progress (it was abandoned or replaced). Start a new rotation with RotateSecret. Nothing was changed.',
+    );
+  }
+}
+
+export class InvalidSecretValueError extends RotationError {
+  readonly code = 'invalid-secret-value';
+  constructor(secretName: string, versionLabel: string, problem: string) {
+    super(
+      `The ${versionLabel} value of secret "${secretName}" is not a Ringg key this rotation understands: ${problem}. ` +
+        'Store either the key itself as a plain string, or a JSON object with the key in the string field ' +
+        '"apiKey", e.g. {"apiKey":"<key>"}. Nothing was changed.',
+    );
+  }
+}
+
+export class CurrentKeyRejectedError extends RotationError {
+  readonly code = 'current-key-rejected';
+  constructor(secretName: string) {
+    super(
+      `Ringg rejected the AWSCURRENT key of secret "${secretName}" (401), and no regenerate of this rotation was ` +
+        'in flight: the key was changed or revoked outside Secrets Manager. Nothing was regenerated. Get the ' +
+        'live key from the Ringg dashboard (regenerate it there if nobody has it) and store it as AWSCURRENT ' +
+        '(README: runbook "Key lost").',
+    );
+  }
+}
+
+export class NewKeyLostError extends RotationError {
+  readonly code = 'new-key-lost';
+  constructor(secretName: string, detail: string) {
+    super(
+      `The new key of secret "${secretName}" was created and lost: ${detail}. Ringg has already invalidated the ` +
+        'old key, so AWSCURRENT holds a dead key and every consumer is failing. Retrying cannot bring it back: ' +
+        'regenerate the key in the Ringg dashboard and store it as AWSCURRENT (README: runbook "Key lost").',
+    );
+  }
+}
+
+export class NewKeyRejectedError extends RotationError {
+  readonly code = 'new-key-rejected';
+  override readonly retryable = true;
+  constructor(secretName: string, token: string, detail: string) {
+    super(
+      `Ringg did not accept the new key in version ${token} of secret "${secretName}" (${detail}). The old key ` +
+        'is already dead, so AWSCURRENT is not usable until this is resolved. The rotation retries testSecret ' +
+        'on its own; if it keeps failing, compare the key in the Ringg dashboard with AWSPENDING and store ' +
+        'the live one as AWSCURRENT (README: runbook "Key lost").',
+    );
+  }
+}
+
+export class NewKeyRescuedError extends RotationError {
+  readonly code = 'new-key-rescued';
+  override readonly retryable = true;
+  constructor(secretName: string, token: string, parameterName: string) {
+    super(
+      `Ringg issued a new key for secret "${secretName}", but writing it to version ${token} failed after ` +
+        `retries. The key is safe in the SecureString parameter "${parameterName}"; the next attempt of this ` +
+        'rotation stores it and deletes the parameter. If the rotation does not finish, follow the runbook ' +
+        '"Rotation stuck" in the README.',
+    );
+  }
+}
+
+export class NewKeyUnsavedError extends RotationError {
+  readonly code = 'new-key-unsaved';
+  override readonly retryable = true;
+  constructor(secretName: string, token: string) {
+    super(
+      `Ringg issued a new key for secret "${secretName}", but neither Secrets Manager (version ${token}) nor ` +
+        'the rescue parameter in SSM accepted it. It is held only in the memory of this Lambda container, ' +
+        'which the next attempt uses if it lands on the same container. Check the function role for ' +
+        'secretsmanager:PutSecretValue and ssm:PutParameter. If the rotation does not finish, follow the ' +
+        'runbook "Key lost" in the README.',
+    );
+  }
+}
+
+export class KeyMismatchError extends RotationError {
+  readonly code = 'key-mismatch';
+  constructor(secretName: string, token: string) {
+    super(
+      `Ringg accepted the key in version ${token} of secret "${secretName}" but reports a different key as the ` +
+        "workspace's key. The stored key is not the workspace's live key; compare it with the Ringg dashboard " +
+        'and store the live one as AWSCURRENT (README: runbook "Key lost").',
+    );
+  }
+}
+
+export class WrongWorkspaceError extends RotationError {
+  readonly code = 'wrong-workspace';
+  constructor(secretName: string, token: string, expected: string, actual: string) {
+    super(
+      `The key in version ${token} of secret "${secretName}" belongs to Ringg workspace ${actual}, but the ` +
+        `secret's key belonged to workspace ${expected}. It will not be promoted. Store a key of workspace ` +
+        `${expected} (README: runbook "Key lost").`,
+    );
+  }
+}
+
+export class PermissionDeniedError extends RotationError {
+  readonly code = 'permission-denied';
+  constructor(secretName: string, call: 'PATCH /workspace/api-key' | 'GET /workspace') {
+    super(
+      `Ringg answered 403 to ${call} for secret "${secretName}": this key may not ${
+        call === 'GET /workspace' ? 'read the workspace' : 'manage API keys'
+      }. Nothing was changed by this step. Store a key of a workspace administrator as AWSCURRENT.`,
+    );
+  }
+}
+
+export class RinggUnavailableError extends RotationError {
+  readonly code = 'ringg-unavailable';
+  override readonly retryable = true;
+  constructor(secretName: string, action: string, detail: string, changed = 'Nothing was changed') {
+    super(
+      `Ringg did not answer ${action} for secret "${secretName}" usefully (${detail}). ${changed}; ` +
+        'Secrets Manager retries the rotation. If it keeps failing, check Ringg status and that the function ' +
+        'can reach Ringg (VPC: NAT or egress).',
+    );
+  }
+}
+
+export class RegenerateOutcomeUnknownError extends RotationError {
+  readonly code = 'regenerate-outcome-unknown';
+  override readonly retryable = true;
+  constructor(secretName: string, detail: string) {
+    super(
+      `A regenerate for secret "${secretName}" got no clear answer (${detail}), and checking whether the old key ` +
+        'still works failed too, so whether Ringg issued a new key is unknown. The next attempt checks again ' +
+        'before doing anything. If the next attempt reports new-key-lost, follow the runbook "Key lost".',
+    );
+  }
+}
+
+export class PendingVersionEmptyError extends RotationError {
+  readonly code = 'pending-version-empty';
+  constructor(secretName: string, token: string) {
+    super(
+      `Version ${token} of secret "${secretName}" holds no value, so there is nothing to promote to AWSCURRENT. ` +
+        'setSecret has not stored a key for this rotation; check the journal (ringg-rotate status or the ' +
+        'journal parameter) for its last error. Nothing was changed.',
+    );
+  }
+}
+
+export class SecretWriteConflictError extends RotationError {
+  readonly code = 'secret-write-conflict';
+  constructor(secretName: string, token: string, parameterName: string) {
+    super(
+      `Version ${token} of secret "${secretName}" already holds a different value than the key Ringg just ` +
+        `issued, so it cannot be written. The key Ringg issued is kept in the SecureString parameter "${parameterName}". ` +
+        'Someone wrote this version outside the rotation; store the key from that parameter as AWSCURRENT ' +
+        '(README: runbook "Key lost").',
+    );
+  }
+}

@@ -1,0 +1,21 @@
+/** Where a secret's journal and rescue parameters live in SSM Parameter Store. */
+export interface ParameterNames {
+  readonly journal: string;
+  rescue(token: string): string;
+}
+
+export function parameterNames(prefix: string, secretName: string): ParameterNames {
+  const base = `${prefix}/${safeSegment(secretName)}`;
+  return {
+    journal: `${base}/journal`,
+    rescue: (token) => `${base}/rescue/${safeSegment(token)}`,
+  };
+}
+
+/** SSM allows letters, digits and _ . - / in names; secret names may also hold + = @ and repeated slashes. */
+function safeSegment(value: string): string {
+  return value
+    .replace(/[^A-Za-z0-9_.\-/]/g, '_')
+    .replace(/\/{2,}/g, '/')
+    .replace(/^\/|\/$/g, '');
+}

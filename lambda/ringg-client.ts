@@ -1,0 +1,133 @@
+import { Agent, type Dispatcher, request } from 'undici';
+import type { RotationConfig } from './config';
+
+/**
+ * What one call to Ringg produced. Bodies are read only where the contract defines them, and what
+ * they carry stays in memory: no body text ever leaves this module.
+ */
+export type RinggFailure =
+  | { readonly kind: 'status'; readonly status: number; readonly retryAfterMs: number | undefined }
+  /** `sent` is false only when the request certainly never reached Ringg (connect refused or timed out). */
+  | { readonly kind: 'network'; readonly sent: boolean; readonly code: string };
+
+export type WorkspaceResult =
+  | { readonly kind: 'ok'; readonly workspaceId: string | undefined; readonly apiKey: string | undefined }
+  | RinggFailure;
+
+export type RegenerateResult =
+  | { readonly kind: 'ok'; readonly newKey: string }
+  /** 200, but the body holds no usable `new_api_key`. */
+  | { readonly kind: 'no-key' }
+  | RinggFailure;
+
+export interface RinggApi {
+  getWorkspace(apiKey: string, timeoutMs: number): Promise<WorkspaceResult>;
+  regenerateKey(apiKey: string, timeoutMs: number): Promise<RegenerateResult>;
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+const NOT_SENT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+]);
+
+export function createRinggDispatcher(config: RotationConfig): Dispatcher {
+  return new Agent({
+    connect: { timeout: config.connectTimeoutMs },
+    headersTimeout: config.headersTimeoutMs,
+    bodyTimeout: config.bodyTimeoutMs,
+    maxResponseSize: MAX_BODY_BYTES,
+  });
+}
+
+export class RinggClient implements RinggApi {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly dispatcher: Dispatcher,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async getWorkspace(apiKey: string, timeoutMs: number): Promise<WorkspaceResult> {
+    const response = await this.call('GET', '/workspace', apiKey, timeoutMs);
+    if (response.kind !== 'ok') return response;
+    const info = field(response.body, 'workspace_info');
+    const id = field(info, 'id');
+    const key = field(info, 'api_key');
+    return {
+      kind: 'ok',
+      workspaceId: typeof id === 'string' && id !== '' ? id : undefined,
+      apiKey: typeof key === 'string' && key !== '' ? key : undefined,
+    };
+  }
+
+  async regenerateKey(apiKey: string, timeoutMs: number): Promise<RegenerateResult> {
+    const response = await this.call('PATCH', '/workspace/api-key', apiKey, timeoutMs);
+    if (response.kind !== 'ok') return response;
+    const newKey = field(response.body, 'new_api_key');
+    if (typeof newKey !== 'string' || newKey.trim() === '' || /\s/.test(newKey) || newKey === apiKey) {
+      return { kind: 'no-key' };
+    }
+    return { kind: 'ok', newKey };
+  }
+
+  private async call(
+    method: 'GET' | 'PATCH',
+    path: string,
+    apiKey: string,
+    timeoutMs: number,
+  ): Promise<{ kind: 'ok'; body: unknown } | RinggFailure> {
+    try {
+      const response = await request(`${this.baseUrl}${path}`, {
+        method,
+        dispatcher: this.dispatcher,
+        headers: { 'x-api-key': apiKey, accept: 'application/json' },
+        signal: AbortSignal.timeout(Math.max(1, timeoutMs)),
+      });
+      const text = await response.body.text();
+      if (response.statusCode === 200) return { kind: 'ok', body: parseJson(text) };
+      return {
+        kind: 'status',
+        status: response.statusCode,
+        retryAfterMs: parseRetryAfter(response.headers['retry-after'], this.now()),
+      };
+    } catch (error) {
+      const code = errorCode(error);
+      return { kind: 'network', sent: !NOT_SENT_CODES.has(code), code };
+    }
+  }
+}
+
+export function parseRetryAfter(header: string | string[] | undefined, now: number): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function errorCode(error: unknown): string {
+  if (error instanceof Error) {
+    const own = (error as { code?: unknown }).code;
+    if (typeof own === 'string') return own;
+    const cause = (error as { cause?: { code?: unknown } }).cause?.code;
+    if (typeof cause === 'string') return cause;
+    if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'TIMEOUT';
+  }
+  return 'UNKNOWN';
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function field(value: unknown, name: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+}

@@ -1,0 +1,85 @@
+import { Deadline } from './deadline';
+import { RotationError } from './errors';
+import { parseEvent, type RotationEvent, type Step } from './event';
+import { errorName } from './journal';
+import { JournalSession } from './journal-session';
+import type { Logger } from './logger';
+import { parameterNames } from './parameter-names';
+import type { RotationDeps, StepContext, StepTrace } from './step-context';
+import { createSecret } from './steps/create-secret';
+import { finishSecret } from './steps/finish-secret';
+import { setSecret } from './steps/set-secret';
+import { testSecret } from './steps/test-secret';
+import { checkRotationVersion } from './version-guard';
+
+export interface LambdaContextLike {
+  getRemainingTimeInMillis?(): number;
+}
+
+const STEP_HANDLERS: Record<Step, (ctx: StepContext) => Promise<void>> = {
+  createSecret,
+  setSecret,
+  testSecret,
+  finishSecret,
+};
+
+/** Without a Lambda context (local runs), a step gets the time a 60 s function would give it. */
+const DEFAULT_BUDGET_MS = 60_000;
+
+export function createRotationHandler(deps: RotationDeps) {
+  return async function handler(rawEvent: unknown, context?: LambdaContextLike): Promise<void> {
+    const startedAt = deps.now();
+    const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS;
+    const deadline = new Deadline(remaining - deps.config.safetyMarginMs, deps.now);
+    const trace: StepTrace = { attempts: 0, ringgStatuses: [] };
+    let log: Logger = deps.log;
+    let journal: JournalSession | undefined;
+    const summary = () => ({
+      durationMs: deps.now() - startedAt,
+      attempts: trace.attempts,
+      ringgStatuses: trace.ringgStatuses,
+    });
+
+    try {
+      const event: RotationEvent = parseEvent(rawEvent);
+      deps.log.redact(event.rotationToken);
+      log = deps.log.child({ step: event.step, secretId: event.secretId, token: event.token });
+      const secret = await deps.secrets.describe(event.secretId);
+      log = log.child({ secret: secret.name });
+
+      if (checkRotationVersion(secret, event.token) === 'already-current') {
+        log.info('step skipped: this version is already AWSCURRENT', {
+          outcome: 'already-current',
+          ...summary(),
+        });
+        return;
+      }
+      const names = parameterNames(deps.config.parameterPrefix, secret.name);
+      const previous = await deps.journal.read(names.journal);
+      journal = new JournalSession(
+        deps.journal,
+        names.journal,
+        secret.arn,
+        event.token,
+        event.step,
+        previous,
+        deps.now,
+      );
+      await STEP_HANDLERS[event.step]({ event, secret, names, deps, log, deadline, journal, trace });
+      log.info('step succeeded', { outcome: trace.outcome ?? 'done', ...summary() });
+    } catch (error) {
+      const code = error instanceof RotationError ? error.code : errorName(error);
+      const message = deps.log.scrub(error instanceof Error ? error.message : String(error));
+      const retryable = error instanceof RotationError ? error.retryable : true;
+      log.error('step failed', {
+        outcome: 'failed',
+        errorCode: code,
+        error: message,
+        retryable,
+        ...summary(),
+      });
+      if (journal) await journal.record('failed', { error: { code, message } });
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,48 @@
+import type { RotationConfig } from './config';
+import type { Deadline, Sleep } from './deadline';
+import type { RotationEvent } from './event';
+import type { JournalStore } from './journal';
+import type { JournalSession } from './journal-session';
+import type { Logger } from './logger';
+import type { ParameterNames } from './parameter-names';
+import type { RescueStore } from './rescue-store';
+import type { RinggApi } from './ringg-client';
+import type { SecretsStore } from './secrets-store';
+import type { SecretDescription } from './version-guard';
+
+/** What lives once per container and is shared by every invocation and every secret. */
+export interface RotationDeps {
+  readonly config: RotationConfig;
+  readonly secrets: SecretsStore;
+  readonly ringg: RinggApi;
+  readonly journal: JournalStore;
+  readonly rescue: RescueStore;
+  readonly log: Logger;
+  readonly sleep: Sleep;
+  readonly now: () => number;
+  readonly random: () => number;
+}
+
+/** What one step of one rotation reports in its log line. */
+export interface StepTrace {
+  attempts: number;
+  readonly ringgStatuses: (number | string)[];
+  outcome?: string;
+}
+
+export interface StepContext {
+  readonly event: RotationEvent;
+  readonly secret: SecretDescription;
+  readonly names: ParameterNames;
+  readonly deps: RotationDeps;
+  readonly log: Logger;
+  readonly deadline: Deadline;
+  readonly journal: JournalSession;
+  readonly trace: StepTrace;
+}
+
+/** Per-request timeout: the configured connect + headers + body time, never past the step's deadline. */
+export function requestTimeoutMs(ctx: StepContext): number {
+  const { connectTimeoutMs, headersTimeoutMs, bodyTimeoutMs } = ctx.deps.config;
+  return Math.min(connectTimeoutMs + headersTimeoutMs + bodyTimeoutMs, ctx.deadline.remainingMs());
+}

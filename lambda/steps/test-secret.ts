@@ -1,0 +1,60 @@
+import {
+  CurrentKeyRejectedError,
+  KeyMismatchError,
+  NewKeyRejectedError,
+  PermissionDeniedError,
+  RinggUnavailableError,
+  WrongWorkspaceError,
+} from '../errors';
+import { parseOrThrow, readCurrentValue, readPendingRaw } from '../secret-reads';
+import type { StepContext } from '../step-context';
+import { verifyKey } from '../verify-key';
+
+/**
+ * Proves the pending key works for the same workspace. With nothing new pending (the configuration
+ * test of RotateImmediately=false and of CloudFormation), proves the current key instead.
+ */
+export async function testSecret(ctx: StepContext): Promise<void> {
+  const name = ctx.secret.name;
+  const token = ctx.event.token;
+  const current = await readCurrentValue(ctx);
+  const raw = await readPendingRaw(ctx);
+  const pending = raw === undefined ? undefined : parseOrThrow(ctx, raw, 'AWSPENDING');
+
+  if (pending === undefined || pending.apiKey === current.apiKey) {
+    const verification = await verifyKey(ctx, current.apiKey, { fresh: false, maxAttempts: 3 });
+    if (verification.kind === 'valid') {
+      ctx.trace.outcome = 'configuration-test-passed';
+      return;
+    }
+    if (verification.kind === 'rejected') throw new CurrentKeyRejectedError(name);
+    if (verification.kind === 'forbidden') throw new PermissionDeniedError(name, 'GET /workspace');
+    throw new RinggUnavailableError(name, 'GET /workspace', verification.detail);
+  }
+
+  const verification = await verifyKey(ctx, pending.apiKey, { fresh: true, maxAttempts: 5 });
+  switch (verification.kind) {
+    case 'rejected':
+      throw new NewKeyRejectedError(name, token, 'HTTP 401 on every attempt');
+    case 'forbidden':
+      throw new PermissionDeniedError(name, 'GET /workspace');
+    case 'unavailable':
+      throw new RinggUnavailableError(
+        name,
+        'GET /workspace',
+        verification.detail,
+        'The new key is safe in AWSPENDING',
+      );
+    case 'valid': {
+      const expected = ctx.journal.workspaceId;
+      if (expected && verification.workspaceId && verification.workspaceId !== expected) {
+        throw new WrongWorkspaceError(name, token, expected, verification.workspaceId);
+      }
+      if (verification.apiKey !== undefined && verification.apiKey !== pending.apiKey) {
+        throw new KeyMismatchError(name, token);
+      }
+      await ctx.journal.record('tested', { workspaceId: verification.workspaceId });
+      ctx.trace.outcome = 'new-key-verified';
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { backoffMs } from './deadline';
+import type { RinggFailure } from './ringg-client';
+import { decideAfterVerify, describeFailure, traceOf } from './ringg-policy';
+import { requestTimeoutMs, type StepContext } from './step-context';
+
+export type Verification =
+  | { readonly kind: 'valid'; readonly workspaceId: string | undefined; readonly apiKey: string | undefined }
+  | { readonly kind: 'rejected' }
+  | { readonly kind: 'forbidden' }
+  | { readonly kind: 'unavailable'; readonly detail: string };
+
+export interface VerifyOptions {
+  /** A key Ringg issued moments ago may answer 401 briefly: retry it instead of giving up. */
+  readonly fresh: boolean;
+  readonly maxAttempts: number;
+}
+
+const MIN_ATTEMPT_MS = 500;
+
+/** `GET /workspace` with `apiKey`, retried within bounds on the answers that may be passing. */
+export async function verifyKey(
+  ctx: StepContext,
+  apiKey: string,
+  options: VerifyOptions,
+): Promise<Verification> {
+  const { ringg, config, sleep, random } = ctx.deps;
+  let last: RinggFailure | undefined;
+  for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
+    if (attempt > 1) {
+      const retryAfter = last?.kind === 'status' ? last.retryAfterMs : undefined;
+      const wait = Math.min(retryAfter ?? backoffMs(attempt - 1, 500, 4_000, random), config.maxRetryAfterMs);
+      if (!ctx.deadline.allows(wait + MIN_ATTEMPT_MS)) break;
+      await sleep(wait);
+    }
+    if (!ctx.deadline.allows(MIN_ATTEMPT_MS)) break;
+    ctx.trace.attempts++;
+    const result = await ringg.getWorkspace(apiKey, requestTimeoutMs(ctx));
+    ctx.trace.ringgStatuses.push(traceOf(result));
+    const decision = decideAfterVerify(result, options.fresh);
+    if (result.kind === 'ok')
+      return { kind: 'valid', workspaceId: result.workspaceId, apiKey: result.apiKey };
+    last = result;
+    if (decision === 'rejected') return { kind: 'rejected' };
+    if (decision === 'forbidden') return { kind: 'forbidden' };
+    if (decision === 'give-up') break;
+  }
+  if (last?.kind === 'status' && last.status === 401) return { kind: 'rejected' };
+  return { kind: 'unavailable', detail: last ? describeFailure(last) : 'no time left to ask' };
+}

@@ -1,0 +1,25 @@
+import { RotationNotEnabledError, VersionNotFoundError, VersionNotPendingError } from './errors';
+
+export interface SecretDescription {
+  readonly arn: string;
+  readonly name: string;
+  readonly rotationEnabled: boolean;
+  /** Version id to its staging labels. */
+  readonly versions: Readonly<Record<string, readonly string[]>>;
+}
+
+export type GuardResult = 'proceed' | 'already-current';
+
+/** The check AWS's templates run at the top of every step; throws when the event must not proceed. */
+export function checkRotationVersion(secret: SecretDescription, token: string): GuardResult {
+  if (!secret.rotationEnabled) throw new RotationNotEnabledError(secret.name);
+  const stages = secret.versions[token];
+  if (stages === undefined) throw new VersionNotFoundError(secret.name, token);
+  if (stages.includes('AWSCURRENT')) return 'already-current';
+  if (!stages.includes('AWSPENDING')) throw new VersionNotPendingError(secret.name, token);
+  return 'proceed';
+}
+
+export function versionWithStage(secret: SecretDescription, stage: string): string | undefined {
+  return Object.entries(secret.versions).find(([, stages]) => stages.includes(stage))?.[0];
+}

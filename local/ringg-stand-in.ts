@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local Ringg that follows ../shared/ringg-api.openapi.yaml: one live key per workspace, and a
+ * regenerate that kills the old key in the same call. Fault switches reproduce what the rotation must
+ * survive. Listens on loopback only.
+ */
+export type RinggFaultKind =
+  /** PATCH answers 500 and does not regenerate. */
+  | 'regenerate-500-before'
+  /** PATCH regenerates, then answers 500: the new key is lost. */
+  | 'regenerate-500-after'
+  /** PATCH regenerates, then drops the connection without an answer. */
+  | 'regenerate-reset-after'
+  /** PATCH regenerates, then answers 200 with a body that has no new_api_key. */
+  | 'regenerate-200-without-key'
+  /** PATCH answers 429 with Retry-After: 1 and does not regenerate. */
+  | 'regenerate-429'
+  /** PATCH answers 403 (the key may not manage API keys). */
+  | 'regenerate-403'
+  /** GET /workspace answers 500. */
+  | 'workspace-500'
+  /** Any request is accepted and never answered. */
+  | 'hang';
+
+export interface RinggFault {
+  readonly kind: RinggFaultKind;
+  times: number;
+}
+
+export interface RinggEvent {
+  readonly at: number;
+  readonly kind: 'regenerated' | 'regenerate-call' | 'workspace-call';
+  readonly workspaceId: string | undefined;
+  readonly status: number | 'no-answer';
+}
+
+interface Workspace {
+  readonly id: string;
+  readonly name: string;
+  key: string;
+  keyIssuedAt: number;
+  readonly canManageKeys: boolean;
+}
+
+export const RINGG_BASE_PATH = '/ca/api/v0';
+
+type Reply = { status: number; body: unknown; headers?: Record<string, string> } | 'no-answer' | 'reset';
+
+const SERVER_ERROR: Reply = { status: 500, body: { detail: 'Internal Server Error' } };
+const UNAUTHORIZED: Reply = { status: 401, body: { detail: 'Invalid API key' } };
+const REGENERATE_FAULTS: readonly RinggFaultKind[] = [
+  'hang',
+  'regenerate-500-before',
+  'regenerate-500-after',
+  'regenerate-reset-after',
+  'regenerate-200-without-key',
+  'regenerate-429',
+  'regenerate-403',
+];
+
+export class RinggStandIn {
+  private server: Server | undefined;
+  private readonly workspaces = new Map<string, Workspace>();
+  private readonly faults: RinggFault[] = [];
+  readonly events: RinggEvent[] = [];
+  /** Every key this stand-in ever issued, for tests that prove no key leaks into output. */
+  readonly issuedKeys: string[] = [];
+  /** A freshly issued key answers 401 for this long, as a key still propagating would. */
+  newKeyDelayMs = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async start(port = 0): Promise<string> {
+    const server = createServer((req, res) => this.handle(req, res));
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    return this.baseUrl();
+  }
+
+  baseUrl(): string {
+    const address = this.server?.address() as AddressInfo | null;
+    if (!address) throw new Error('The Ringg stand-in is not started');
+    return `http://127.0.0.1:${address.port}${RINGG_BASE_PATH}`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  addWorkspace(options: { id?: string; name?: string; key?: string; canManageKeys?: boolean } = {}): {
+    id: string;
+    key: string;
+  } {
+    const workspace: Workspace = {
+      id: options.id ?? randomUUID(),
+      name: options.name ?? 'Local Workspace',
+      key: options.key ?? randomUUID(),
+      keyIssuedAt: this.now() - 86_400_000,
+      canManageKeys: options.canManageKeys ?? true,
+    };
+    this.workspaces.set(workspace.id, workspace);
+    this.issuedKeys.push(workspace.key);
+    return { id: workspace.id, key: workspace.key };
+  }
+
+  liveKey(workspaceId: string): string {
+    const workspace = this.workspaces.get(workspaceId);
+    if (!workspace) throw new Error(`No workspace ${workspaceId}`);
+    return workspace.key;
+  }
+
+  /** What an operator does in the Ringg dashboard: a new key, the old one dead. */
+  regenerateInDashboard(workspaceId: string): string {
+    const workspace = this.workspaces.get(workspaceId);
+    if (!workspace) throw new Error(`No workspace ${workspaceId}`);
+    workspace.key = randomUUID();
+    workspace.keyIssuedAt = this.now() - 86_400_000;
+    this.issuedKeys.push(workspace.key);
+    return workspace.key;
+  }
+
+  inject(kind: RinggFaultKind, times = 1): void {
+    this.faults.push({ kind, times });
+  }
+
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  /** Keys actually replaced through the API, per workspace or in all. */
+  regenerations(workspaceId?: string): number {
+    return this.events.filter(
+      (e) => e.kind === 'regenerated' && (workspaceId === undefined || e.workspaceId === workspaceId),
+    ).length;
+  }
+
+  calls(kind: 'regenerate-call' | 'workspace-call'): number {
+    return this.events.filter((e) => e.kind === kind).length;
+  }
+
+  private takeFault(kinds: readonly RinggFaultKind[]): RinggFaultKind | undefined {
+    const fault = this.faults.find((f) => f.times > 0 && kinds.includes(f.kind));
+    if (!fault) return undefined;
+    fault.times--;
+    return fault.kind;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    req.resume();
+    const path = (req.url ?? '').split('?')[0];
+    let reply: Reply;
+    if (path === `${RINGG_BASE_PATH}/workspace` && req.method === 'GET') reply = this.getWorkspace(req);
+    else if (path === `${RINGG_BASE_PATH}/workspace/api-key` && req.method === 'PATCH')
+      reply = this.regenerate(req);
+    else reply = { status: 404, body: { detail: 'Not Found' } };
+    if (reply === 'no-answer') return;
+    if (reply === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+    res.end(JSON.stringify(reply.body));
+  }
+
+  private authenticate(req: IncomingMessage): Workspace | undefined {
+    const key = req.headers['x-api-key'];
+    if (typeof key !== 'string') return undefined;
+    for (const workspace of this.workspaces.values()) {
+      if (workspace.key === key && this.now() - workspace.keyIssuedAt >= this.newKeyDelayMs) return workspace;
+    }
+    return undefined;
+  }
+
+  private getWorkspace(req: IncomingMessage): Reply {
+    const fault = this.takeFault(['hang', 'workspace-500']);
+    const workspace = this.authenticate(req);
+    const reply = this.decideWorkspace(fault, workspace);
+    this.record('workspace-call', workspace, reply);
+    return reply;
+  }
+
+  private decideWorkspace(fault: RinggFaultKind | undefined, workspace: Workspace | undefined): Reply {
+    if (fault === 'hang') return 'no-answer';
+    if (fault === 'workspace-500') return SERVER_ERROR;
+    if (!workspace) return UNAUTHORIZED;
+    return {
+      status: 200,
+      body: {
+        workspace_info: {
+          id: workspace.id,
+          name: workspace.name,
+          created_at: '2024-12-16T13:03:29.947147+00:00',
+          credits: 3025.0,
+          locked_credits: 0,
+          api_key: workspace.key,
+        },
+      },
+    };
+  }
+
+  private regenerate(req: IncomingMessage): Reply {
+    const fault = this.takeFault(REGENERATE_FAULTS);
+    const workspace = this.authenticate(req);
+    const reply = this.decideRegenerate(fault, workspace);
+    this.record('regenerate-call', workspace, reply);
+    return reply;
+  }
+
+  private decideRegenerate(fault: RinggFaultKind | undefined, workspace: Workspace | undefined): Reply {
+    if (fault === 'hang') return 'no-answer';
+    if (fault === 'regenerate-429')
+      return { status: 429, body: { detail: 'Rate limit exceeded' }, headers: { 'retry-after': '1' } };
+    if (fault === 'regenerate-500-before') return SERVER_ERROR;
+    if (!workspace) return UNAUTHORIZED;
+    if (fault === 'regenerate-403' || !workspace.canManageKeys) {
+      return { status: 403, body: { detail: 'Not allowed to manage API keys' } };
+    }
+    workspace.key = randomUUID();
+    workspace.keyIssuedAt = this.now();
+    this.issuedKeys.push(workspace.key);
+    this.events.push({ at: this.now(), kind: 'regenerated', workspaceId: workspace.id, status: 200 });
+    if (fault === 'regenerate-500-after') return SERVER_ERROR;
+    if (fault === 'regenerate-reset-after') return 'reset';
+    if (fault === 'regenerate-200-without-key') return { status: 200, body: { message: 'ok' } };
+    return { status: 200, body: { new_api_key: workspace.key } };
+  }
+
+  private record(
+    kind: 'workspace-call' | 'regenerate-call',
+    workspace: Workspace | undefined,
+    reply: Reply,
+  ): void {
+    const status = typeof reply === 'string' ? 'no-answer' : reply.status;
+    this.events.push({ at: this.now(), kind, workspaceId: workspace?.id, status });
+  }
+}

@@ -1,0 +1,391 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * An in-memory Secrets Manager that follows ../shared/rotation-contract.md. One implementation
+ * serves the unit tests (behind aws-sdk-client-mock) and the local HTTP stand-in.
+ */
+export class AwsServiceError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly statusCode = 400,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}
+
+interface Version {
+  value: string | undefined;
+  readonly stages: Set<string>;
+  readonly createdAt: number;
+}
+
+interface Secret {
+  readonly arn: string;
+  readonly name: string;
+  readonly kmsKeyId: string | undefined;
+  readonly versions: Map<string, Version>;
+  rotationEnabled: boolean;
+  rotationLambdaArn: string | undefined;
+  rotationRules:
+    | { AutomaticallyAfterDays?: number; ScheduleExpression?: string; Duration?: string }
+    | undefined;
+  lastRotatedAt: number | undefined;
+  lastChangedAt: number;
+}
+
+export type SmOperation =
+  | 'DescribeSecret'
+  | 'GetSecretValue'
+  | 'PutSecretValue'
+  | 'UpdateSecretVersionStage'
+  | 'ListSecretVersionIds'
+  | 'RotateSecret'
+  | 'CreateSecret';
+
+/** Makes the next `times` calls of an operation fail, as a throttled or failing service would. */
+export interface SmFault {
+  readonly operation: SmOperation;
+  times: number;
+  readonly error?: AwsServiceError;
+  /** Answer only after this many milliseconds (a slow service). */
+  readonly delayMs?: number;
+}
+
+export class SecretsManagerModel {
+  private readonly secrets = new Map<string, Secret>();
+  private readonly faults: SmFault[] = [];
+  readonly calls: Record<string, number> = {};
+
+  constructor(
+    readonly region = 'us-east-1',
+    readonly accountId = '123456789012',
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  injectFault(fault: SmFault): void {
+    this.faults.push({ ...fault });
+  }
+
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  /** Counts the call and applies a pending fault; the wire and mock adapters call this first. */
+  async enter(operation: SmOperation): Promise<void> {
+    this.calls[operation] = (this.calls[operation] ?? 0) + 1;
+    const fault = this.faults.find((f) => f.operation === operation && f.times > 0);
+    if (!fault) return;
+    fault.times--;
+    if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault.error !== undefined || !fault.delayMs) {
+      throw fault.error ?? new AwsServiceError('InternalServiceError', 'Injected failure', 500);
+    }
+  }
+
+  createSecret(input: {
+    Name: string;
+    SecretString?: string;
+    KmsKeyId?: string;
+    ClientRequestToken?: string;
+  }) {
+    if (this.secrets.has(input.Name)) {
+      throw new AwsServiceError(
+        'ResourceExistsException',
+        `The operation failed because the secret ${input.Name} already exists.`,
+      );
+    }
+    const suffix = randomUUID().replace(/-/g, '').slice(0, 6);
+    const arn = `arn:aws:secretsmanager:${this.region}:${this.accountId}:secret:${input.Name}-${suffix}`;
+    const secret: Secret = {
+      arn,
+      name: input.Name,
+      kmsKeyId: input.KmsKeyId,
+      versions: new Map(),
+      rotationEnabled: false,
+      rotationLambdaArn: undefined,
+      rotationRules: undefined,
+      lastRotatedAt: undefined,
+      lastChangedAt: this.now(),
+    };
+    this.secrets.set(input.Name, secret);
+    const versionId = input.ClientRequestToken ?? randomUUID();
+    if (input.SecretString !== undefined) {
+      secret.versions.set(versionId, {
+        value: input.SecretString,
+        stages: new Set(['AWSCURRENT']),
+        createdAt: this.now(),
+      });
+    }
+    return {
+      ARN: arn,
+      Name: input.Name,
+      VersionId: input.SecretString !== undefined ? versionId : undefined,
+    };
+  }
+
+  /** Turns rotation on, as RotateSecret with a Lambda ARN or CloudFormation's RotationSchedule does. */
+  enableRotation(
+    secretId: string,
+    lambdaArn: string,
+    rules: Secret['rotationRules'] = { AutomaticallyAfterDays: 30 },
+  ): void {
+    const secret = this.find(secretId);
+    secret.rotationEnabled = true;
+    secret.rotationLambdaArn = lambdaArn;
+    secret.rotationRules = rules;
+  }
+
+  disableRotation(secretId: string): void {
+    this.find(secretId).rotationEnabled = false;
+  }
+
+  describeSecret(input: { SecretId: string }) {
+    const secret = this.find(input.SecretId);
+    const stages: Record<string, string[]> = {};
+    for (const [id, version] of secret.versions)
+      if (version.stages.size > 0) stages[id] = [...version.stages];
+    const days = secret.rotationRules?.AutomaticallyAfterDays;
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      KmsKeyId: secret.kmsKeyId,
+      RotationEnabled: secret.rotationEnabled,
+      RotationLambdaARN: secret.rotationLambdaArn,
+      RotationRules: secret.rotationRules,
+      LastRotatedDate: secret.lastRotatedAt === undefined ? undefined : new Date(secret.lastRotatedAt),
+      LastChangedDate: new Date(secret.lastChangedAt),
+      NextRotationDate:
+        secret.rotationEnabled && days !== undefined
+          ? new Date((secret.lastRotatedAt ?? secret.lastChangedAt) + days * 86_400_000)
+          : undefined,
+      VersionIdsToStages: stages,
+    };
+  }
+
+  getSecretValue(input: { SecretId: string; VersionId?: string; VersionStage?: string }) {
+    const secret = this.find(input.SecretId);
+    const stage = input.VersionStage ?? (input.VersionId ? undefined : 'AWSCURRENT');
+    let id: string | undefined;
+    if (input.VersionId !== undefined) {
+      id = secret.versions.has(input.VersionId) ? input.VersionId : undefined;
+      if (id !== undefined && stage !== undefined && !secret.versions.get(id)?.stages.has(stage))
+        id = undefined;
+    } else {
+      id = this.versionWith(secret, stage ?? 'AWSCURRENT');
+    }
+    const version = id === undefined ? undefined : secret.versions.get(id);
+    if (id === undefined || version?.value === undefined) {
+      throw new AwsServiceError(
+        'ResourceNotFoundException',
+        `Secrets Manager can't find the specified secret value for ${
+          input.VersionId ? `VersionId: ${input.VersionId}` : `staging label: ${stage}`
+        }`,
+      );
+    }
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      VersionId: id,
+      SecretString: version.value,
+      VersionStages: [...version.stages],
+      CreatedDate: new Date(version.createdAt),
+    };
+  }
+
+  putSecretValue(input: {
+    SecretId: string;
+    ClientRequestToken?: string;
+    SecretString?: string;
+    VersionStages?: string[];
+  }) {
+    const secret = this.find(input.SecretId);
+    const token = input.ClientRequestToken ?? randomUUID();
+    if (input.SecretString === undefined) {
+      throw new AwsServiceError(
+        'InvalidParameterException',
+        'You must provide either SecretString or SecretBinary.',
+      );
+    }
+    const existing = secret.versions.get(token);
+    if (existing?.value !== undefined) {
+      if (existing.value !== input.SecretString) {
+        throw new AwsServiceError(
+          'ResourceExistsException',
+          `A version with VersionId ${token} already exists and it has a different value.`,
+        );
+      }
+      return { ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: [...existing.stages] };
+    }
+    if (existing === undefined) {
+      // A new version while a rotation is open abandons that rotation.
+      const pendingId = this.versionWith(secret, 'AWSPENDING');
+      if (pendingId !== undefined && pendingId !== this.versionWith(secret, 'AWSCURRENT')) {
+        secret.versions.get(pendingId)?.stages.delete('AWSPENDING');
+      }
+    }
+    const version: Version = existing ?? { value: undefined, stages: new Set(), createdAt: this.now() };
+    version.value = input.SecretString;
+    secret.versions.set(token, version);
+    for (const stage of input.VersionStages ?? ['AWSCURRENT']) this.attach(secret, stage, token);
+    secret.lastChangedAt = this.now();
+    return { ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: [...version.stages] };
+  }
+
+  updateSecretVersionStage(input: {
+    SecretId: string;
+    VersionStage: string;
+    MoveToVersionId?: string;
+    RemoveFromVersionId?: string;
+  }) {
+    const secret = this.find(input.SecretId);
+    const holder = this.versionWith(secret, input.VersionStage);
+    if (input.MoveToVersionId !== undefined && !secret.versions.has(input.MoveToVersionId)) {
+      throw new AwsServiceError('ResourceNotFoundException', `Version ${input.MoveToVersionId} not found.`);
+    }
+    if (input.RemoveFromVersionId !== undefined && input.RemoveFromVersionId !== holder) {
+      throw new AwsServiceError(
+        'InvalidParameterException',
+        `The staging label ${input.VersionStage} is not attached to version ${input.RemoveFromVersionId}.`,
+      );
+    }
+    if (input.MoveToVersionId !== undefined) {
+      if (holder !== undefined && holder !== input.MoveToVersionId && input.RemoveFromVersionId !== holder) {
+        throw new AwsServiceError(
+          'InvalidParameterException',
+          `The staging label ${input.VersionStage} is currently attached to version ${holder}, so you must explicitly reference that version in RemoveFromVersionId.`,
+        );
+      }
+      this.attach(secret, input.VersionStage, input.MoveToVersionId);
+    } else if (holder !== undefined) {
+      secret.versions.get(holder)?.stages.delete(input.VersionStage);
+    }
+    secret.lastChangedAt = this.now();
+    return { ARN: secret.arn, Name: secret.name };
+  }
+
+  listSecretVersionIds(input: { SecretId: string; IncludeDeprecated?: boolean }) {
+    const secret = this.find(input.SecretId);
+    const versions = [...secret.versions]
+      .filter(([, v]) => input.IncludeDeprecated || v.stages.size > 0)
+      .map(([id, v]) => ({
+        VersionId: id,
+        VersionStages: [...v.stages],
+        CreatedDate: new Date(v.createdAt),
+      }));
+    return { ARN: secret.arn, Name: secret.name, Versions: versions };
+  }
+
+  /**
+   * The service's side of RotateSecret before the first step: refuse while a rotation is open,
+   * then label an empty version AWSPENDING. Returns the token the steps receive.
+   */
+  beginRotation(input: {
+    SecretId: string;
+    ClientRequestToken?: string;
+    RotationLambdaARN?: string;
+    RotationRules?: Secret['rotationRules'];
+  }): string {
+    const secret = this.find(input.SecretId);
+    if (input.RotationLambdaARN)
+      this.enableRotation(
+        input.SecretId,
+        input.RotationLambdaARN,
+        input.RotationRules ?? secret.rotationRules,
+      );
+    if (!secret.rotationEnabled || !secret.rotationLambdaArn) {
+      throw new AwsServiceError(
+        'InvalidRequestException',
+        'No Lambda rotation function ARN is associated with this secret.',
+      );
+    }
+    const pendingId = this.versionWith(secret, 'AWSPENDING');
+    if (pendingId !== undefined && pendingId !== this.versionWith(secret, 'AWSCURRENT')) {
+      throw new AwsServiceError(
+        'InvalidRequestException',
+        "A previous rotation isn't complete. That rotation will be reattempted.",
+      );
+    }
+    if (pendingId !== undefined) secret.versions.get(pendingId)?.stages.delete('AWSPENDING');
+    const token = input.ClientRequestToken ?? randomUUID();
+    if (secret.versions.has(token)) {
+      throw new AwsServiceError(
+        'ResourceExistsException',
+        `A version with VersionId ${token} already exists.`,
+      );
+    }
+    secret.versions.set(token, { value: undefined, stages: new Set(['AWSPENDING']), createdAt: this.now() });
+    return token;
+  }
+
+  /**
+   * For RotateImmediately=false: a temporary AWSPENDING version for testSecret alone, empty or
+   * holding a copy of the current value (AWS leaves which undocumented).
+   */
+  beginConfigurationTest(secretId: string, copyCurrent: boolean): string {
+    const secret = this.find(secretId);
+    const token = randomUUID();
+    const currentId = this.versionWith(secret, 'AWSCURRENT');
+    const value = copyCurrent && currentId ? secret.versions.get(currentId)?.value : undefined;
+    secret.versions.set(token, { value, stages: new Set(['AWSPENDING']), createdAt: this.now() });
+    return token;
+  }
+
+  endConfigurationTest(secretId: string, token: string): void {
+    this.find(secretId).versions.delete(token);
+  }
+
+  /** The service's clean-up once every step succeeded: AWSPENDING leaves the now-current version. */
+  completeRotation(secretId: string, token: string): boolean {
+    const secret = this.find(secretId);
+    const version = secret.versions.get(token);
+    if (!version?.stages.has('AWSCURRENT')) return false;
+    version.stages.delete('AWSPENDING');
+    secret.lastRotatedAt = this.now();
+    return true;
+  }
+
+  /** Test and demo inspection: version id to labels, and a label's value. */
+  stagesOf(secretId: string): Record<string, string[]> {
+    return this.describeSecret({ SecretId: secretId }).VersionIdsToStages;
+  }
+
+  valueAt(secretId: string, stage: string): string | undefined {
+    const secret = this.find(secretId);
+    const id = this.versionWith(secret, stage);
+    return id === undefined ? undefined : secret.versions.get(id)?.value;
+  }
+
+  valueOf(secretId: string, versionId: string): string | undefined {
+    return this.find(secretId).versions.get(versionId)?.value;
+  }
+
+  arnOf(secretId: string): string {
+    return this.find(secretId).arn;
+  }
+
+  private attach(secret: Secret, stage: string, versionId: string): void {
+    const holder = this.versionWith(secret, stage);
+    if (holder === versionId) return;
+    if (holder !== undefined) secret.versions.get(holder)?.stages.delete(stage);
+    if (stage === 'AWSCURRENT' && holder !== undefined) this.attach(secret, 'AWSPREVIOUS', holder);
+    secret.versions.get(versionId)?.stages.add(stage);
+  }
+
+  private versionWith(secret: Secret, stage: string): string | undefined {
+    for (const [id, version] of secret.versions) if (version.stages.has(stage)) return id;
+    return undefined;
+  }
+
+  private find(secretId: string): Secret {
+    for (const secret of this.secrets.values()) {
+      if (secret.name === secretId || secret.arn === secretId || secret.arn.startsWith(`${secretId}-`))
+        return secret;
+    }
+    throw new AwsServiceError(
+      'ResourceNotFoundException',
+      "Secrets Manager can't find the specified secret.",
+    );
+  }
+}

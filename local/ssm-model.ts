@@ -1,0 +1,105 @@
+import { AwsServiceError } from './secrets-manager-model';
+
+export type SsmOperation = 'GetParameter' | 'PutParameter' | 'DeleteParameter' | 'GetParametersByPath';
+
+export interface SsmFault {
+  readonly operation: SsmOperation;
+  times: number;
+  /** Only parameters whose name contains this; every parameter when absent. */
+  readonly nameContains?: string;
+}
+
+interface Parameter {
+  value: string;
+  type: 'String' | 'SecureString' | 'StringList';
+  version: number;
+  keyId: string | undefined;
+  lastModified: number;
+}
+
+/** An in-memory Parameter Store, for the unit tests (behind aws-sdk-client-mock) and the local stand-in. */
+export class SsmModel {
+  readonly parameters = new Map<string, Parameter>();
+  private readonly faults: SsmFault[] = [];
+  readonly calls: Record<string, number> = {};
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  injectFault(fault: SsmFault): void {
+    this.faults.push({ ...fault });
+  }
+
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  enter(operation: SsmOperation, name: string): void {
+    this.calls[operation] = (this.calls[operation] ?? 0) + 1;
+    const fault = this.faults.find(
+      (f) =>
+        f.operation === operation &&
+        f.times > 0 &&
+        (f.nameContains === undefined || name.includes(f.nameContains)),
+    );
+    if (!fault) return;
+    fault.times--;
+    throw new AwsServiceError('InternalServerError', 'Injected failure', 500);
+  }
+
+  getParameter(input: { Name: string; WithDecryption?: boolean }) {
+    const parameter = this.parameters.get(input.Name);
+    if (!parameter) throw new AwsServiceError('ParameterNotFound', '');
+    return {
+      Parameter: {
+        Name: input.Name,
+        Type: parameter.type,
+        Value: parameter.type === 'SecureString' && !input.WithDecryption ? 'ENCRYPTED' : parameter.value,
+        Version: parameter.version,
+        LastModifiedDate: new Date(parameter.lastModified),
+      },
+    };
+  }
+
+  putParameter(input: { Name: string; Value: string; Type?: string; Overwrite?: boolean; KeyId?: string }) {
+    const existing = this.parameters.get(input.Name);
+    if (existing && !input.Overwrite) {
+      throw new AwsServiceError(
+        'ParameterAlreadyExists',
+        'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
+      );
+    }
+    if (Buffer.byteLength(input.Value) > 4096) {
+      throw new AwsServiceError(
+        'ValidationException',
+        'Standard tier parameters support a maximum parameter value of 4096 characters.',
+      );
+    }
+    const type = (input.Type ?? existing?.type ?? 'String') as Parameter['type'];
+    const version = (existing?.version ?? 0) + 1;
+    this.parameters.set(input.Name, {
+      value: input.Value,
+      type,
+      version,
+      keyId: input.KeyId,
+      lastModified: this.now(),
+    });
+    return { Version: version, Tier: 'Standard' };
+  }
+
+  deleteParameter(input: { Name: string }) {
+    if (!this.parameters.delete(input.Name)) throw new AwsServiceError('ParameterNotFound', '');
+    return {};
+  }
+
+  getParametersByPath(input: { Path: string; Recursive?: boolean; WithDecryption?: boolean }) {
+    const prefix = input.Path.endsWith('/') ? input.Path : `${input.Path}/`;
+    const names = [...this.parameters.keys()].filter(
+      (name) => name.startsWith(prefix) && (input.Recursive || !name.slice(prefix.length).includes('/')),
+    );
+    return {
+      Parameters: names.map(
+        (name) => this.getParameter({ Name: name, WithDecryption: input.WithDecryption }).Parameter,
+      ),
+    };
+  }
+}

@@ -1,0 +1,190 @@
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import {
+  DeleteParameterCommand,
+  GetParameterCommand,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { loadConfig } from '../../lambda/config';
+import { SsmJournalStore } from '../../lambda/journal';
+import { Logger } from '../../lambda/logger';
+import { SsmRescueStore } from '../../lambda/rescue-store';
+import { createRinggDispatcher, RinggClient } from '../../lambda/ringg-client';
+import { createRotationHandler } from '../../lambda/rotation';
+import { AwsSecretsStore } from '../../lambda/secrets-store';
+import { RinggStandIn } from '../../local/ringg-stand-in';
+import { type RotateOptions, type RotationEventOut, type RotationReport, runRotation } from '../../local/rotation-driver';
+import { SecretsManagerModel } from '../../local/secrets-manager-model';
+import { SsmModel } from '../../local/ssm-model';
+import { asSdkCall } from './sdk-errors';
+
+export const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:ringg-rotation';
+
+export interface HarnessOptions {
+  readonly env?: Record<string, string>;
+  /** What context.getRemainingTimeInMillis() reports at the start of each step. */
+  readonly remainingMs?: number;
+}
+
+export interface SeededSecret {
+  readonly secretId: string;
+  readonly workspaceId: string;
+  readonly initialKey: string;
+}
+
+/**
+ * The real handler, its real SDK clients (answered by aws-sdk-client-mock from the stateful models)
+ * and its real undici client against the Ringg stand-in on loopback. Sleeps advance a virtual clock
+ * shared with the stand-in, so backoffs cost no wall time.
+ */
+export async function createHarness(options: HarnessOptions = {}) {
+  let skewMs = 0;
+  const now = () => Date.now() + skewMs;
+  const sleep = async (ms: number) => {
+    skewMs += ms;
+    sleeps.push(ms);
+  };
+  const sleeps: number[] = [];
+  const model = new SecretsManagerModel('us-east-1', '123456789012', now);
+  const ssm = new SsmModel(now);
+  const ringg = new RinggStandIn(now);
+  await ringg.start();
+
+  const smMock = mockClient(SecretsManagerClient);
+  smMock.on(DescribeSecretCommand).callsFake((input) =>
+    asSdkCall('sm', async () => {
+      await model.enter('DescribeSecret');
+      return model.describeSecret(input);
+    }),
+  );
+  smMock.on(GetSecretValueCommand).callsFake((input) =>
+    asSdkCall('sm', async () => {
+      await model.enter('GetSecretValue');
+      return model.getSecretValue(input);
+    }),
+  );
+  smMock.on(PutSecretValueCommand).callsFake((input) =>
+    asSdkCall('sm', async () => {
+      await model.enter('PutSecretValue');
+      return model.putSecretValue(input);
+    }),
+  );
+  smMock.on(UpdateSecretVersionStageCommand).callsFake((input) =>
+    asSdkCall('sm', async () => {
+      await model.enter('UpdateSecretVersionStage');
+      return model.updateSecretVersionStage(input);
+    }),
+  );
+  smMock.on(ListSecretVersionIdsCommand).callsFake((input) =>
+    asSdkCall('sm', async () => {
+      await model.enter('ListSecretVersionIds');
+      return model.listSecretVersionIds(input);
+    }),
+  );
+  const ssmMock = mockClient(SSMClient);
+  ssmMock.on(GetParameterCommand).callsFake((input) =>
+    asSdkCall('ssm', () => {
+      ssm.enter('GetParameter', input.Name);
+      return ssm.getParameter(input);
+    }),
+  );
+  ssmMock.on(PutParameterCommand).callsFake((input) =>
+    asSdkCall('ssm', () => {
+      ssm.enter('PutParameter', input.Name);
+      return ssm.putParameter(input);
+    }),
+  );
+  ssmMock.on(DeleteParameterCommand).callsFake((input) =>
+    asSdkCall('ssm', () => {
+      ssm.enter('DeleteParameter', input.Name);
+      return ssm.deleteParameter(input);
+    }),
+  );
+
+  const logs: string[] = [];
+  const log = new Logger((line) => logs.push(line));
+  const config = loadConfig({ RINGG_BASE_URL: ringg.baseUrl(), ...options.env });
+  const dispatcher = createRinggDispatcher(config);
+  const ssmClient = new SSMClient({ region: 'us-east-1' });
+  const handler = createRotationHandler({
+    config,
+    secrets: new AwsSecretsStore(new SecretsManagerClient({ region: 'us-east-1' })),
+    ringg: new RinggClient(config.ringgBaseUrl, dispatcher, now),
+    journal: new SsmJournalStore(ssmClient, log),
+    rescue: new SsmRescueStore(ssmClient, config.parameterKmsKeyId),
+    log,
+    sleep,
+    now,
+    random: () => 0.5,
+  });
+  const remainingMs = options.remainingMs ?? 60_000;
+  const invoke = (event: unknown) => handler(event, { getRemainingTimeInMillis: () => remainingMs });
+
+  let seeded = 0;
+  const seed = (
+    format: 'plain' | 'json' = 'plain',
+    extra: Record<string, unknown> = { username: 'ops' },
+  ): SeededSecret => {
+    const workspace = ringg.addWorkspace({ name: `Workspace ${++seeded}` });
+    const secretId = `ringg/workspace-${seeded}`;
+    const value = format === 'plain' ? workspace.key : JSON.stringify({ ...extra, apiKey: workspace.key });
+    model.createSecret({ Name: secretId, SecretString: value });
+    model.enableRotation(secretId, LAMBDA_ARN);
+    return { secretId, workspaceId: workspace.id, initialKey: workspace.key };
+  };
+
+  const reports: RotationReport[] = [];
+  const rotate = async (
+    secretId: string,
+    rotateOptions: RotateOptions & { deliver?: (event: RotationEventOut) => Promise<unknown> } = {},
+  ) => {
+    const report = await runRotation(model, secretId, rotateOptions.deliver ?? invoke, rotateOptions);
+    reports.push(report);
+    return report;
+  };
+
+  return {
+    model,
+    ssm,
+    smMock,
+    reports,
+    ringg,
+    logs,
+    sleeps,
+    config,
+    invoke,
+    seed,
+    rotate,
+    now,
+    advance: (ms: number) => {
+      skewMs += ms;
+    },
+    async close() {
+      smMock.restore();
+      ssmMock.restore();
+      await dispatcher.close();
+      await ringg.stop();
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof createHarness>>;
+
+/** The key inside a stored secret value, in either format. */
+export function keyOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(value) as { apiKey?: string };
+    return typeof parsed === 'object' && parsed !== null ? parsed.apiKey : value;
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,46 @@
+import { expect } from 'vitest';
+import type { RotationReport } from '../../local/rotation-driver';
+import { type Harness, keyOf, type SeededSecret } from './harness';
+
+/** Labels as a map from label to version id, the way an operator reads them. */
+export function labels(h: Harness, secretId: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [version, stages] of Object.entries(h.model.stagesOf(secretId))) {
+    for (const stage of stages) out[stage] = version;
+  }
+  return out;
+}
+
+/** One regenerate, AWSCURRENT on the rotation's version holding Ringg's live key, the old key as AWSPREVIOUS. */
+export function expectRotatedOnce(h: Harness, s: SeededSecret, report: RotationReport): void {
+  expect(report.succeeded, JSON.stringify(report.steps.filter((r) => !r.ok))).toBe(true);
+  expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+  const current = keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'));
+  expect(current).toBe(h.ringg.liveKey(s.workspaceId));
+  expect(current).not.toBe(s.initialKey);
+  expect(keyOf(h.model.valueAt(s.secretId, 'AWSPREVIOUS'))).toBe(s.initialKey);
+  const byLabel = labels(h, s.secretId);
+  expect(byLabel.AWSCURRENT).toBe(report.token);
+  expect(byLabel.AWSPENDING).toBeUndefined();
+}
+
+/** Nothing regenerated and AWSCURRENT still holds the original, live key. */
+export function expectKeyUntouched(h: Harness, s: SeededSecret): void {
+  expect(h.ringg.regenerations(s.workspaceId)).toBe(0);
+  expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(s.initialKey);
+  expect(h.ringg.liveKey(s.workspaceId)).toBe(s.initialKey);
+  expect(labels(h, s.secretId).AWSPREVIOUS).toBeUndefined();
+}
+
+export function failedSteps(report: RotationReport): string[] {
+  return report.steps.filter((r) => !r.ok).map((r) => `${r.attempt}:${r.step}:${r.error?.name}`);
+}
+
+export function journalOf(h: Harness, secretId: string): Record<string, unknown> | undefined {
+  const parameter = h.ssm.parameters.get(`/ringg-rotation/${secretId}/journal`);
+  return parameter ? (JSON.parse(parameter.value) as Record<string, unknown>) : undefined;
+}
+
+export function rescueParameters(h: Harness): string[] {
+  return [...h.ssm.parameters.keys()].filter((name) => name.includes('/rescue/'));
+}

@@ -1,0 +1,458 @@
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { afterEach, describe, expect, it } from 'vitest';
+import { continueRotation, runConfigurationTest } from '../../local/rotation-driver';
+import { AwsServiceError } from '../../local/secrets-manager-model';
+import { createHarness, type Harness, type HarnessOptions, keyOf } from '../support/harness';
+import {
+  expectKeyUntouched,
+  expectRotatedOnce,
+  failedSteps,
+  journalOf,
+  labels,
+  rescueParameters,
+} from '../support/invariants';
+
+/** Everything the matrix wrote or threw, and every key it saw, for the leak check at the end. */
+const output: string[] = [];
+const keys = new Set<string>();
+let h: Harness;
+let open = false;
+
+async function harness(options?: HarnessOptions): Promise<Harness> {
+  h = await createHarness(options);
+  open = true;
+  return h;
+}
+
+afterEach(async () => {
+  if (!open) return;
+  open = false;
+  output.push(...h.logs);
+  for (const report of h.reports) for (const step of report.steps) if (step.error) output.push(step.error.message);
+  for (const key of h.ringg.issuedKeys) keys.add(key);
+  await h.close();
+});
+
+const stepsOf = (h: Harness) => h.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('a clean rotation', () => {
+  it('regenerates once and promotes the new key, with one log line per step', async () => {
+    const s = (await harness()).seed('plain');
+    const report = await h.rotate(s.secretId);
+    expectRotatedOnce(h, s, report);
+    expect(h.model.valueAt(s.secretId, 'AWSCURRENT')).toBe(h.ringg.liveKey(s.workspaceId));
+    const lines = stepsOf(h).filter((l) => l.message === 'step succeeded');
+    expect(lines.map((l) => [l.step, l.outcome])).toEqual([
+      ['createSecret', 'current-key-verified'],
+      ['setSecret', 'new-key-stored'],
+      ['testSecret', 'new-key-verified'],
+      ['finishSecret', 'promoted'],
+    ]);
+    expect(lines[0]).toMatchObject({ secret: s.secretId, token: report.token, attempts: 1, ringgStatuses: [200] });
+    expect(typeof lines[0]?.durationMs).toBe('number');
+    expect(journalOf(h, s.secretId)).toMatchObject({
+      token: report.token,
+      state: 'finished',
+      workspaceId: s.workspaceId,
+      regenerate: { state: 'succeeded' },
+    });
+    expect(rescueParameters(h)).toEqual([]);
+  });
+
+  it('keeps the JSON format and every other field', async () => {
+    const s = (await harness()).seed('json', { username: 'ops', region: 'eu', nested: { a: [1, 2] } });
+    const report = await h.rotate(s.secretId);
+    expectRotatedOnce(h, s, report);
+    expect(JSON.parse(h.model.valueAt(s.secretId, 'AWSCURRENT') ?? '')).toEqual({
+      username: 'ops',
+      region: 'eu',
+      nested: { a: [1, 2] },
+      apiKey: h.ringg.liveKey(s.workspaceId),
+    });
+  });
+
+  it('writes the pending version with explicit AWSPENDING and passes RotationToken through', async () => {
+    const s = (await harness()).seed('plain');
+    await h.rotate(s.secretId, { rotationToken: 'rotation-token-from-service' });
+    const puts = h.smMock.commandCalls(PutSecretValueCommand).map((c) => c.args[0].input);
+    expect(puts).toHaveLength(1);
+    expect(puts[0]).toMatchObject({ VersionStages: ['AWSPENDING'], RotationToken: 'rotation-token-from-service' });
+    expect(h.logs.join('\n')).not.toContain('rotation-token-from-service');
+  });
+});
+
+describe('repeated deliveries', () => {
+  it('each step delivered twice regenerates once', async () => {
+    const s = (await harness()).seed('plain');
+    const report = await h.rotate(s.secretId, {
+      deliver: async (event) => {
+        await h.invoke(event);
+        await h.invoke(event);
+      },
+    });
+    expectRotatedOnce(h, s, report);
+    expect(h.ringg.calls('regenerate-call')).toBe(1);
+  });
+
+  it('a duplicate setSecret running at the same time as the first regenerates once', async () => {
+    const s = (await harness()).seed('plain');
+    const report = await h.rotate(s.secretId, {
+      deliver: async (event) => {
+        const results = await Promise.allSettled([h.invoke(event), h.invoke(event)]);
+        if (results.every((r) => r.status === 'rejected')) throw (results[0] as PromiseRejectedResult).reason;
+      },
+    });
+    expectRotatedOnce(h, s, report);
+  });
+
+  it('the whole rotation re-run from createSecret after setSecret stored the key passes', async () => {
+    const s = (await harness()).seed('plain');
+    const token = h.model.beginRotation({ SecretId: s.secretId });
+    await h.invoke({ Step: 'createSecret', SecretId: s.secretId, ClientRequestToken: token });
+    await h.invoke({ Step: 'setSecret', SecretId: s.secretId, ClientRequestToken: token });
+    const report = await continueRotation(h.model, s.secretId, token, h.invoke);
+    expectRotatedOnce(h, s, report);
+  });
+
+  it('a step for a version that is already AWSCURRENT is a logged no-op', async () => {
+    const s = (await harness()).seed('plain');
+    const report = await h.rotate(s.secretId);
+    for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) {
+      await h.invoke({ Step: step, SecretId: s.secretId, ClientRequestToken: report.token });
+    }
+    expectRotatedOnce(h, s, report);
+    expect(stepsOf(h).filter((l) => l.outcome === 'already-current')).toHaveLength(4);
+  });
+});
+
+describe('regenerate faults', () => {
+  it('500 before regenerating: probes, retries once more, rotates', async () => {
+    const s = (await harness()).seed('plain');
+    h.ringg.inject('regenerate-500-before');
+    const report = await h.rotate(s.secretId);
+    expectRotatedOnce(h, s, report);
+    const set = stepsOf(h).find((l) => l.step === 'setSecret' && l.message === 'step succeeded');
+    expect(set?.ringgStatuses).toEqual([500, 200, 200]);
+  });
+
+  for (const fault of ['regenerate-500-after', 'regenerate-reset-after', 'regenerate-200-without-key'] as const) {
+    it(`${fault}: reports the key lost, never regenerates again, keeps failing the same way`, async () => {
+      const s = (await harness()).seed('plain');
+      h.ringg.inject(fault);
+      const report = await h.rotate(s.secretId);
+      expect(report.succeeded).toBe(false);
+      expect(failedSteps(report)).toEqual([
+        '1:setSecret:NewKeyLostError',
+        '2:createSecret:NewKeyLostError',
+        '3:createSecret:NewKeyLostError',
+      ]);
+      expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+      expect(h.ringg.calls('regenerate-call')).toBe(1);
+      expect(report.steps[1]?.error?.message).toMatch(/regenerate the key in the Ringg dashboard/);
+      expect(labels(h, s.secretId).AWSPENDING).toBe(report.token);
+      expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(s.initialKey);
+      expect(journalOf(h, s.secretId)).toMatchObject({
+        state: 'failed',
+        regenerate: { state: 'in-flight' },
+        lastError: { code: 'new-key-lost' },
+      });
+    });
+  }
+
+  it('429: honours Retry-After, then rotates', async () => {
+    const s = (await harness()).seed('plain');
+    h.ringg.inject('regenerate-429');
+    const report = await h.rotate(s.secretId);
+    expectRotatedOnce(h, s, report);
+    expect(h.sleeps).toContain(1000);
+  });
+
+  it('429 for longer than a step may wait: fails, nothing changed', async () => {
+    const s = (await harness()).seed('plain');
+    h.ringg.inject('regenerate-429', 100);
+    const report = await h.rotate(s.secretId, { maxAttempts: 1 });
+    expect(failedSteps(report)).toEqual(['1:setSecret:RinggUnavailableError']);
+    expect(report.steps.at(-1)?.error?.message).toMatch(/old key still works and nothing was changed/);
+    expectKeyUntouched(h, s);
+  });
+
+  it('403: this key may not manage API keys, nothing changed', async () => {
+    const s = (await harness()).seed('plain');
+    h.ringg.inject('regenerate-403');
+    const report = await h.rotate(s.secretId, { maxAttempts: 1 });
+    expect(failedSteps(report)).toEqual(['1:setSecret:PermissionDeniedError']);
+    expect(report.steps.at(-1)?.error?.message).toMatch(/may not manage API keys/);
+    expectKeyUntouched(h, s);
+  });
+});
+
+describe('keys that do not work', () => {
+  it('a current key already dead fails createSecret, and no regenerate is ever sent', async () => {
+    const s = (await harness()).seed('plain');
+    h.ringg.regenerateInDashboard(s.workspaceId);
+    const report = await h.rotate(s.secretId);
+    expect(failedSteps(report)).toEqual([
+      '1:createSecret:CurrentKeyRejectedError',
+      '2:createSecret:CurrentKeyRejectedError',
+      '3:createSecret:CurrentKeyRejectedError',
+    ]);
+    expect(h.ringg.calls('regenerate-call')).toBe(0);
+    expect(report.steps[0]?.error?.message).toMatch(/changed or revoked outside Secrets Manager/);
+  });
+
+  it('a new key that needs a second to become valid passes testSecret after retries', async () => {
+    const s = (await harness()).seed('plain');
+    h.ringg.newKeyDelayMs = 1_000;
+    const report = await h.rotate(s.secretId);
+    expectRotatedOnce(h, s, report);
+    const test = stepsOf(h).find((l) => l.step === 'testSecret' && l.message === 'step succeeded');
+    expect((test?.ringgStatuses as unknown[]).filter((c) => c === 401).length).toBeGreaterThan(0);
+  });
+
+  it('GET /workspace failing twice is retried', async () => {
+    const s = (await harness()).seed('plain');
+    h.ringg.inject('workspace-500', 2);
+    const report = await h.rotate(s.secretId);
+    expectRotatedOnce(h, s, report);
+    const create = stepsOf(h).find((l) => l.step === 'createSecret' && l.message === 'step succeeded');
+    expect(create?.ringgStatuses).toEqual([500, 500, 200]);
+  });
+
+  it('a pending key of another workspace is never promoted', async () => {
+    const s = (await harness()).seed('plain');
+    const other = h.ringg.addWorkspace({ name: 'Someone else' });
+    const token = h.model.beginRotation({ SecretId: s.secretId });
+    await h.invoke({ Step: 'createSecret', SecretId: s.secretId, ClientRequestToken: token });
+    h.model.putSecretValue({ SecretId: s.secretId, ClientRequestToken: token, SecretString: other.key, VersionStages: ['AWSPENDING'] });
+    const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1 });
+    expect(failedSteps(report)).toEqual(['1:testSecret:WrongWorkspaceError']);
+    expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(s.initialKey);
+    expect(h.ringg.regenerations()).toBe(0);
+  });
+
+  it('a rescued key of another workspace is never stored', async () => {
+    const s = (await harness()).seed('plain');
+    h.model.injectFault({ operation: 'PutSecretValue', times: 5 });
+    const first = await h.rotate(s.secretId, { maxAttempts: 1 });
+    expect(failedSteps(first)).toEqual(['1:setSecret:NewKeyRescuedError']);
+    const [rescue] = rescueParameters(h);
+    const other = h.ringg.addWorkspace({ name: 'Someone else' });
+    h.ssm.putParameter({ Name: rescue ?? '', Value: other.key, Type: 'SecureString', Overwrite: true });
+    const second = await continueRotation(h.model, s.secretId, first.token, h.invoke, { maxAttempts: 1 });
+    expect(failedSteps(second)).toEqual(['1:setSecret:WrongWorkspaceError']);
+    expect(h.model.valueOf(s.secretId, first.token)).toBeUndefined();
+  });
+});
+
+describe('Secrets Manager and SSM faults', () => {
+  it('a write that fails briefly is retried and leaves no rescue parameter', async () => {
+    const s = (await harness()).seed('plain');
+    h.model.injectFault({ operation: 'PutSecretValue', times: 2 });
+    const report = await h.rotate(s.secretId);
+    expectRotatedOnce(h, s, report);
+    expect(h.model.calls.PutSecretValue).toBe(3);
+    expect(rescueParameters(h)).toEqual([]);
+  });
+
+  it('a write that fails for a whole invocation parks the key in SSM; the next attempt stores it', async () => {
+    const s = (await harness()).seed('json');
+    h.model.injectFault({ operation: 'PutSecretValue', times: 5 });
+    let parked: { name: string; type: string } | undefined;
+    const report = await h.rotate(s.secretId, {
+      onStep: (step) => {
+        if (!step.ok) {
+          const [name] = rescueParameters(h);
+          parked = name ? { name, type: h.ssm.parameters.get(name)?.type ?? '' } : undefined;
+        }
+      },
+    });
+    expect(failedSteps(report)).toEqual(['1:setSecret:NewKeyRescuedError']);
+    expect(parked).toEqual({ name: `/ringg-rotation/${s.secretId}/rescue/${report.token}`, type: 'SecureString' });
+    expect(report.steps[1]?.error?.message).toContain(parked?.name);
+    expectRotatedOnce(h, s, report);
+    expect(rescueParameters(h)).toEqual([]);
+  });
+
+  it('with SSM down too, the key waits in the container and the next attempt stores it', async () => {
+    const s = (await harness()).seed('plain');
+    h.model.injectFault({ operation: 'PutSecretValue', times: 5 });
+    h.ssm.injectFault({ operation: 'PutParameter', times: 100 });
+    const report = await h.rotate(s.secretId);
+    expect(failedSteps(report)).toEqual(['1:setSecret:NewKeyUnsavedError']);
+    expectRotatedOnce(h, s, report);
+  });
+
+  it('a journal that cannot be written never fails a rotation', async () => {
+    const s = (await harness()).seed('plain');
+    h.ssm.injectFault({ operation: 'PutParameter', times: 1_000, nameContains: '/journal' });
+    h.ssm.injectFault({ operation: 'GetParameter', times: 1_000, nameContains: '/journal' });
+    const report = await h.rotate(s.secretId);
+    expectRotatedOnce(h, s, report);
+    expect(stepsOf(h).some((l) => l.message === 'journal write failed; the rotation goes on')).toBe(true);
+  });
+});
+
+describe('the configuration test (RotateImmediately=false, CloudFormation)', () => {
+  for (const copyCurrent of [false, true]) {
+    it(`passes on a ${copyCurrent ? 'pending copy of the current value' : 'empty pending version'} without regenerating`, async () => {
+      const s = (await harness()).seed('json');
+      const before = labels(h, s.secretId);
+      const result = await runConfigurationTest(h.model, s.secretId, h.invoke, copyCurrent);
+      expect(result).toMatchObject({ ok: true, step: 'testSecret' });
+      expect(stepsOf(h).at(-1)).toMatchObject({ outcome: 'configuration-test-passed' });
+      expectKeyUntouched(h, s);
+      expect(labels(h, s.secretId)).toEqual(before);
+      expect(h.ringg.calls('regenerate-call')).toBe(0);
+    });
+  }
+
+  it('fails when the current key is dead', async () => {
+    const s = (await harness()).seed('plain');
+    h.ringg.regenerateInDashboard(s.workspaceId);
+    const result = await runConfigurationTest(h.model, s.secretId, h.invoke);
+    expect(result.error?.name).toBe('CurrentKeyRejectedError');
+  });
+});
+
+describe('events and versions that must change nothing', () => {
+  it('rotation disabled', async () => {
+    const s = (await harness()).seed('plain');
+    const token = h.model.beginRotation({ SecretId: s.secretId });
+    h.model.disableRotation(s.secretId);
+    await expect(h.invoke({ Step: 'createSecret', SecretId: s.secretId, ClientRequestToken: token })).rejects.toThrow(
+      /Rotation is not enabled on secret "ringg\/workspace-1"/,
+    );
+    expectKeyUntouched(h, s);
+    expect(h.ringg.calls('workspace-call')).toBe(0);
+  });
+
+  it('an unknown token, and a token that is not pending', async () => {
+    const s = (await harness()).seed('plain');
+    const currentVersion = labels(h, s.secretId).AWSCURRENT ?? '';
+    const first = await h.rotate(s.secretId);
+    await expect(h.invoke({ Step: 'setSecret', SecretId: s.secretId, ClientRequestToken: 'no-such-version' })).rejects.toMatchObject({
+      code: 'version-not-found',
+    });
+    await expect(h.invoke({ Step: 'setSecret', SecretId: s.secretId, ClientRequestToken: currentVersion })).rejects.toMatchObject({
+      code: 'version-not-pending',
+    });
+    expectRotatedOnce(h, s, first);
+  });
+
+  const malformed: [string, unknown, RegExp][] = [
+    ['not an object', 'createSecret', /the event is not a JSON object/],
+    ['an array', [], /the event is not a JSON object/],
+    ['an unknown Step', { Step: 'rotate', SecretId: 'x', ClientRequestToken: 't' }, /Step "rotate" is not one of/],
+    ['no SecretId', { Step: 'createSecret', ClientRequestToken: 't' }, /SecretId must be a non-empty string, got nothing/],
+    ['a blank token', { Step: 'setSecret', SecretId: 'x', ClientRequestToken: '  ' }, /ClientRequestToken must be a non-empty string/],
+    ['a numeric token', { Step: 'setSecret', SecretId: 'x', ClientRequestToken: 7 }, /got a number/],
+    ['a bad RotationToken', { Step: 'setSecret', SecretId: 'x', ClientRequestToken: 't', RotationToken: 5 }, /RotationToken/],
+  ];
+  for (const [what, event, message] of malformed) {
+    it(`a malformed event (${what}) is refused before any call`, async () => {
+      await harness();
+      await expect(h.invoke(event)).rejects.toMatchObject({ code: 'invalid-event', message: expect.stringMatching(message) });
+      expect(h.model.calls).toEqual({});
+      expect(h.ringg.events).toEqual([]);
+    });
+  }
+
+  it('accepts the snake_case step names', async () => {
+    const s = (await harness()).seed('plain');
+    const report = await h.rotate(s.secretId, {
+      deliver: (event) => h.invoke({ ...event, Step: event.Step.replace(/[A-Z]/, (c) => `_${c.toLowerCase()}`) }),
+    });
+    expectRotatedOnce(h, s, report);
+  });
+});
+
+describe('secret values that are not a key', () => {
+  const cases: [string, string, RegExp][] = [
+    ['blank', '   ', /it is empty or blank/],
+    ['JSON without apiKey', '{"key":"abc-123"}', /has no "apiKey" field/],
+    ['a non-string apiKey', '{"apiKey":12345}', /"apiKey" field is not a string/],
+    ['an empty apiKey', '{"apiKey":" "}', /"apiKey" field is empty or blank/],
+    ['an array', '["abc-123"]', /JSON array, not an object/],
+    ['a JSON number', '12345', /JSON number, not an object/],
+    ['broken JSON', '{"apiKey": "abc-123"', /starts like JSON but is not valid JSON/],
+    ['two words', 'abc-123 def-456', /contains white space/],
+  ];
+  for (const [what, value, problem] of cases) {
+    it(`${what}: createSecret refuses it and changes nothing`, async () => {
+      await harness();
+      const ws = h.ringg.addWorkspace();
+      h.model.createSecret({ Name: 'odd', SecretString: value });
+      h.model.enableRotation('odd', 'arn:aws:lambda:us-east-1:123456789012:function:f');
+      const report = await h.rotate('odd', { maxAttempts: 1 });
+      expect(failedSteps(report)).toEqual(['1:createSecret:InvalidSecretValueError']);
+      const message = report.steps[0]?.error?.message ?? '';
+      expect(message).toMatch(problem);
+      expect(message).toMatch(/Store either the key itself as a plain string, or a JSON object/);
+      expect(message).not.toContain('abc-123');
+      expect(h.ringg.events).toEqual([]);
+      expect(h.ringg.liveKey(ws.id)).toBe(ws.key);
+    });
+  }
+
+  it('a plain key with a trailing newline is used trimmed', async () => {
+    await harness();
+    const ws = h.ringg.addWorkspace();
+    h.model.createSecret({ Name: 'newline', SecretString: `${ws.key}\n` });
+    h.model.enableRotation('newline', 'arn:aws:lambda:us-east-1:123456789012:function:f');
+    const report = await h.rotate('newline');
+    expect(report.succeeded).toBe(true);
+    expect(h.model.valueAt('newline', 'AWSCURRENT')).toBe(h.ringg.liveKey(ws.id));
+  });
+});
+
+describe('concurrency and time', () => {
+  it('two secrets rotated at once each get their own workspace key', async () => {
+    await harness();
+    const a = h.seed('plain');
+    const b = h.seed('json');
+    const [ra, rb] = await Promise.all([h.rotate(a.secretId), h.rotate(b.secretId)]);
+    expectRotatedOnce(h, a, ra);
+    expectRotatedOnce(h, b, rb);
+  });
+
+  it('a Ringg that never answers fails createSecret within its timeouts, changing nothing', async () => {
+    const s = (await harness({ env: { RINGG_HEADERS_TIMEOUT_MS: '150', RINGG_BODY_TIMEOUT_MS: '150' } })).seed('plain');
+    h.ringg.inject('hang', 100);
+    const report = await h.rotate(s.secretId, { maxAttempts: 1 });
+    expect(failedSteps(report)).toEqual(['1:createSecret:RinggUnavailableError']);
+    expect(report.steps[0]?.error?.message).toMatch(/UND_ERR_HEADERS_TIMEOUT/);
+    expect(h.ringg.calls('workspace-call')).toBe(3);
+    h.ringg.clearFaults();
+    expectKeyUntouched(h, s);
+  });
+
+  it('a regenerate that never answers, then a check that never answers: outcome unknown, not retried blindly', async () => {
+    const s = (await harness({ env: { RINGG_HEADERS_TIMEOUT_MS: '150', RINGG_BODY_TIMEOUT_MS: '150' } })).seed('plain');
+    const token = h.model.beginRotation({ SecretId: s.secretId });
+    await h.invoke({ Step: 'createSecret', SecretId: s.secretId, ClientRequestToken: token });
+    h.ringg.inject('hang', 2);
+    await expect(h.invoke({ Step: 'setSecret', SecretId: s.secretId, ClientRequestToken: token })).rejects.toMatchObject({
+      code: 'regenerate-outcome-unknown',
+    });
+    expect(h.ringg.calls('regenerate-call')).toBe(1);
+    const report = await continueRotation(h.model, s.secretId, token, h.invoke);
+    expectRotatedOnce(h, s, report);
+  });
+
+  it('the Lambda deadline bounds a hanging call even with the default 10 s timeouts', async () => {
+    const s = (await harness({ remainingMs: 5_400 })).seed('plain');
+    h.ringg.inject('hang', 100);
+    const report = await h.rotate(s.secretId, { maxAttempts: 1 });
+    expect(failedSteps(report)).toEqual(['1:createSecret:RinggUnavailableError']);
+    expect(report.steps[0]?.error?.message).toMatch(/TIMEOUT|no time left/);
+  });
+});
+
+describe('output', () => {
+  it('no key ever issued appears in any log line or error message across the matrix', () => {
+    expect(keys.size).toBeGreaterThan(40);
+    expect(output.length).toBeGreaterThan(200);
+    const leaks = output.filter((line) => [...keys].some((key) => line.includes(key)));
+    expect(leaks).toEqual([]);
+  });
+});
