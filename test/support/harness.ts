@@ -21,7 +21,12 @@ import { createRinggDispatcher, RinggClient } from '../../lambda/ringg-client';
 import { createRotationHandler } from '../../lambda/rotation';
 import { AwsSecretsStore } from '../../lambda/secrets-store';
 import { RinggStandIn } from '../../local/ringg-stand-in';
-import { type RotateOptions, type RotationEventOut, type RotationReport, runRotation } from '../../local/rotation-driver';
+import {
+  type RotateOptions,
+  type RotationEventOut,
+  type RotationReport,
+  runRotation,
+} from '../../local/rotation-driver';
 import { SecretsManagerModel } from '../../local/secrets-manager-model';
 import { SsmModel } from '../../local/ssm-model';
 import { asSdkCall } from './sdk-errors';

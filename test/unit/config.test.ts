@@ -37,14 +37,18 @@ describe('loadConfig', () => {
   });
 
   it('refuses timeouts that are not whole milliseconds in range, naming the variable', () => {
-    expect(() => loadConfig({ RINGG_HEADERS_TIMEOUT_MS: '10s' })).toThrow(/RINGG_HEADERS_TIMEOUT_MS "10s" must be a whole number/);
+    expect(() => loadConfig({ RINGG_HEADERS_TIMEOUT_MS: '10s' })).toThrow(
+      /RINGG_HEADERS_TIMEOUT_MS "10s" must be a whole number/,
+    );
     expect(() => loadConfig({ RINGG_CONNECT_TIMEOUT_MS: '0' })).toThrow(/RINGG_CONNECT_TIMEOUT_MS/);
     expect(() => loadConfig({ RINGG_BODY_TIMEOUT_MS: '70000' })).toThrow(/from 1 to 60000/);
     expect(loadConfig({ RINGG_BODY_TIMEOUT_MS: '2500' }).bodyTimeoutMs).toBe(2_500);
   });
 
   it('refuses a parameter prefix SSM would not take', () => {
-    expect(() => loadConfig({ ROTATION_PARAMETER_PREFIX: 'no-slash' })).toThrow(/must be an SSM parameter path/);
+    expect(() => loadConfig({ ROTATION_PARAMETER_PREFIX: 'no-slash' })).toThrow(
+      /must be an SSM parameter path/,
+    );
     expect(() => loadConfig({ ROTATION_PARAMETER_PREFIX: '/aws/x' })).toThrow(/not start with aws or ssm/);
     expect(() => loadConfig({ ROTATION_PARAMETER_PREFIX: '/x/' })).toThrow(/not end with/);
     expect(loadConfig({ ROTATION_PARAMETER_PREFIX: '/team/ringg' }).parameterPrefix).toBe('/team/ringg');
@@ -54,7 +58,9 @@ describe('loadConfig', () => {
     const { vi } = await import('vitest');
     vi.stubEnv('RINGG_BASE_URL', 'http://example.com');
     vi.resetModules();
-    await expect(import('../../lambda/handler')).rejects.toThrow(/RINGG_BASE_URL "http:\/\/example.com" must use https/);
+    await expect(import('../../lambda/handler')).rejects.toThrow(
+      /RINGG_BASE_URL "http:\/\/example.com" must use https/,
+    );
     vi.unstubAllEnvs();
   });
 });

@@ -13,7 +13,9 @@ describe('parseEvent', () => {
   });
 
   it('carries RotationToken when present', () => {
-    expect(parseEvent({ Step: 'setSecret', SecretId: 's', ClientRequestToken: 't', RotationToken: 'r' })).toEqual({
+    expect(
+      parseEvent({ Step: 'setSecret', SecretId: 's', ClientRequestToken: 't', RotationToken: 'r' }),
+    ).toEqual({
       step: 'setSecret',
       secretId: 's',
       token: 't',
@@ -22,7 +24,9 @@ describe('parseEvent', () => {
   });
 
   it('does not accept inherited property names as steps', () => {
-    expect(() => parseEvent({ Step: 'toString', SecretId: 's', ClientRequestToken: 't' })).toThrow(/Step "toString" is not one of/);
+    expect(() => parseEvent({ Step: 'toString', SecretId: 's', ClientRequestToken: 't' })).toThrow(
+      /Step "toString" is not one of/,
+    );
   });
 
   it('says how to rotate by hand instead', () => {
@@ -30,8 +34,8 @@ describe('parseEvent', () => {
   });
 
   it('never echoes a RotationToken value', () => {
-    expect(() => parseEvent({ Step: 'nope', SecretId: 's', ClientRequestToken: 't', RotationToken: 'secret-rt' })).toThrow(
-      expect.objectContaining({ message: expect.not.stringContaining('secret-rt') }),
-    );
+    expect(() =>
+      parseEvent({ Step: 'nope', SecretId: 's', ClientRequestToken: 't', RotationToken: 'secret-rt' }),
+    ).toThrow(expect.objectContaining({ message: expect.not.stringContaining('secret-rt') }));
   });
 });

@@ -24,23 +24,35 @@ describe('getWorkspace', () => {
     pool()
       .intercept({ path: '/ca/api/v0/workspace', method: 'GET', headers: { 'x-api-key': 'key-1' } })
       .reply(200, { workspace_info: { id: 'ws-1', name: 'Acme', credits: 3025.0, api_key: 'key-1' } });
-    expect(await client.getWorkspace('key-1', 1000)).toEqual({ kind: 'ok', workspaceId: 'ws-1', apiKey: 'key-1' });
+    expect(await client.getWorkspace('key-1', 1000)).toEqual({
+      kind: 'ok',
+      workspaceId: 'ws-1',
+      apiKey: 'key-1',
+    });
   });
 
   it('takes a 200 with a body that is not JSON as valid, with nothing known', async () => {
     pool().intercept({ path: '/ca/api/v0/workspace', method: 'GET' }).reply(200, 'OK');
-    expect(await client.getWorkspace('k', 1000)).toEqual({ kind: 'ok', workspaceId: undefined, apiKey: undefined });
+    expect(await client.getWorkspace('k', 1000)).toEqual({
+      kind: 'ok',
+      workspaceId: undefined,
+      apiKey: undefined,
+    });
   });
 
   it('returns the status of a failure, never its body', async () => {
-    pool().intercept({ path: '/ca/api/v0/workspace', method: 'GET' }).reply(401, '<html>secret-bearing page</html>');
+    pool()
+      .intercept({ path: '/ca/api/v0/workspace', method: 'GET' })
+      .reply(401, '<html>secret-bearing page</html>');
     const result = await client.getWorkspace('k', 1000);
     expect(result).toEqual({ kind: 'status', status: 401, retryAfterMs: undefined });
     expect(JSON.stringify(result)).not.toContain('secret-bearing');
   });
 
   it('reads Retry-After in seconds', async () => {
-    pool().intercept({ path: '/ca/api/v0/workspace', method: 'GET' }).reply(429, {}, { headers: { 'retry-after': '3' } });
+    pool()
+      .intercept({ path: '/ca/api/v0/workspace', method: 'GET' })
+      .reply(429, {}, { headers: { 'retry-after': '3' } });
     expect(await client.getWorkspace('k', 1000)).toEqual({ kind: 'status', status: 429, retryAfterMs: 3000 });
   });
 });
@@ -72,11 +84,19 @@ describe('regenerateKey', () => {
   it('tells a request that never left from one whose answer was lost', async () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     pool().intercept({ path: '/ca/api/v0/workspace/api-key', method: 'PATCH' }).replyWithError(refused);
-    expect(await client.regenerateKey('old', 1000)).toEqual({ kind: 'network', sent: false, code: 'ECONNREFUSED' });
+    expect(await client.regenerateKey('old', 1000)).toEqual({
+      kind: 'network',
+      sent: false,
+      code: 'ECONNREFUSED',
+    });
 
     const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     pool().intercept({ path: '/ca/api/v0/workspace/api-key', method: 'PATCH' }).replyWithError(reset);
-    expect(await client.regenerateKey('old', 1000)).toEqual({ kind: 'network', sent: true, code: 'ECONNRESET' });
+    expect(await client.regenerateKey('old', 1000)).toEqual({
+      kind: 'network',
+      sent: true,
+      code: 'ECONNRESET',
+    });
   });
 });
 

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { backoffMs } from '../../lambda/deadline';
 import { decideAfterProbe, decideAfterRegenerate, decideAfterVerify } from '../../lambda/ringg-policy';
 
-const status = (code: number, retryAfterMs?: number) => ({ kind: 'status' as const, status: code, retryAfterMs });
+const status = (code: number, retryAfterMs?: number) => ({
+  kind: 'status' as const,
+  status: code,
+  retryAfterMs,
+});
 
 describe('decideAfterRegenerate', () => {
   it('stores a new key', () => {
@@ -23,7 +27,9 @@ describe('decideAfterRegenerate', () => {
   });
 
   it('retries what never reached Ringg', () => {
-    expect(decideAfterRegenerate({ kind: 'network', sent: false, code: 'ECONNREFUSED' })).toEqual({ action: 'retry' });
+    expect(decideAfterRegenerate({ kind: 'network', sent: false, code: 'ECONNREFUSED' })).toEqual({
+      action: 'retry',
+    });
   });
 
   it('maps 429, 403 and 401', () => {

@@ -3,7 +3,10 @@ import { formatWithKey, parseSecretValue } from '../../lambda/secret-value';
 
 describe('parseSecretValue', () => {
   it('reads a plain key, trimmed', () => {
-    expect(parseSecretValue(' abc-123\n')).toEqual({ ok: true, value: { format: 'plain', apiKey: 'abc-123' } });
+    expect(parseSecretValue(' abc-123\n')).toEqual({
+      ok: true,
+      value: { format: 'plain', apiKey: 'abc-123' },
+    });
   });
 
   it('reads a JSON object with apiKey and keeps the other fields', () => {

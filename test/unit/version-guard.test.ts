@@ -15,11 +15,15 @@ describe('checkRotationVersion', () => {
   });
 
   it('skips a version already current, even while it is still pending too', () => {
-    expect(checkRotationVersion(secret({ versions: { v2: ['AWSCURRENT', 'AWSPENDING'] } }), 'v2')).toBe('already-current');
+    expect(checkRotationVersion(secret({ versions: { v2: ['AWSCURRENT', 'AWSPENDING'] } }), 'v2')).toBe(
+      'already-current',
+    );
   });
 
   it('refuses, in the templates’ order', () => {
-    expect(() => checkRotationVersion(secret({ rotationEnabled: false }), 'v2')).toThrow(/Rotation is not enabled/);
+    expect(() => checkRotationVersion(secret({ rotationEnabled: false }), 'v2')).toThrow(
+      /Rotation is not enabled/,
+    );
     expect(() => checkRotationVersion(secret(), 'v9')).toThrow(/v9 is not a version of secret "ringg\/prod"/);
     expect(() => checkRotationVersion(secret(), 'v0')).toThrow(/is not labelled AWSPENDING/);
   });
