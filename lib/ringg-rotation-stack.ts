@@ -1,0 +1,71 @@
+import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { RinggKeyRotation } from './ringg-key-rotation';
+import { KeyRotationSchedule } from './rotation-schedule';
+
+/** The context values the ready stack reads (cdk.json, or `-c key=value`). */
+export interface RinggRotationContext {
+  /** Names of the secrets to rotate. */
+  readonly secretNames?: string[];
+  /** Complete ARNs of the secrets to rotate. */
+  readonly secretArns?: string[];
+  /** ARN of the customer-managed KMS key the secrets use, if any. */
+  readonly kmsKeyArn?: string;
+  /** `rate(30 days)`, `rate(12 hours)` or `cron(...)`. */
+  readonly schedule?: string;
+  /** Rotation window, e.g. `3h`. */
+  readonly rotationWindow?: string;
+  readonly ringgBaseUrl?: string;
+  readonly alarmEmail?: string;
+  readonly alarmTopicArn?: string;
+  /** `owner/name` of the GitHub repository whose workflows may rotate (creates the CI role). */
+  readonly githubRepository?: string;
+  readonly githubRefs?: string[];
+  readonly parameterPrefix?: string;
+}
+
+/** Wires context values into {@link RinggKeyRotation}, and outputs what operators and CI need. */
+export class RinggRotationStack extends Stack {
+  readonly rotation: RinggKeyRotation;
+
+  constructor(scope: Construct, id: string, context: RinggRotationContext, props?: StackProps) {
+    super(scope, id, props);
+    const names = context.secretNames ?? [];
+    const arns = context.secretArns ?? [];
+    if (names.length + arns.length === 0) {
+      throw new Error('Set the context value "secretNames" (or "secretArns") to the secrets holding Ringg keys, e.g. -c secretNames=\'["ringg/prod"]\'.');
+    }
+    const encryptionKey = context.kmsKeyArn ? kms.Key.fromKeyArn(this, 'SecretsKey', context.kmsKeyArn) : undefined;
+    const secrets = [
+      ...names.map((secretName, i) =>
+        encryptionKey
+          ? secretsmanager.Secret.fromSecretAttributes(this, `SecretByName${i}`, {
+              secretPartialArn: this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: secretName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+              encryptionKey,
+            })
+          : secretsmanager.Secret.fromSecretNameV2(this, `SecretByName${i}`, secretName),
+      ),
+      ...arns.map((secretCompleteArn, i) =>
+        secretsmanager.Secret.fromSecretAttributes(this, `SecretByArn${i}`, { secretCompleteArn, encryptionKey }),
+      ),
+    ];
+
+    this.rotation = new RinggKeyRotation(this, 'RinggKeyRotation', {
+      secrets,
+      schedule: context.schedule ? KeyRotationSchedule.parse(context.schedule, context.rotationWindow) : undefined,
+      ringgBaseUrl: context.ringgBaseUrl,
+      alarmEmail: context.alarmEmail,
+      alarmTopic: context.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', context.alarmTopicArn) : undefined,
+      ciRole: context.githubRepository ? { repository: context.githubRepository, refs: context.githubRefs } : undefined,
+      parameterPrefix: context.parameterPrefix,
+    });
+
+    new CfnOutput(this, 'FunctionName', { value: this.rotation.function.functionName });
+    new CfnOutput(this, 'FunctionArn', { value: this.rotation.function.functionArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.rotation.alarmTopic.topicArn });
+    if (this.rotation.ciRole) new CfnOutput(this, 'CiRoleArn', { value: this.rotation.ciRole.roleArn });
+  }
+}
