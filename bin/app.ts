@@ -6,7 +6,12 @@ import { RinggRotationStack } from '../lib/ringg-rotation-stack';
 
 const app = new App();
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-new RinggRotationStack(app, 'RinggKeyRotation', readRotationContext((key) => app.node.tryGetContext(key)), {
-  description: 'Rotates Ringg workspace API keys kept in AWS Secrets Manager',
-});
+new RinggRotationStack(
+  app,
+  'RinggKeyRotation',
+  readRotationContext((key) => app.node.tryGetContext(key)),
+  {
+    description: 'Rotates Ringg workspace API keys kept in AWS Secrets Manager',
+  },
+);
 app.synth();

@@ -36,9 +36,17 @@ export function readRotationContext(get: ContextReader): RinggRotationContext {
 function toList(key: string, value: unknown): string[] | undefined {
   if (value === undefined || value === '') return undefined;
   const parsed = typeof value === 'string' && value.trim().startsWith('[') ? safeJson(value) : value;
-  const list = typeof parsed === 'string' ? parsed.split(',').map((v) => v.trim()).filter(Boolean) : parsed;
+  const list =
+    typeof parsed === 'string'
+      ? parsed
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean)
+      : parsed;
   if (!Array.isArray(list) || !list.every((v) => typeof v === 'string' && v !== '')) {
-    throw new Error(`Context value "${key}" must be a list of strings: a JSON array or a comma-separated string.`);
+    throw new Error(
+      `Context value "${key}" must be a list of strings: a JSON array or a comma-separated string.`,
+    );
   }
   return list;
 }

@@ -13,6 +13,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { wildcardFindingId } from './nag-finding';
 import { KeyRotationSchedule } from './rotation-schedule';
 
 /** Timeouts of each request the function sends to Ringg. */
@@ -174,16 +175,25 @@ export class RinggKeyRotation extends Construct {
 
   constructor(scope: Construct, id: string, props: RinggKeyRotationProps) {
     super(scope, id);
-    if (props.secrets.length === 0) throw new Error('RinggKeyRotation needs at least one secret in `secrets`.');
+    if (props.secrets.length === 0)
+      throw new Error('RinggKeyRotation needs at least one secret in `secrets`.');
     if (props.alarmTopic && props.alarmEmail) {
-      throw new Error('Give either `alarmTopic` or `alarmEmail`: the e-mail subscribes to a topic the construct creates.');
+      throw new Error(
+        'Give either `alarmTopic` or `alarmEmail`: the e-mail subscribes to a topic the construct creates.',
+      );
     }
     const stack = Stack.of(this);
     this.parameterPrefix = props.parameterPrefix ?? '/ringg-rotation';
     const parameterArn = (path: string) =>
-      stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${this.parameterPrefix.slice(1)}/${path}` });
+      stack.formatArn({
+        service: 'ssm',
+        resource: 'parameter',
+        resourceName: `${this.parameterPrefix.slice(1)}/${path}`,
+      });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+    });
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Ringg key rotation function',
@@ -191,10 +201,13 @@ export class RinggKeyRotation extends Construct {
     logGroup.grantWrite(role);
 
     if (props.vpc) {
-      role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
+      role.addManagedPolicy(
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
+      );
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-        reason: 'Lambda needs network-interface permissions to run in a VPC; AWS grants them only on resource "*".',
+        reason:
+          'Lambda needs network-interface permissions to run in a VPC; AWS grants them only on resource "*".',
       });
     }
 
@@ -216,6 +229,7 @@ export class RinggKeyRotation extends Construct {
         RINGG_HEADERS_TIMEOUT_MS: String((timeouts.headers ?? Duration.seconds(10)).toMilliseconds()),
         RINGG_BODY_TIMEOUT_MS: String((timeouts.body ?? Duration.seconds(10)).toMilliseconds()),
         ROTATION_PARAMETER_PREFIX: this.parameterPrefix,
+        NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: { minify: true, sourceMap: true, target: 'node22', forceDockerBundling: false },
       vpc: props.vpc,
@@ -223,7 +237,13 @@ export class RinggKeyRotation extends Construct {
       securityGroups: props.vpc ? props.securityGroups : undefined,
     });
     const secretArns = props.secrets.map((secret) => secret.secretFullArn ?? `${secret.secretArn}-??????`);
-    role.addToPolicy(new iam.PolicyStatement({ sid: 'RotateTheListedSecrets', actions: SECRET_ACTIONS, resources: secretArns }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'RotateTheListedSecrets',
+        actions: SECRET_ACTIONS,
+        resources: secretArns,
+      }),
+    );
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'JournalAndRescueParameters',
@@ -232,10 +252,15 @@ export class RinggKeyRotation extends Construct {
       }),
     );
     Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${this.parameterPrefix}/*]`,
-      reason: 'The journal and rescue parameters are named per secret and per rotation token under this path, which is the construct’s own.',
+      id: wildcardFindingId(this, parameterArn('*')),
+      reason:
+        'The journal and rescue parameters are named per secret and per rotation token under this path, which is the construct’s own.',
     });
-    const keys = [...new Map(props.secrets.flatMap((s) => (s.encryptionKey ? [[s.encryptionKey.keyArn, s.encryptionKey]] : []))).values()];
+    const keys = [
+      ...new Map(
+        props.secrets.flatMap((s) => (s.encryptionKey ? [[s.encryptionKey.keyArn, s.encryptionKey]] : [])),
+      ).values(),
+    ];
     if (keys.length > 0) {
       role.addToPolicy(
         new iam.PolicyStatement({
@@ -268,13 +293,11 @@ export class RinggKeyRotation extends Construct {
     if (props.alarmTopic) {
       this.alarmTopic = props.alarmTopic;
     } else {
-      const topic = new sns.Topic(this, 'Alarms', { displayName: 'Ringg key rotation alarms', enforceSSL: true });
-      if (props.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-      Validations.of(topic).acknowledge({
-        id: 'AwsSolutions-SNS2',
-        reason:
-          'Alarm and rotation-failure notices carry no key or secret value; CloudWatch alarms and EventBridge cannot publish to a topic encrypted with the AWS-managed aws/sns key.',
+      const topic = new sns.Topic(this, 'Alarms', {
+        displayName: 'Ringg key rotation alarms',
+        enforceSSL: true,
       });
+      if (props.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
       this.alarmTopic = topic;
     }
 
@@ -317,7 +340,9 @@ export class RinggKeyRotation extends Construct {
       }),
     );
 
-    this.ciRole = props.ciRole ? this.createCiRole(props.ciRole, secretArns, parameterArn('*/journal')) : undefined;
+    this.ciRole = props.ciRole
+      ? this.createCiRole(props.ciRole, secretArns, parameterArn('*/journal'))
+      : undefined;
   }
 
   private createCiRole(options: GitHubCiRoleOptions, secretArns: string[], journalArn: string): iam.Role {
@@ -328,7 +353,13 @@ export class RinggKeyRotation extends Construct {
     const providerArn =
       options.oidcProviderArn ??
       Arn.format(
-        { service: 'iam', region: '', resource: 'oidc-provider', resourceName: 'token.actions.githubusercontent.com', arnFormat: ArnFormat.SLASH_RESOURCE_NAME },
+        {
+          service: 'iam',
+          region: '',
+          resource: 'oidc-provider',
+          resourceName: 'token.actions.githubusercontent.com',
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        },
         stack,
       );
     const subjects = options.environment
@@ -347,16 +378,26 @@ export class RinggKeyRotation extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'StartAndWatchRotation',
-        actions: ['secretsmanager:RotateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'],
+        actions: [
+          'secretsmanager:RotateSecret',
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:ListSecretVersionIds',
+        ],
         resources: secretArns,
       }),
     );
     role.addToPolicy(
-      new iam.PolicyStatement({ sid: 'InvokeRotationFunction', actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] }),
+      new iam.PolicyStatement({
+        sid: 'InvokeRotationFunction',
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.function.functionArn],
+      }),
     );
-    role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadJournal', actions: ['ssm:GetParameter'], resources: [journalArn] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'ReadJournal', actions: ['ssm:GetParameter'], resources: [journalArn] }),
+    );
     Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${this.parameterPrefix}/*/journal]`,
+      id: wildcardFindingId(this, journalArn),
       reason: 'Read-only access to the journal parameter of each rotated secret, named after the secret.',
     });
     return role;

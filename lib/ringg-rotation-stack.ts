@@ -36,30 +36,48 @@ export class RinggRotationStack extends Stack {
     const names = context.secretNames ?? [];
     const arns = context.secretArns ?? [];
     if (names.length + arns.length === 0) {
-      throw new Error('Set the context value "secretNames" (or "secretArns") to the secrets holding Ringg keys, e.g. -c secretNames=\'["ringg/prod"]\'.');
+      throw new Error(
+        'Set the context value "secretNames" (or "secretArns") to the secrets holding Ringg keys, e.g. -c secretNames=\'["ringg/prod"]\'.',
+      );
     }
-    const encryptionKey = context.kmsKeyArn ? kms.Key.fromKeyArn(this, 'SecretsKey', context.kmsKeyArn) : undefined;
+    const encryptionKey = context.kmsKeyArn
+      ? kms.Key.fromKeyArn(this, 'SecretsKey', context.kmsKeyArn)
+      : undefined;
     const secrets = [
       ...names.map((secretName, i) =>
         encryptionKey
           ? secretsmanager.Secret.fromSecretAttributes(this, `SecretByName${i}`, {
-              secretPartialArn: this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: secretName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+              secretPartialArn: this.formatArn({
+                service: 'secretsmanager',
+                resource: 'secret',
+                resourceName: secretName,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
               encryptionKey,
             })
           : secretsmanager.Secret.fromSecretNameV2(this, `SecretByName${i}`, secretName),
       ),
       ...arns.map((secretCompleteArn, i) =>
-        secretsmanager.Secret.fromSecretAttributes(this, `SecretByArn${i}`, { secretCompleteArn, encryptionKey }),
+        secretsmanager.Secret.fromSecretAttributes(this, `SecretByArn${i}`, {
+          secretCompleteArn,
+          encryptionKey,
+        }),
       ),
     ];
 
     this.rotation = new RinggKeyRotation(this, 'RinggKeyRotation', {
       secrets,
-      schedule: context.schedule ? KeyRotationSchedule.parse(context.schedule, context.rotationWindow) : undefined,
+      schedule: context.schedule
+        ? KeyRotationSchedule.parse(context.schedule, context.rotationWindow)
+        : undefined,
       ringgBaseUrl: context.ringgBaseUrl,
       alarmEmail: context.alarmEmail,
-      alarmTopic: context.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', context.alarmTopicArn) : undefined,
-      ciRole: context.githubRepository ? { repository: context.githubRepository, refs: context.githubRefs } : undefined,
+      alarmTopic: context.alarmTopicArn
+        ? sns.Topic.fromTopicArn(this, 'AlarmTopic', context.alarmTopicArn)
+        : undefined,
+      ciRole: context.githubRepository
+        ? { repository: context.githubRepository, refs: context.githubRefs }
+        : undefined,
       parameterPrefix: context.parameterPrefix,
     });
 

@@ -24,7 +24,8 @@ export class KeyRotationSchedule {
           'Use e.g. Duration.days(30) or Duration.hours(12).',
       );
     }
-    const expression = hours % 24 === 0 ? `rate(${hours / 24} ${hours === 24 ? 'day' : 'days'})` : `rate(${hours} hours)`;
+    const expression =
+      hours % 24 === 0 ? `rate(${hours / 24} ${hours === 24 ? 'day' : 'days'})` : `rate(${hours} hours)`;
     return new KeyRotationSchedule(expression, renderWindow(options.window));
   }
 
@@ -52,7 +53,8 @@ export class KeyRotationSchedule {
       const interval = rate[2]?.startsWith('hour') ? Duration.hours(amount) : Duration.days(amount);
       return KeyRotationSchedule.rate(interval, { window: windowDuration });
     }
-    if (expression.trim().startsWith('cron(')) return KeyRotationSchedule.cron(expression, { window: windowDuration });
+    if (expression.trim().startsWith('cron('))
+      return KeyRotationSchedule.cron(expression, { window: windowDuration });
     throw new Error(`Schedule "${expression}" must be rate(N days), rate(N hours) or cron(...).`);
   }
 

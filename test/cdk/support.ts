@@ -1,0 +1,52 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { RinggKeyRotation, type RinggKeyRotationProps } from '../../lib/ringg-key-rotation';
+
+export const ENV = { account: '111122223333', region: 'eu-west-1' };
+
+/**
+ * A stack in a fixed account and region, so ARNs in the template are plain strings. Props that need
+ * the stack (imported secrets, VPCs, topics) come from `makeProps`; the secret defaults to
+ * `ringg/prod`, imported by name.
+ */
+export function build(makeProps: (stack: Stack) => Partial<RinggKeyRotationProps> = () => ({})) {
+  const app = new App();
+  const stack = new Stack(app, 'Test', { env: ENV });
+  const props = makeProps(stack);
+  const secrets = props.secrets ?? [secretsmanager.Secret.fromSecretNameV2(stack, 'Secret', 'ringg/prod')];
+  const rotation = new RinggKeyRotation(stack, 'Rotation', { ...props, secrets });
+  return { app, stack, rotation, template: Template.fromStack(stack) };
+}
+
+/** Props with secrets imported by name. */
+export const byName =
+  (...names: string[]) =>
+  (stack: Stack): Partial<RinggKeyRotationProps> => ({
+    secrets: names.map((name, i) => secretsmanager.Secret.fromSecretNameV2(stack, `Secret${i}`, name)),
+  });
+
+/** Every statement of every IAM policy attached to the role whose logical id starts with `rolePrefix`. */
+export function statementsOf(template: Template, rolePrefix: string): Record<string, unknown>[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.values(policies)
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes(rolePrefix))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[])
+    .map((s) => flatten(s) as Record<string, unknown>);
+}
+
+/** Resolves Fn::Join and Ref into readable strings: {"Ref":"X"} → "${X}". */
+export function flatten(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(flatten);
+  if (value && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    if ('Fn::Join' in obj) {
+      const [sep, parts] = obj['Fn::Join'] as [string, unknown[]];
+      return parts.map((p) => flatten(p)).join(sep);
+    }
+    if ('Ref' in obj) return `\${${obj.Ref}}`;
+    if ('Fn::GetAtt' in obj) return `\${${(obj['Fn::GetAtt'] as string[]).join('.')}}`;
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, flatten(v)]));
+  }
+  return value;
+}
