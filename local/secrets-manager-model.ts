@@ -57,6 +57,8 @@ export class SecretsManagerModel {
   private readonly secrets = new Map<string, Secret>();
   private readonly faults: SmFault[] = [];
   readonly calls: Record<string, number> = {};
+  /** When AWSCURRENT moved, per secret ARN: what a stale-window measurement needs. */
+  readonly currentMoves: { readonly at: number; readonly arn: string; readonly versionId: string }[] = [];
 
   constructor(
     readonly region = 'us-east-1',
@@ -371,6 +373,7 @@ export class SecretsManagerModel {
     if (holder !== undefined) secret.versions.get(holder)?.stages.delete(stage);
     if (stage === 'AWSCURRENT' && holder !== undefined) this.attach(secret, 'AWSPREVIOUS', holder);
     secret.versions.get(versionId)?.stages.add(stage);
+    if (stage === 'AWSCURRENT') this.currentMoves.push({ at: this.now(), arn: secret.arn, versionId });
   }
 
   private versionWith(secret: Secret, stage: string): string | undefined {

@@ -1,0 +1,71 @@
+import { AwsStandIn } from './aws-stand-in';
+import { RinggStandIn } from './ringg-stand-in';
+import type { RotationEventOut, StepReport } from './rotation-driver';
+
+export type RotationHandler = (
+  event: unknown,
+  context: { getRemainingTimeInMillis(): number },
+) => Promise<unknown>;
+
+export interface LocalEnvironmentOptions {
+  /**
+   * Imports the rotation function once the environment variables point at the stand-ins, e.g.
+   * `() => import('../lambda/handler')`. Its module reads its configuration when it is first loaded.
+   */
+  readonly loadHandler: () => Promise<{ handler: RotationHandler }>;
+  /** Extra environment for the function, e.g. shorter Ringg timeouts. */
+  readonly env?: Record<string, string>;
+  /** The deployed function's timeout; each invocation gets this much time. */
+  readonly functionTimeoutMs?: number;
+  readonly maxAttempts?: number;
+  readonly retryDelayMs?: number;
+  readonly onStep?: (secretId: string, report: StepReport) => void;
+}
+
+export const LOCAL_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:ringg-key-rotation-local';
+
+/**
+ * Ringg and AWS stand-ins on free loopback ports, and the real handler wired to them through the
+ * SDK's standard environment variables, exactly as the deployed function is configured.
+ */
+export async function startLocalEnvironment(options: LocalEnvironmentOptions) {
+  const ringg = new RinggStandIn();
+  await ringg.start();
+  let handler: RotationHandler | undefined;
+  const timeoutMs = options.functionTimeoutMs ?? 90_000;
+  const invoke = async (event: RotationEventOut) => {
+    if (!handler) throw new Error('The rotation function is not loaded yet');
+    const deadline = Date.now() + timeoutMs;
+    return handler(event, { getRemainingTimeInMillis: () => deadline - Date.now() });
+  };
+  const aws = new AwsStandIn({
+    invoke,
+    maxAttempts: options.maxAttempts,
+    retryDelayMs: options.retryDelayMs,
+    onStep: options.onStep,
+  });
+  const endpoint = await aws.start();
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+    AWS_ENDPOINT_URL_SSM: endpoint,
+    RINGG_BASE_URL: ringg.baseUrl(),
+    ...options.env,
+  });
+  handler = (await options.loadHandler()).handler;
+
+  return {
+    ringg,
+    aws,
+    endpoint,
+    invoke,
+    async stop() {
+      await aws.stop();
+      await ringg.stop();
+    },
+  };
+}
+
+export type LocalEnvironment = Awaited<ReturnType<typeof startLocalEnvironment>>;
