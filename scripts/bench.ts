@@ -1,0 +1,183 @@
+// Figures, not pass/fail: bundle size, cold import, calls per rotation, the stale window, wall time.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
+import {
+  CreateSecretCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { build } from 'esbuild';
+import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../local/local-environment';
+import type { RotationReport } from '../local/rotation-driver';
+import { StdoutCapture } from '../local/stdout-capture';
+
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15);
+const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 5);
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: never[]) => {
+  if (!String(warning).includes('NodeVersionSupportWarning')) emitWarning(warning, ...rest);
+}) as typeof process.emitWarning;
+
+// Outside the repository: its package.json says "type": "module", which would make the CJS bundle ESM.
+const workdir = mkdtempSync(join(tmpdir(), 'ringg-bench-'));
+
+/** The settings the CDK stack bundles with (lib/ringg-key-rotation.ts). */
+async function bundle(name: string, entry: { file: string } | { contents: string }): Promise<string> {
+  const outfile = join(workdir, name, 'index.js');
+  await build({
+    ...('file' in entry
+      ? { entryPoints: [entry.file] }
+      : { stdin: { contents: entry.contents, resolveDir: process.cwd(), loader: 'ts' as const } }),
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    sourcemap: true,
+    external: ['@aws-sdk/*'],
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+function coldImportMs(file: string): number {
+  const script = `const t=performance.now();require(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t))`;
+  const output = execFileSync(process.execPath, ['-e', script], {
+    env: { ...process.env, AWS_REGION: 'us-east-1', NODE_PATH: join(process.cwd(), 'node_modules') },
+    stdio: ['ignore', 'pipe', 'ignore'],
+    encoding: 'utf8',
+  });
+  return Number(output);
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+async function rotations() {
+  const capture = new StdoutCapture();
+  const env = await startLocalEnvironment({ loadHandler: () => import('../lambda/handler') });
+  try {
+    const sm = new SecretsManagerClient({});
+    const results: { wallMs: number; staleMs: number; calls: Record<string, Record<string, number>> }[] = [];
+    for (let i = 0; i < ROTATIONS; i++) {
+      const name = `ringg/bench-${i}`;
+      const workspace = env.ringg.addWorkspace({ name });
+      await sm.send(
+        new CreateSecretCommand({ Name: name, SecretString: JSON.stringify({ apiKey: workspace.key }) }),
+      );
+      const smBefore = { ...env.aws.secretsManager.calls };
+      const ssmBefore = { ...env.aws.ssm.calls };
+      const ringgBefore = env.ringg.events.length;
+      const start = Date.now();
+      const rotate = await sm.send(
+        new RotateSecretCommand({
+          SecretId: name,
+          RotationLambdaARN: LOCAL_FUNCTION_ARN,
+          RotateImmediately: true,
+        }),
+      );
+      const report = (await env.aws.rotations.get(rotate.VersionId ?? '')) as RotationReport;
+      const wallMs = Date.now() - start;
+      if (!report.succeeded)
+        throw new Error(`Rotation ${i} failed: ${JSON.stringify(report.steps.at(-1)?.error)}`);
+      const regenerated = env.ringg.events.find(
+        (e) => e.kind === 'regenerated' && e.workspaceId === workspace.id,
+      );
+      const arn = env.aws.secretsManager.arnOf(name);
+      const promoted = env.aws.secretsManager.currentMoves.filter((m) => m.arn === arn).at(-1);
+      const diff = (after: Record<string, number>, before: Record<string, number>) =>
+        Object.fromEntries(
+          Object.entries(after)
+            .map(([op, n]) => [op, n - (before[op] ?? 0)])
+            .filter(([, n]) => Number(n) > 0),
+        );
+      const smCalls = diff(env.aws.secretsManager.calls, smBefore);
+      delete smCalls.RotateSecret; // the caller's, not the function's
+      const ringgCalls: Record<string, number> = {};
+      for (const e of env.ringg.events.slice(ringgBefore)) {
+        if (e.kind === 'regenerated') continue;
+        const key = e.kind === 'regenerate-call' ? 'PATCH /workspace/api-key' : 'GET /workspace';
+        ringgCalls[key] = (ringgCalls[key] ?? 0) + 1;
+      }
+      results.push({
+        wallMs,
+        staleMs: (promoted?.at ?? Number.NaN) - (regenerated?.at ?? Number.NaN),
+        calls: { 'Secrets Manager': smCalls, SSM: diff(env.aws.ssm.calls, ssmBefore), Ringg: ringgCalls },
+      });
+    }
+    return results;
+  } finally {
+    await env.stop();
+    capture.restore();
+  }
+}
+
+async function main() {
+  const handlerBundle = await bundle('handler', { file: 'lambda/handler.ts' });
+  const baselineBundle = await bundle('baseline', {
+    contents:
+      "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';\n" +
+      "import { SSMClient } from '@aws-sdk/client-ssm';\n" +
+      'export const clients = [new SecretsManagerClient({}), new SSMClient({})];\n',
+  });
+  const code = readFileSync(handlerBundle);
+  const map = readFileSync(`${handlerBundle}.map`);
+
+  const handlerRuns: number[] = [];
+  const baselineRuns: number[] = [];
+  coldImportMs(handlerBundle); // warm the file system cache once
+  for (let i = 0; i < COLD_RUNS; i++) {
+    handlerRuns.push(coldImportMs(handlerBundle));
+    baselineRuns.push(coldImportMs(baselineBundle));
+  }
+  const results = await rotations();
+  const calls = results[0]?.calls ?? {};
+
+  const rows: [string, string][] = [
+    ['bundle index.js, raw', kib(code.length)],
+    ['bundle index.js, deflated (as zipped)', kib(deflateRawSync(code, { level: 9 }).length)],
+    [
+      'bundle with source map, deflated',
+      kib(deflateRawSync(code, { level: 9 }).length + deflateRawSync(map, { level: 9 }).length),
+    ],
+    [`cold import, handler bundle (median of ${COLD_RUNS})`, `${median(handlerRuns).toFixed(1)} ms`],
+    [
+      `cold import, baseline: the two SDK clients only (median of ${COLD_RUNS})`,
+      `${median(baselineRuns).toFixed(1)} ms`,
+    ],
+    ['cold import ratio, handler / baseline', `${(median(handlerRuns) / median(baselineRuns)).toFixed(2)}x`],
+    ...Object.entries(calls).map(([service, ops]): [string, string] => [
+      `calls in one clean rotation: ${service}`,
+      `${Object.values(ops).reduce((a, b) => a + b, 0)} (${Object.entries(ops)
+        .map(([op, n]) => `${op} ${n}`)
+        .join(', ')})`,
+    ]),
+    [
+      `stale window: regenerate accepted → AWSCURRENT moved (median of ${ROTATIONS})`,
+      `${median(results.map((r) => r.staleMs)).toFixed(0)} ms (max ${Math.max(...results.map((r) => r.staleMs)).toFixed(0)} ms)`,
+    ],
+    [
+      `wall time of a full rotation (median of ${ROTATIONS})`,
+      `${median(results.map((r) => r.wallMs)).toFixed(0)} ms (max ${Math.max(...results.map((r) => r.wallMs)).toFixed(0)} ms)`,
+    ],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write(`Ringg key rotation benchmark (Node ${process.version}, ${process.arch})\n\n`);
+  process.stdout.write(`| ${'figure'.padEnd(width)} | value |\n| ${'-'.repeat(width)} | --- |\n`);
+  for (const [k, v] of rows) process.stdout.write(`| ${k.padEnd(width)} | ${v} |\n`);
+}
+
+main()
+  .catch((error: unknown) => {
+    process.stderr.write(`Benchmark failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => rmSync(workdir, { recursive: true, force: true }));

@@ -1,0 +1,185 @@
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseSecretValue } from '../../lambda/secret-value';
+import { DEMO_FAULTS } from '../../local/demo-faults';
+import {
+  LOCAL_FUNCTION_ARN,
+  type LocalEnvironment,
+  startLocalEnvironment,
+} from '../../local/local-environment';
+import type { RotationReport, StepReport } from '../../local/rotation-driver';
+import { StdoutCapture } from '../../local/stdout-capture';
+
+/**
+ * The real handler module, loaded fresh with the environment of each test, driven by RotateSecret
+ * through the real SDK over HTTP against the stand-ins.
+ */
+let env: LocalEnvironment | undefined;
+let capture: StdoutCapture | undefined;
+
+async function start(extraEnv?: Record<string, string>) {
+  capture = new StdoutCapture();
+  env = await startLocalEnvironment({
+    env: extraEnv,
+    maxAttempts: 2,
+    loadHandler: async () => {
+      vi.resetModules();
+      return import('../../lambda/handler');
+    },
+  });
+  return { env, sm: new SecretsManagerClient({}) };
+}
+
+afterEach(async () => {
+  await env?.stop();
+  capture?.restore();
+  if (env && capture) {
+    const keys = env.ringg.issuedKeys;
+    expect(capture.lines.length).toBeGreaterThan(0);
+    expect(capture.lines.filter((line) => keys.some((key) => line.includes(key)))).toEqual([]);
+  }
+  env = undefined;
+  capture = undefined;
+});
+
+async function seed(e: LocalEnvironment, sm: SecretsManagerClient, name: string) {
+  const workspace = e.ringg.addWorkspace({ name });
+  await sm.send(
+    new CreateSecretCommand({
+      Name: name,
+      SecretString: JSON.stringify({ apiKey: workspace.key, team: 'ops' }),
+    }),
+  );
+  return workspace;
+}
+
+async function rotate(e: LocalEnvironment, sm: SecretsManagerClient, name: string, immediately = true) {
+  const out = await sm.send(
+    new RotateSecretCommand({
+      SecretId: name,
+      RotationLambdaARN: LOCAL_FUNCTION_ARN,
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      RotateImmediately: immediately,
+    }),
+  );
+  await e.aws.settled();
+  return out.VersionId;
+}
+
+async function state(sm: SecretsManagerClient, name: string) {
+  const labels = (await sm.send(new DescribeSecretCommand({ SecretId: name }))).VersionIdsToStages ?? {};
+  const holder = (stage: string) => Object.entries(labels).find(([, s]) => s.includes(stage))?.[0];
+  const value = parseSecretValue((await sm.send(new GetSecretValueCommand({ SecretId: name }))).SecretString);
+  return {
+    current: holder('AWSCURRENT'),
+    previous: holder('AWSPREVIOUS'),
+    pending: holder('AWSPENDING'),
+    key: value.ok ? value.value.apiKey : undefined,
+  };
+}
+
+describe('end to end over HTTP', () => {
+  it('a clean rotation through RotateSecret', async () => {
+    const { env: e, sm } = await start();
+    const ws = await seed(e, sm, 'ringg/e2e');
+    const before = await state(sm, 'ringg/e2e');
+    const token = await rotate(e, sm, 'ringg/e2e');
+    const after = await state(sm, 'ringg/e2e');
+    expect(after).toEqual({
+      current: token,
+      previous: before.current,
+      pending: undefined,
+      key: e.ringg.liveKey(ws.id),
+    });
+    expect(e.ringg.regenerations(ws.id)).toBe(1);
+    expect(after.key).not.toBe(ws.key);
+  });
+
+  for (const [name, fault] of Object.entries(DEMO_FAULTS)) {
+    it(`fault ${name}: ${fault.expect === 'rotated' ? 'rotates anyway' : `stops with ${fault.expect}`}`, async () => {
+      const { env: e, sm } = await start(fault.env);
+      const ws = await seed(e, sm, 'ringg/e2e');
+      const before = await state(sm, 'ringg/e2e');
+      fault.setup(e, ws.id);
+      const liveAtStart = e.ringg.liveKey(ws.id);
+      const token = await rotate(e, sm, 'ringg/e2e');
+      const report = (await e.aws.rotations.get(token ?? '')) as RotationReport;
+      const after = await state(sm, 'ringg/e2e');
+      expect(e.ringg.regenerations(ws.id)).toBe(fault.regenerations);
+      if (fault.expect === 'rotated') {
+        expect(report.succeeded).toBe(true);
+        expect(after).toEqual({
+          current: token,
+          previous: before.current,
+          pending: undefined,
+          key: e.ringg.liveKey(ws.id),
+        });
+      } else {
+        expect(report.succeeded).toBe(false);
+        const failures = report.steps.filter((s) => !s.ok);
+        expect(failures.length).toBeGreaterThan(0);
+        expect(capture?.lines.some((l) => l.includes(`"errorCode":"${fault.expect}"`))).toBe(true);
+        expect(after.current).toBe(before.current);
+        expect(after.pending).toBe(token);
+        if (fault.regenerations === 0) expect(e.ringg.liveKey(ws.id)).toBe(liveAtStart);
+      }
+    });
+  }
+
+  it('retries the whole rotation with the same token after a failed step', async () => {
+    const { env: e, sm } = await start();
+    const ws = await seed(e, sm, 'ringg/e2e');
+    e.ringg.inject('workspace-500', 3);
+    const token = await rotate(e, sm, 'ringg/e2e');
+    const report = (await e.aws.rotations.get(token ?? '')) as RotationReport;
+    expect(report.steps.map((s) => `${s.attempt}:${s.step}:${s.ok}`)).toEqual([
+      '1:createSecret:false',
+      '2:createSecret:true',
+      '2:setSecret:true',
+      '2:testSecret:true',
+      '2:finishSecret:true',
+    ]);
+    expect((await state(sm, 'ringg/e2e')).key).toBe(e.ringg.liveKey(ws.id));
+    expect(e.ringg.regenerations(ws.id)).toBe(1);
+  });
+
+  it('rotates two secrets at once, each with its own workspace', async () => {
+    const { env: e, sm } = await start();
+    const a = await seed(e, sm, 'ringg/a');
+    const b = await seed(e, sm, 'ringg/b');
+    await Promise.all([rotate(e, sm, 'ringg/a'), rotate(e, sm, 'ringg/b')]);
+    expect((await state(sm, 'ringg/a')).key).toBe(e.ringg.liveKey(a.id));
+    expect((await state(sm, 'ringg/b')).key).toBe(e.ringg.liveKey(b.id));
+    expect([e.ringg.regenerations(a.id), e.ringg.regenerations(b.id)]).toEqual([1, 1]);
+  });
+
+  it('RotateImmediately=false runs only the configuration test and changes nothing', async () => {
+    const { env: e, sm } = await start();
+    const ws = await seed(e, sm, 'ringg/e2e');
+    const before = await state(sm, 'ringg/e2e');
+    await rotate(e, sm, 'ringg/e2e', false);
+    const [test] = (await Promise.all(e.aws.rotations.values())) as StepReport[];
+    expect(test).toMatchObject({ step: 'testSecret', ok: true });
+    expect(await state(sm, 'ringg/e2e')).toEqual(before);
+    expect(e.ringg.regenerations(ws.id)).toBe(0);
+    expect(e.ringg.calls('regenerate-call')).toBe(0);
+  });
+
+  it('refuses a new rotation while one is unfinished, with the service’s message', async () => {
+    const { env: e, sm } = await start();
+    const ws = await seed(e, sm, 'ringg/e2e');
+    e.ringg.inject('regenerate-403', 10);
+    await rotate(e, sm, 'ringg/e2e');
+    await expect(rotate(e, sm, 'ringg/e2e')).rejects.toMatchObject({
+      name: 'InvalidRequestException',
+      message: "A previous rotation isn't complete. That rotation will be reattempted.",
+    });
+    expect(e.ringg.liveKey(ws.id)).toBe(ws.key);
+  });
+});
