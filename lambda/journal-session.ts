@@ -4,7 +4,7 @@ import type { JournalEntry, JournalState, JournalStore } from './journal';
 export interface JournalUpdate {
   readonly workspaceId?: string;
   readonly regenerate?: NonNullable<JournalEntry['regenerate']>['state'];
-  readonly error?: { readonly code: string; readonly message: string };
+  readonly error?: { readonly code: string; readonly message: string; readonly retryable: boolean };
 }
 
 /** The journal as one invocation sees it: the entry read at its start, and the writes it makes. */

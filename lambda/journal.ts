@@ -39,6 +39,8 @@ export interface JournalEntry {
     readonly message: string;
     readonly step: Step;
     readonly at: string;
+    /** Whether the service's next attempt can succeed without a person doing anything. */
+    readonly retryable: boolean;
   };
 }
 

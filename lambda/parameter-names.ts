@@ -1,6 +1,8 @@
 /** Where a secret's journal and rescue parameters live in SSM Parameter Store. */
 export interface ParameterNames {
   readonly journal: string;
+  /** The path under which the rescue parameters of this secret live. */
+  readonly rescuePath: string;
   rescue(token: string): string;
 }
 
@@ -8,6 +10,7 @@ export function parameterNames(prefix: string, secretName: string): ParameterNam
   const base = `${prefix}/${safeSegment(secretName)}`;
   return {
     journal: `${base}/journal`,
+    rescuePath: `${base}/rescue`,
     rescue: (token) => `${base}/rescue/${safeSegment(token)}`,
   };
 }

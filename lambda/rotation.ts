@@ -78,7 +78,7 @@ export function createRotationHandler(deps: RotationDeps) {
         retryable,
         ...summary(),
       });
-      if (journal) await journal.record('failed', { error: { code, message } });
+      if (journal) await journal.record('failed', { error: { code, message, retryable } });
       throw error;
     }
   };

@@ -9,9 +9,9 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { fingerprint } from '../cli/fingerprint';
 import { parseSecretValue } from '../lambda/secret-value';
 import { DEMO_FAULTS, type DemoFault } from '../local/demo-faults';
-import { fingerprint } from '../local/fingerprint';
 import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../local/local-environment';
 import type { StepReport } from '../local/rotation-driver';
 import { StdoutCapture } from '../local/stdout-capture';

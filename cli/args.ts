@@ -1,0 +1,104 @@
+import { parseArgs } from 'node:util';
+
+export type Command =
+  | {
+      readonly name: 'rotate';
+      readonly secretId: string;
+      readonly wait: boolean;
+      readonly timeoutSeconds: number;
+      readonly json: boolean;
+    }
+  | { readonly name: 'status'; readonly secretId: string; readonly check: boolean; readonly json: boolean }
+  | { readonly name: 'recover'; readonly secretId: string; readonly dryRun: boolean; readonly json: boolean }
+  | { readonly name: 'help' };
+
+export class UsageError extends Error {}
+
+export const HELP = `ringg-rotate: rotate a Ringg workspace API key kept in AWS Secrets Manager, and see or fix its state.
+
+Usage:
+  ringg-rotate rotate  --secret-id <name|arn> [--no-wait] [--timeout <seconds>] [--json]
+  ringg-rotate status  --secret-id <name|arn> [--check] [--json]
+  ringg-rotate recover --secret-id <name|arn> [--dry-run] [--json]
+
+Commands:
+  rotate    Start a rotation (RotateSecret) and wait until the new version is AWSCURRENT, showing the
+            step reached. On success, checks the new key with Ringg (GET /workspace) when allowed to
+            read the secret, and prints its fingerprint, never the key.
+  status    Show the versions holding AWSCURRENT, AWSPENDING and AWSPREVIOUS, whether a rotation is
+            stuck and since when, the last and next rotation, the schedule, and the journal.
+  recover   For a lost key: regenerate it in the Ringg dashboard, then pipe or paste it here (it is
+            read from standard input, without echo on a terminal). The key is checked with Ringg and
+            must belong to the workspace the journal recorded; it is then stored as AWSCURRENT in the
+            secret's format, which also ends a stuck rotation.
+
+Options:
+  --secret-id <id>     The secret's name or ARN (required).
+  --no-wait            rotate: return once Secrets Manager accepted the rotation.
+  --timeout <seconds>  rotate: how long to wait (default 300).
+  --check              status: also check the current key with Ringg; exit 4 if Ringg rejects it.
+  --dry-run            recover: check the key and show what would change, without writing.
+  --json               Print one JSON object instead of text (for CI).
+  -h, --help           This text.
+
+Exit codes:
+  0   done (rotate: the key rotated)
+  1   the rotation failed (the journal's last error is shown)
+  2   rotate timed out waiting; the rotation may still finish
+  3   refused: Secrets Manager would not start a rotation, or recover would not write; nothing changed
+  4   Ringg rejected the key that was checked
+  64  bad command line
+
+Environment: the AWS SDK's standard credentials, AWS_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER /
+AWS_ENDPOINT_URL_SSM; RINGG_BASE_URL (default https://prod-api.ringg.ai/ca/api/v0) and
+ROTATION_PARAMETER_PREFIX (default /ringg-rotation), as for the function.
+`;
+
+export function parseCommand(argv: string[]): Command {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') return { name: 'help' };
+  if (name !== 'rotate' && name !== 'status' && name !== 'recover') {
+    throw new UsageError(`Unknown command "${name}". Use rotate, status or recover (ringg-rotate --help).`);
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      strict: true,
+      options: {
+        'secret-id': { type: 'string' },
+        'no-wait': { type: 'boolean', default: false },
+        timeout: { type: 'string' },
+        check: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)} (ringg-rotate --help).`);
+  }
+  if (values.help) return { name: 'help' };
+  const allowed: Record<string, string[]> = {
+    rotate: ['no-wait', 'timeout'],
+    status: ['check'],
+    recover: ['dry-run'],
+  };
+  for (const flag of ['no-wait', 'timeout', 'check', 'dry-run']) {
+    if (values[flag] !== undefined && values[flag] !== false && !allowed[name]?.includes(flag)) {
+      throw new UsageError(`--${flag} does not apply to ${name} (ringg-rotate --help).`);
+    }
+  }
+  const secretId = typeof values['secret-id'] === 'string' ? values['secret-id'].trim() : '';
+  if (secretId === '') throw new UsageError(`${name} needs --secret-id <name or ARN> (ringg-rotate --help).`);
+  const json = values.json === true;
+  if (name === 'status') return { name, secretId, check: values.check === true, json };
+  if (name === 'recover') return { name, secretId, dryRun: values['dry-run'] === true, json };
+  const timeout = values.timeout === undefined ? 300 : Number(values.timeout);
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 86_400) {
+    throw new UsageError(
+      `--timeout "${String(values.timeout)}" must be a whole number of seconds from 1 to 86400.`,
+    );
+  }
+  return { name, secretId, wait: values['no-wait'] !== true, timeoutSeconds: timeout, json };
+}

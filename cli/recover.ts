@@ -1,0 +1,143 @@
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
+import { parameterNames } from '../lambda/parameter-names';
+import { checkKey, formatWithKey } from '../lambda/secret-value';
+import type { CliContext } from './context';
+import { EXIT, type ExitCode } from './exit-codes';
+import { fingerprint } from './fingerprint';
+import { checkWithRingg, readCurrentValue } from './key-check';
+import { readKeyFromStdin } from './read-key';
+import { Reporter } from './reporter';
+import { readSecretState } from './secret-state';
+
+export interface RecoverCommand {
+  readonly secretId: string;
+  readonly dryRun: boolean;
+  readonly json: boolean;
+}
+
+/** Stores a key regenerated in the Ringg dashboard as AWSCURRENT, after Ringg confirms it. */
+export async function recover(ctx: CliContext, cmd: RecoverCommand): Promise<ExitCode> {
+  const out = new Reporter(ctx.io, cmd.json);
+  const base = { command: 'recover', secretId: cmd.secretId, dryRun: cmd.dryRun };
+  const stop = (code: ExitCode, result: string, message: string) => {
+    out.line(message);
+    out.result({ ...base, result, message });
+    return code;
+  };
+
+  const state = await readSecretState(ctx, cmd.secretId);
+  const current = await readCurrentValue(ctx, cmd.secretId);
+  if (current.kind === 'unreadable') {
+    return stop(
+      EXIT.refused,
+      'refused',
+      `Refused: cannot read the current value of ${state.name} to keep its format (${current.reason}). Nothing was written.`,
+    );
+  }
+
+  const key = await readKeyFromStdin(
+    ctx.io,
+    `Paste the new Ringg key for ${state.name} (input hidden), then Enter: `,
+  );
+  if (key === '')
+    return stop(
+      EXIT.refused,
+      'refused',
+      'Refused: no key on standard input. Pipe it in or paste it at the prompt. Nothing was written.',
+    );
+  const problem = checkKey(key);
+  if (problem) return stop(EXIT.refused, 'refused', `Refused: the key ${problem}. Nothing was written.`);
+  ctx.io.stderr.write(`Checking key ${fingerprint(key)} with Ringg...\n`);
+
+  const check = await checkWithRingg(ctx, key);
+  if (check.kind === 'rejected') {
+    return stop(
+      EXIT.keyRejected,
+      'key-rejected',
+      `Refused: Ringg rejects key ${fingerprint(key)} (HTTP ${check.status}). Copy the key again from the Ringg dashboard. Nothing was written.`,
+    );
+  }
+  if (check.kind === 'unavailable') {
+    return stop(
+      EXIT.failed,
+      'unverified',
+      `Could not check the key with Ringg (${check.detail}); it was not stored. Try again when Ringg answers.`,
+    );
+  }
+  const expected = state.journal?.workspaceId;
+  if (expected && check.workspaceId && expected !== check.workspaceId) {
+    return stop(
+      EXIT.refused,
+      'wrong-workspace',
+      `Refused: key ${fingerprint(key)} belongs to Ringg workspace ${check.workspaceId}, but ${state.name} holds the key of workspace ${expected}. Nothing was written.`,
+    );
+  }
+
+  const newValue = formatWithKey(current.value, key);
+  const fields =
+    current.value.format === 'json'
+      ? Object.keys(current.value.fields ?? {}).filter((f) => f !== 'apiKey')
+      : [];
+  const plan = [
+    `store key ${fingerprint(key)} (Ringg accepts it, workspace ${check.workspaceId ?? 'unknown'}) as AWSCURRENT of ${state.name}`,
+    `in the ${current.value.format} format${fields.length ? `, keeping the fields ${fields.join(', ')}` : ''}`,
+    `move the old AWSCURRENT ${state.labels.current ?? '(none)'} (key ${fingerprint(current.value.apiKey)}) to AWSPREVIOUS`,
+    ...(state.stuck
+      ? [`end the unfinished rotation on version ${state.stuck.versionId} (Secrets Manager abandons it)`]
+      : []),
+  ];
+  if (cmd.dryRun) {
+    out.line('Dry run, nothing written. recover would:');
+    for (const step of plan) out.line(`  - ${step}`);
+    out.result({
+      ...base,
+      result: 'dry-run',
+      plan,
+      key: { fingerprint: fingerprint(key), workspaceId: check.workspaceId },
+    });
+    return EXIT.ok;
+  }
+
+  const written = await ctx.sm.send(
+    new PutSecretValueCommand({
+      SecretId: cmd.secretId,
+      SecretString: newValue,
+      VersionStages: ['AWSCURRENT'],
+    }),
+  );
+  const after = await readSecretState(ctx, cmd.secretId);
+  const rescues = await rescueParameters(ctx, state.name);
+  out.line(
+    `Recovered ${state.name}: version ${written.VersionId} is AWSCURRENT with key ${fingerprint(key)}.`,
+  );
+  out.line(
+    after.stuck
+      ? `A rotation is still pending on ${after.stuck.versionId}; run ringg-rotate status.`
+      : 'No rotation is pending.',
+  );
+  if (rescues.length > 0) {
+    out.line(
+      `Rescue parameters of an earlier rotation remain; their keys are dead now, delete them: ${rescues.join(', ')}`,
+    );
+  }
+  out.result({
+    ...base,
+    result: 'recovered',
+    version: written.VersionId,
+    key: { fingerprint: fingerprint(key), workspaceId: check.workspaceId },
+    stuck: after.stuck ? after.stuck.versionId : null,
+    rescueParameters: rescues,
+  });
+  return EXIT.ok;
+}
+
+async function rescueParameters(ctx: CliContext, secretName: string): Promise<string[]> {
+  try {
+    const path = parameterNames(ctx.config.parameterPrefix, secretName).rescuePath;
+    const out = await ctx.ssm.send(new GetParametersByPathCommand({ Path: path, Recursive: true }));
+    return (out.Parameters ?? []).map((p) => p.Name ?? '').filter(Boolean);
+  } catch {
+    return [];
+  }
+}

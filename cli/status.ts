@@ -1,0 +1,101 @@
+import type { CliContext } from './context';
+import { EXIT, type ExitCode } from './exit-codes';
+import { fingerprint } from './fingerprint';
+import { checkWithRingg, readCurrentValue } from './key-check';
+import { Reporter } from './reporter';
+import { readSecretState } from './secret-state';
+
+export interface StatusCommand {
+  readonly secretId: string;
+  readonly check: boolean;
+  readonly json: boolean;
+}
+
+export async function status(ctx: CliContext, cmd: StatusCommand): Promise<ExitCode> {
+  const out = new Reporter(ctx.io, cmd.json);
+  const state = await readSecretState(ctx, cmd.secretId);
+  const date = (d: Date | undefined) => d?.toISOString() ?? '(none)';
+  const journal = state.journal;
+
+  out.line(`Secret       ${state.name}`);
+  out.line(`             ${state.arn}`);
+  out.line(
+    `Rotation     ${state.rotationEnabled ? 'enabled' : 'DISABLED'}${state.rotationFunction ? `, function ${state.rotationFunction}` : ''}`,
+  );
+  out.line(`Schedule     ${state.schedule ?? '(none)'}${state.window ? `, window ${state.window}` : ''}`);
+  out.line(`Last rotated ${date(state.lastRotated)}`);
+  out.line(`Next         ${date(state.nextRotation)}`);
+  out.line(`AWSCURRENT   ${state.labels.current ?? '(none)'}`);
+  out.line(`AWSPENDING   ${state.labels.pending ?? '(none)'}`);
+  out.line(`AWSPREVIOUS  ${state.labels.previous ?? '(none)'}`);
+  out.line(
+    state.stuck
+      ? `STUCK        a rotation is not complete: AWSPENDING is on ${state.stuck.versionId}${state.stuck.since ? ` since ${date(state.stuck.since)}` : ''}`
+      : 'Stuck        no',
+  );
+  if (journal) {
+    out.line(
+      `Journal      ${journal.state} at ${journal.step}, token ${journal.token}, updated ${journal.updatedAt}`,
+    );
+    if (journal.workspaceId) out.line(`Workspace    ${journal.workspaceId}`);
+    if (journal.regenerate) out.line(`Regenerate   ${journal.regenerate.state} at ${journal.regenerate.at}`);
+    if (journal.lastError) {
+      out.line(
+        `Last error   ${journal.lastError.code} in ${journal.lastError.step} at ${journal.lastError.at}${journal.lastError.retryable ? ' (Secrets Manager retries)' : ''}`,
+      );
+      out.line(`             ${journal.lastError.message}`);
+    }
+  } else {
+    out.line(`Journal      ${state.journalProblem ?? `none yet (${state.journalParameter})`}`);
+  }
+
+  let keyReport: Record<string, unknown> | undefined;
+  let exit: ExitCode = EXIT.ok;
+  if (cmd.check) {
+    const current = await readCurrentValue(ctx, cmd.secretId);
+    if (current.kind === 'unreadable') {
+      keyReport = { verified: false, reason: current.reason };
+      out.line(`Key check    not possible: ${current.reason}`);
+      exit = EXIT.failed;
+    } else {
+      const check = await checkWithRingg(ctx, current.value.apiKey);
+      keyReport = {
+        fingerprint: fingerprint(current.value.apiKey),
+        verified: check.kind === 'valid',
+        ...check,
+      };
+      if (check.kind === 'valid')
+        out.line(
+          `Key check    Ringg accepts AWSCURRENT (key ${fingerprint(current.value.apiKey)}, workspace ${check.workspaceId ?? 'unknown'})`,
+        );
+      if (check.kind === 'rejected') {
+        out.line(
+          `Key check    Ringg REJECTS AWSCURRENT (key ${fingerprint(current.value.apiKey)}, HTTP ${check.status}): follow the README runbook "Key lost".`,
+        );
+        exit = EXIT.keyRejected;
+      }
+      if (check.kind === 'unavailable') {
+        out.line(`Key check    Ringg did not answer usefully: ${check.detail}`);
+        exit = EXIT.failed;
+      }
+    }
+  }
+
+  out.result({
+    command: 'status',
+    secretId: cmd.secretId,
+    arn: state.arn,
+    name: state.name,
+    rotationEnabled: state.rotationEnabled,
+    schedule: state.schedule,
+    window: state.window,
+    lastRotated: state.lastRotated?.toISOString(),
+    nextRotation: state.nextRotation?.toISOString(),
+    labels: state.labels,
+    stuck: state.stuck ? { versionId: state.stuck.versionId, since: state.stuck.since?.toISOString() } : null,
+    journal: journal ?? null,
+    journalProblem: state.journalProblem,
+    key: keyReport,
+  });
+  return exit;
+}

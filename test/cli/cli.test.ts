@@ -1,0 +1,280 @@
+import { Readable } from 'node:stream';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { fingerprint } from '../../cli/fingerprint';
+import type { CliIo } from '../../cli/io';
+import { run } from '../../cli/main';
+import {
+  LOCAL_FUNCTION_ARN,
+  type LocalEnvironment,
+  startLocalEnvironment,
+} from '../../local/local-environment';
+import { StdoutCapture } from '../../local/stdout-capture';
+
+const SECRET = 'ringg/cli';
+let env: LocalEnvironment | undefined;
+let functionLogs: StdoutCapture | undefined;
+const everything: string[] = [];
+const keys = new Set<string>();
+
+async function start(extraEnv?: Record<string, string>) {
+  functionLogs = new StdoutCapture();
+  env = await startLocalEnvironment({
+    env: extraEnv,
+    maxAttempts: 2,
+    loadHandler: async () => {
+      vi.resetModules();
+      return import('../../lambda/handler');
+    },
+  });
+  const sm = new SecretsManagerClient({});
+  const workspace = env.ringg.addWorkspace({ name: 'CLI workspace' });
+  await sm.send(
+    new CreateSecretCommand({
+      Name: SECRET,
+      SecretString: JSON.stringify({ apiKey: workspace.key, owner: 'ops' }),
+    }),
+  );
+  // Rotation is configured once, as the CDK stack does; a configuration test runs and changes nothing.
+  await sm.send(
+    new RotateSecretCommand({
+      SecretId: SECRET,
+      RotationLambdaARN: LOCAL_FUNCTION_ARN,
+      RotateImmediately: false,
+    }),
+  );
+  await env.aws.settled();
+  return { env, sm, workspace };
+}
+
+afterEach(async () => {
+  functionLogs?.restore();
+  if (env) {
+    for (const key of env.ringg.issuedKeys) keys.add(key);
+    everything.push(...(functionLogs?.lines ?? []));
+    await env.stop();
+  }
+  env = undefined;
+});
+
+afterAll(() => {
+  expect(keys.size).toBeGreaterThan(5);
+  expect(everything.filter((line) => [...keys].some((key) => line.includes(key)))).toEqual([]);
+});
+
+/** Runs the CLI in-process with captured output; stdin is `input`, piped (not a terminal) unless `tty`. */
+async function cli(args: string[], options: { input?: string; tty?: boolean } = {}) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const io: CliIo = {
+    stdout: { write: (t: string) => stdout.push(t), isTTY: options.tty ?? false },
+    stderr: { write: (t: string) => stderr.push(t) },
+    stdin: Readable.from(options.input === undefined ? [] : [options.input]),
+    env: process.env,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 50))),
+    now: Date.now,
+  };
+  const code = await run(args, io);
+  const result = { code, stdout: stdout.join(''), stderr: stderr.join('') };
+  everything.push(result.stdout, result.stderr);
+  return result;
+}
+
+async function labels(sm: SecretsManagerClient) {
+  return (await sm.send(new DescribeSecretCommand({ SecretId: SECRET }))).VersionIdsToStages;
+}
+
+describe('ringg-rotate rotate', () => {
+  it('rotates, waits, checks the new key with Ringg and prints only its fingerprint', async () => {
+    const { env: e, workspace } = await start();
+    const result = await cli(['rotate', '--secret-id', SECRET]);
+    expect(result.code).toBe(0);
+    const live = e.ringg.liveKey(workspace.id);
+    expect(live).not.toBe(workspace.key);
+    expect(result.stdout).toContain(`key ${fingerprint(live)}`);
+    expect(result.stdout).toContain('Ringg accepts the new key (GET /workspace 200).');
+    expect(result.stdout).not.toContain('\r');
+  });
+
+  it('--json prints one result object for CI', async () => {
+    const { env: e, workspace } = await start();
+    const result = await cli(['rotate', '--secret-id', SECRET, '--json']);
+    expect(result.code).toBe(0);
+    const parsed = JSON.parse(result.stdout);
+    expect(parsed).toMatchObject({
+      command: 'rotate',
+      result: 'rotated',
+      key: { fingerprint: fingerprint(e.ringg.liveKey(workspace.id)), verified: true },
+      workspaceId: workspace.id,
+    });
+  });
+
+  it('shows progress on one updating line on a terminal', async () => {
+    const { env: e } = await start();
+    e.ringg.newKeyDelayMs = 600;
+    const result = await cli(['rotate', '--secret-id', SECRET], { tty: true });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('\r\u001b[2Krotating ringg/cli: ');
+  });
+
+  it('a failed rotation exits 1 with the journal’s error', async () => {
+    const { env: e, workspace } = await start();
+    e.ringg.inject('regenerate-403', 10);
+    const result = await cli(['rotate', '--secret-id', SECRET, '--json']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      result: 'failed',
+      step: 'setSecret',
+      error: { code: 'permission-denied', message: expect.stringMatching(/may not manage API keys/) },
+    });
+    expect(e.ringg.liveKey(workspace.id)).toBe(workspace.key);
+  });
+
+  it('refuses while a previous rotation is stuck, says what that means and what to run', async () => {
+    const { env: e } = await start();
+    e.ringg.inject('regenerate-403', 10);
+    await cli(['rotate', '--secret-id', SECRET]);
+    const result = await cli(['rotate', '--secret-id', SECRET]);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toMatch(
+      /Refused: a previous rotation of ringg\/cli is not complete \(AWSPENDING is on version [0-9a-f-]+ since /,
+    );
+    expect(result.stdout).toContain('Its last error: permission-denied in setSecret.');
+    expect(result.stdout).toContain('Secrets Manager will reattempt that rotation itself');
+    expect(result.stdout).toContain('Next: ringg-rotate status --secret-id ringg/cli');
+  });
+
+  it('times out with exit 2 when the rotation does not finish in time', async () => {
+    const { env: e } = await start({ RINGG_HEADERS_TIMEOUT_MS: '300', RINGG_BODY_TIMEOUT_MS: '300' });
+    e.ringg.inject('hang', 1_000);
+    const result = await cli(['rotate', '--secret-id', SECRET, '--timeout', '1', '--json']);
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ result: 'timed-out' });
+    e.ringg.clearFaults();
+  });
+
+  it('--no-wait returns once the rotation is accepted', async () => {
+    await start();
+    const result = await cli(['rotate', '--secret-id', SECRET, '--no-wait', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ result: 'started', token: expect.any(String) });
+  });
+});
+
+describe('ringg-rotate status', () => {
+  it('shows the labels, the schedule, the journal, and that nothing is stuck', async () => {
+    const { env: e, workspace } = await start();
+    await cli(['rotate', '--secret-id', SECRET]);
+    const result = await cli(['status', '--secret-id', SECRET, '--check']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/AWSCURRENT {3}[0-9a-f-]{36}/);
+    expect(result.stdout).toMatch(/AWSPREVIOUS {2}[0-9a-f-]{36}/);
+    expect(result.stdout).toContain('Stuck        no');
+    expect(result.stdout).toContain('Journal      finished at finishSecret');
+    expect(result.stdout).toContain(`Workspace    ${workspace.id}`);
+    expect(result.stdout).toContain(
+      `Ringg accepts AWSCURRENT (key ${fingerprint(e.ringg.liveKey(workspace.id))}`,
+    );
+    expect(result.stdout).toMatch(/Last rotated 20\d\d-/);
+  });
+
+  it('shows a stuck rotation with its last error, and --check exits 4 when Ringg rejects the key', async () => {
+    const { env: e } = await start();
+    e.ringg.inject('regenerate-500-after');
+    expect((await cli(['rotate', '--secret-id', SECRET])).code).toBe(1);
+    const result = await cli(['status', '--secret-id', SECRET, '--check', '--json']);
+    expect(result.code).toBe(4);
+    const parsed = JSON.parse(result.stdout);
+    expect(parsed.stuck).toMatchObject({ versionId: expect.any(String), since: expect.any(String) });
+    expect(parsed.journal).toMatchObject({
+      state: 'failed',
+      regenerate: { state: 'in-flight' },
+      lastError: { code: 'new-key-lost' },
+    });
+    expect(parsed.key).toMatchObject({ verified: false, kind: 'rejected', status: 401 });
+  });
+});
+
+describe('ringg-rotate recover', () => {
+  it('stores a key regenerated in the dashboard as AWSCURRENT, keeping the format, and clears the stuck rotation', async () => {
+    const { env: e, sm, workspace } = await start();
+    e.ringg.inject('regenerate-500-after');
+    await cli(['rotate', '--secret-id', SECRET]);
+    const fresh = e.ringg.regenerateInDashboard(workspace.id);
+
+    const before = await labels(sm);
+    const dry = await cli(['recover', '--secret-id', SECRET, '--dry-run'], { input: `${fresh}\n` });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('Dry run, nothing written.');
+    expect(dry.stdout).toContain('keeping the fields owner');
+    expect(dry.stdout).toMatch(/end the unfinished rotation on version/);
+    expect(await labels(sm)).toEqual(before);
+
+    const result = await cli(['recover', '--secret-id', SECRET, '--json'], { input: `${fresh}\n` });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      result: 'recovered',
+      stuck: null,
+      key: { fingerprint: fingerprint(fresh), workspaceId: workspace.id },
+    });
+    const check = await cli(['status', '--secret-id', SECRET, '--check']);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain('Stuck        no');
+    expect((await cli(['rotate', '--secret-id', SECRET])).code).toBe(0);
+  });
+
+  it('refuses a key Ringg rejects, and a key of another workspace, writing nothing', async () => {
+    const { env: e, sm } = await start();
+    await cli(['rotate', '--secret-id', SECRET]);
+    const before = await labels(sm);
+    const rejected = await cli(['recover', '--secret-id', SECRET], {
+      input: 'f0f0f0f0-0000-4000-8000-000000000000\n',
+    });
+    expect(rejected.code).toBe(4);
+    expect(rejected.stdout).toMatch(/Refused: Ringg rejects key sha256:[0-9a-f]{8} \(HTTP 401\)/);
+    const other = e.ringg.addWorkspace({ name: 'Another' });
+    const wrong = await cli(['recover', '--secret-id', SECRET], { input: other.key });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stdout).toMatch(new RegExp(`belongs to Ringg workspace ${other.id}`));
+    const empty = await cli(['recover', '--secret-id', SECRET], { input: '' });
+    expect(empty.code).toBe(3);
+    expect(await labels(sm)).toEqual(before);
+  });
+});
+
+describe('the command line', () => {
+  it.each([
+    [['frobnicate'], /Unknown command "frobnicate"/],
+    [['rotate'], /rotate needs --secret-id/],
+    [['rotate', '--secret-id', 'x', '--check'], /--check does not apply to rotate/],
+    [['rotate', '--secret-id', 'x', '--timeout', '0'], /--timeout "0" must be a whole number/],
+    [['status', '--secret-id', 'x', '--bogus'], /Unknown option '--bogus'/],
+  ])('%j is a usage error (exit 64)', async (args, message) => {
+    const result = await cli(args);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('--help describes every command, flag and exit code', async () => {
+    const result = await cli(['--help']);
+    expect(result.code).toBe(0);
+    for (const word of [
+      'rotate',
+      'status',
+      'recover',
+      '--no-wait',
+      '--timeout',
+      '--check',
+      '--dry-run',
+      '--json',
+      '64',
+    ]) {
+      expect(result.stdout).toContain(word);
+    }
+  });
+});
