@@ -96,7 +96,7 @@ export class CurrentKeyRejectedError extends RotationError {
       `Ringg rejected the AWSCURRENT key of secret "${secretName}" (401), and no regenerate of this rotation was ` +
         'in flight: the key was changed or revoked outside Secrets Manager. Nothing was regenerated. Get the ' +
         'live key from the Ringg dashboard (regenerate it there if nobody has it) and store it as AWSCURRENT ' +
-        '(README: runbook "Key lost").',
+        `with \`ringg-rotate recover --secret-id ${secretName}\` (README: runbook "Key lost").`,
     );
   }
 }
@@ -107,7 +107,8 @@ export class NewKeyLostError extends RotationError {
     super(
       `The new key of secret "${secretName}" was created and lost: ${detail}. Ringg has already invalidated the ` +
         'old key, so AWSCURRENT holds a dead key and every consumer is failing. Retrying cannot bring it back: ' +
-        'regenerate the key in the Ringg dashboard and store it as AWSCURRENT (README: runbook "Key lost").',
+        'regenerate the key in the Ringg dashboard and store it as AWSCURRENT with ' +
+        `\`ringg-rotate recover --secret-id ${secretName}\` (README: runbook "Key lost").`,
     );
   }
 }

@@ -148,7 +148,7 @@ export class SecretsManagerModel {
     const stages: Record<string, string[]> = {};
     for (const [id, version] of secret.versions)
       if (version.stages.size > 0) stages[id] = [...version.stages];
-    const days = secret.rotationRules?.AutomaticallyAfterDays;
+    const days = rotationIntervalDays(secret.rotationRules);
     return {
       ARN: secret.arn,
       Name: secret.name,
@@ -391,4 +391,12 @@ export class SecretsManagerModel {
       "Secrets Manager can't find the specified secret.",
     );
   }
+}
+
+/** The interval of a rate schedule in days; cron schedules are not evaluated by the stand-in. */
+function rotationIntervalDays(rules: Secret['rotationRules']): number | undefined {
+  if (rules?.AutomaticallyAfterDays !== undefined) return rules.AutomaticallyAfterDays;
+  const rate = /^rate\((\d+) (hour|hours|day|days)\)$/.exec(rules?.ScheduleExpression ?? '');
+  if (!rate) return undefined;
+  return rate[2]?.startsWith('hour') ? Number(rate[1]) / 24 : Number(rate[1]);
 }
