@@ -1,6 +1,6 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { parseSecretValue, type SecretValue } from '../common/secret-value';
 import { describeFailure } from '../lambda/ringg-policy';
-import { parseSecretValue, type SecretValue } from '../lambda/secret-value';
 import type { CliContext } from './context';
 
 export type CurrentValue =

@@ -1,10 +1,10 @@
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
+import { fingerprint } from '../common/fingerprint';
+import { checkKey, formatWithKey } from '../common/secret-value';
 import { parameterNames } from '../lambda/parameter-names';
-import { checkKey, formatWithKey } from '../lambda/secret-value';
 import type { CliContext } from './context';
 import { EXIT, type ExitCode } from './exit-codes';
-import { fingerprint } from './fingerprint';
 import { checkWithRingg, readCurrentValue } from './key-check';
 import { readKeyFromStdin } from './read-key';
 import { Reporter } from './reporter';

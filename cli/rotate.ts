@@ -1,9 +1,9 @@
 import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { fingerprint } from '../common/fingerprint';
 import type { JournalEntry } from '../lambda/journal';
 import { parameterNames } from '../lambda/parameter-names';
 import type { CliContext } from './context';
 import { EXIT, type ExitCode } from './exit-codes';
-import { fingerprint } from './fingerprint';
 import { checkWithRingg, readCurrentValue } from './key-check';
 import { Reporter } from './reporter';
 import { readJournal, readSecretState } from './secret-state';

@@ -1,6 +1,6 @@
+import { fingerprint } from '../common/fingerprint';
 import type { CliContext } from './context';
 import { EXIT, type ExitCode } from './exit-codes';
-import { fingerprint } from './fingerprint';
 import { checkWithRingg, readCurrentValue } from './key-check';
 import { Reporter } from './reporter';
 import { readSecretState } from './secret-state';

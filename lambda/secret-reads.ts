@@ -1,5 +1,5 @@
+import { parseSecretValue, type SecretValue } from '../common/secret-value';
 import { InvalidSecretValueError } from './errors';
-import { parseSecretValue, type SecretValue } from './secret-value';
 import type { StepContext } from './step-context';
 
 const PENDING_READ_RETRIES = 3;

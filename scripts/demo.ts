@@ -9,8 +9,8 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { fingerprint } from '../cli/fingerprint';
-import { parseSecretValue } from '../lambda/secret-value';
+import { fingerprint } from '../common/fingerprint';
+import { parseSecretValue } from '../common/secret-value';
 import { DEMO_FAULTS, type DemoFault } from '../local/demo-faults';
 import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../local/local-environment';
 import type { StepReport } from '../local/rotation-driver';

@@ -1,3 +1,4 @@
+import { formatWithKey, type SecretValue } from '../../common/secret-value';
 import { backoffMs } from '../deadline';
 import {
   CurrentKeyRejectedError,
@@ -8,7 +9,6 @@ import {
 } from '../errors';
 import { decideAfterProbe, decideAfterRegenerate, describeFailure, traceOf } from '../ringg-policy';
 import { parseOrThrow, readCurrentValue, readPendingRaw } from '../secret-reads';
-import { formatWithKey, type SecretValue } from '../secret-value';
 import { requestTimeoutMs, type StepContext } from '../step-context';
 import { completeRescue, storeNewKey } from '../store-new-key';
 

@@ -6,9 +6,9 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { fingerprint } from '../../cli/fingerprint';
 import type { CliIo } from '../../cli/io';
 import { run } from '../../cli/main';
+import { fingerprint } from '../../common/fingerprint';
 import {
   LOCAL_FUNCTION_ARN,
   type LocalEnvironment,

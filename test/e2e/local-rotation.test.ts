@@ -6,7 +6,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseSecretValue } from '../../lambda/secret-value';
+import { parseSecretValue } from '../../common/secret-value';
 import { DEMO_FAULTS } from '../../local/demo-faults';
 import {
   LOCAL_FUNCTION_ARN,
