@@ -63,37 +63,7 @@ export async function createHarness(options: HarnessOptions = {}) {
   const ringg = new RinggStandIn(now);
   await ringg.start();
 
-  const smMock = mockClient(SecretsManagerClient);
-  smMock.on(DescribeSecretCommand).callsFake((input) =>
-    asSdkCall('sm', async () => {
-      await model.enter('DescribeSecret');
-      return model.describeSecret(input);
-    }),
-  );
-  smMock.on(GetSecretValueCommand).callsFake((input) =>
-    asSdkCall('sm', async () => {
-      await model.enter('GetSecretValue');
-      return model.getSecretValue(input);
-    }),
-  );
-  smMock.on(PutSecretValueCommand).callsFake((input) =>
-    asSdkCall('sm', async () => {
-      await model.enter('PutSecretValue');
-      return model.putSecretValue(input);
-    }),
-  );
-  smMock.on(UpdateSecretVersionStageCommand).callsFake((input) =>
-    asSdkCall('sm', async () => {
-      await model.enter('UpdateSecretVersionStage');
-      return model.updateSecretVersionStage(input);
-    }),
-  );
-  smMock.on(ListSecretVersionIdsCommand).callsFake((input) =>
-    asSdkCall('sm', async () => {
-      await model.enter('ListSecretVersionIds');
-      return model.listSecretVersionIds(input);
-    }),
-  );
+  const smMock = mockSecretsManager(model);
   const ssmMock = mockClient(SSMClient);
   ssmMock.on(GetParameterCommand).callsFake((input) =>
     asSdkCall('ssm', () => {
@@ -182,6 +152,42 @@ export async function createHarness(options: HarnessOptions = {}) {
 }
 
 export type Harness = Awaited<ReturnType<typeof createHarness>>;
+
+/** Answers every SecretsManagerClient in the process from the stateful model, with the SDK's exception classes. */
+export function mockSecretsManager(model: SecretsManagerModel) {
+  const smMock = mockClient(SecretsManagerClient);
+  smMock.on(DescribeSecretCommand).callsFake((input) =>
+    asSdkCall('sm', async () => {
+      await model.enter('DescribeSecret');
+      return model.describeSecret(input);
+    }),
+  );
+  smMock.on(GetSecretValueCommand).callsFake((input) =>
+    asSdkCall('sm', async () => {
+      await model.enter('GetSecretValue');
+      return model.getSecretValue(input);
+    }),
+  );
+  smMock.on(PutSecretValueCommand).callsFake((input) =>
+    asSdkCall('sm', async () => {
+      await model.enter('PutSecretValue');
+      return model.putSecretValue(input);
+    }),
+  );
+  smMock.on(UpdateSecretVersionStageCommand).callsFake((input) =>
+    asSdkCall('sm', async () => {
+      await model.enter('UpdateSecretVersionStage');
+      return model.updateSecretVersionStage(input);
+    }),
+  );
+  smMock.on(ListSecretVersionIdsCommand).callsFake((input) =>
+    asSdkCall('sm', async () => {
+      await model.enter('ListSecretVersionIds');
+      return model.listSecretVersionIds(input);
+    }),
+  );
+  return smMock;
+}
 
 /** The key inside a stored secret value, in either format. */
 export function keyOf(value: string | undefined): string | undefined {
