@@ -73,7 +73,8 @@ export class RinggKeyProvider {
    * at the same time share one refresh; a caller whose key was already replaced gets the new one at once.
    */
   async refresh(rejectedKey: string): Promise<string> {
-    if (this.cached && this.cached.key !== rejectedKey && this.cached.expiresAt > this.now()) return this.cached.key;
+    if (this.cached && this.cached.key !== rejectedKey && this.cached.expiresAt > this.now())
+      return this.cached.key;
     return this.singleFlight(() => this.load(rejectedKey));
   }
 
@@ -94,13 +95,16 @@ export class RinggKeyProvider {
       const pending = await this.read('AWSPENDING');
       if (pending !== undefined && pending !== rejectedKey) return this.keep(pending, 'AWSPENDING');
     }
-    if (current === undefined) throw new Error(`Secret ${this.options.secretId} holds no Ringg key in AWSCURRENT.`);
+    if (current === undefined)
+      throw new Error(`Secret ${this.options.secretId} holds no Ringg key in AWSCURRENT.`);
     // Nothing newer exists: the rejected key is all there is. Keep it briefly so callers do not hammer Secrets Manager.
     return this.keep(current, 'AWSCURRENT', this.options.pendingTtlMs ?? 5_000);
   }
 
   private keep(key: string, stage: 'AWSCURRENT' | 'AWSPENDING', ttlMs?: number): string {
-    const ttl = ttlMs ?? (stage === 'AWSPENDING' ? (this.options.pendingTtlMs ?? 5_000) : (this.options.ttlMs ?? 300_000));
+    const ttl =
+      ttlMs ??
+      (stage === 'AWSPENDING' ? (this.options.pendingTtlMs ?? 5_000) : (this.options.ttlMs ?? 300_000));
     this.cached = { key, expiresAt: this.now() + ttl };
     this.options.onEvent?.({ type: 'key-loaded', stage });
     return key;
@@ -108,13 +112,19 @@ export class RinggKeyProvider {
 
   private async read(stage: 'AWSCURRENT' | 'AWSPENDING'): Promise<string | undefined> {
     try {
-      const out = await this.client.send(new GetSecretValueCommand({ SecretId: this.options.secretId, VersionStage: stage }));
+      const out = await this.client.send(
+        new GetSecretValueCommand({ SecretId: this.options.secretId, VersionStage: stage }),
+      );
       const parsed = parseSecretValue(out.SecretString);
-      if (!parsed.ok) throw new Error(`Secret ${this.options.secretId} (${stage}) is not a Ringg key: ${parsed.problem}.`);
+      if (!parsed.ok)
+        throw new Error(`Secret ${this.options.secretId} (${stage}) is not a Ringg key: ${parsed.problem}.`);
       return parsed.value.apiKey;
     } catch (error) {
       if (error instanceof ResourceNotFoundException) return undefined;
-      this.options.onEvent?.({ type: 'refresh-failed', error: error instanceof Error ? error.name : 'error' });
+      this.options.onEvent?.({
+        type: 'refresh-failed',
+        error: error instanceof Error ? error.name : 'error',
+      });
       throw error;
     }
   }

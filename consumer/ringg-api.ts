@@ -45,7 +45,8 @@ export class RinggApi {
   constructor(private readonly options: RinggApiOptions) {
     this.baseUrl = (options.baseUrl ?? RINGG_API_URL).replace(/\/+$/, '');
     this.dispatcher =
-      options.dispatcher ?? new Agent({ connect: { timeout: 10_000 }, headersTimeout: 10_000, bodyTimeout: 10_000 });
+      options.dispatcher ??
+      new Agent({ connect: { timeout: 10_000 }, headersTimeout: 10_000, bodyTimeout: 10_000 });
   }
 
   async request<T = unknown>(path: string, init: RinggRequest = {}): Promise<RinggResponse<T>> {
@@ -58,7 +59,12 @@ export class RinggApi {
     return this.send<T>(path, method, fresh, init);
   }
 
-  private async send<T>(path: string, method: string, key: string, init: RinggRequest): Promise<RinggResponse<T>> {
+  private async send<T>(
+    path: string,
+    method: string,
+    key: string,
+    init: RinggRequest,
+  ): Promise<RinggResponse<T>> {
     const response = await request(`${this.baseUrl}${path.startsWith('/') ? path : `/${path}`}`, {
       method: method as Dispatcher.HttpMethod,
       dispatcher: this.dispatcher,

@@ -12,6 +12,10 @@ export interface RotationConfig {
   readonly parameterPrefix: string;
   /** KMS key for the rescue SecureString; undefined uses the account's aws/ssm key. */
   readonly parameterKmsKeyId: string | undefined;
+  /** SSM path under which the key is mirrored to a SecureString per secret; undefined: no mirror. */
+  readonly mirrorPrefix: string | undefined;
+  /** KMS key for the mirror SecureString; undefined uses the account's aws/ssm key. */
+  readonly mirrorKmsKeyId: string | undefined;
   /** Time kept free before the Lambda timeout, so a step can report its failure. */
   readonly safetyMarginMs: number;
   /** Longest Retry-After the function waits for within one step. */
@@ -26,8 +30,11 @@ export function loadConfig(env: Record<string, string | undefined>): RotationCon
     connectTimeoutMs: parseMillis(env, 'RINGG_CONNECT_TIMEOUT_MS', 10_000),
     headersTimeoutMs: parseMillis(env, 'RINGG_HEADERS_TIMEOUT_MS', 10_000),
     bodyTimeoutMs: parseMillis(env, 'RINGG_BODY_TIMEOUT_MS', 10_000),
-    parameterPrefix: parsePrefix(env.ROTATION_PARAMETER_PREFIX),
+    parameterPrefix:
+      parsePrefix('ROTATION_PARAMETER_PREFIX', env.ROTATION_PARAMETER_PREFIX) ?? '/ringg-rotation',
     parameterKmsKeyId: blankToUndefined(env.ROTATION_PARAMETER_KMS_KEY_ID),
+    mirrorPrefix: parsePrefix('MIRROR_PARAMETER_PREFIX', env.MIRROR_PARAMETER_PREFIX),
+    mirrorKmsKeyId: blankToUndefined(env.MIRROR_KMS_KEY_ID),
     safetyMarginMs: parseMillis(env, 'ROTATION_SAFETY_MARGIN_MS', 5_000),
     maxRetryAfterMs: parseMillis(env, 'RINGG_MAX_RETRY_AFTER_MS', 10_000),
   };
@@ -71,12 +78,13 @@ function parseMillis(env: Record<string, string | undefined>, name: string, fall
   return value;
 }
 
-function parsePrefix(raw: string | undefined): string {
-  const value = blankToUndefined(raw) ?? '/ringg-rotation';
+function parsePrefix(name: string, raw: string | undefined): string | undefined {
+  const value = blankToUndefined(raw);
+  if (value === undefined) return undefined;
   if (!/^\/[A-Za-z0-9_.\-/]+$/.test(value) || value.endsWith('/') || /^\/(aws|ssm)/i.test(value)) {
     throw new InvalidConfigurationError(
-      `ROTATION_PARAMETER_PREFIX "${value}" must be an SSM parameter path: start with "/", use only ` +
-        'letters, digits and _ . - /, not end with "/", and not start with aws or ssm (default /ringg-rotation).',
+      `${name} "${value}" must be an SSM parameter path: start with "/", use only ` +
+        'letters, digits and _ . - /, not end with "/", and not start with aws or ssm.',
     );
   }
   return value;

@@ -15,6 +15,11 @@ export function parameterNames(prefix: string, secretName: string): ParameterNam
   };
 }
 
+/** The SecureString that mirrors a secret's live key for services that read Parameter Store. */
+export function mirrorParameterName(prefix: string, secretName: string): string {
+  return `${prefix}/${safeSegment(secretName)}`;
+}
+
 /** SSM allows letters, digits and _ . - / in names; secret names may also hold + = @ and repeated slashes. */
 function safeSegment(value: string): string {
   return value

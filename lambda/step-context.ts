@@ -3,6 +3,7 @@ import type { Deadline, Sleep } from './deadline';
 import type { RotationEvent } from './event';
 import type { JournalStore } from './journal';
 import type { JournalSession } from './journal-session';
+import type { KeyMirror } from './key-mirror';
 import type { Logger } from './logger';
 import type { ParameterNames } from './parameter-names';
 import type { RescueStore } from './rescue-store';
@@ -17,6 +18,8 @@ export interface RotationDeps {
   readonly ringg: RinggApi;
   readonly journal: JournalStore;
   readonly rescue: RescueStore;
+  /** Present when the key is mirrored to Parameter Store. */
+  readonly mirror: KeyMirror | undefined;
   readonly log: Logger;
   readonly sleep: Sleep;
   readonly now: () => number;

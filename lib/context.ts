@@ -12,6 +12,7 @@ const STRINGS = [
   'alarmTopicArn',
   'githubRepository',
   'parameterPrefix',
+  'parameterStoreMirrorPrefix',
 ] as const;
 
 /**

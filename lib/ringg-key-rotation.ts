@@ -6,6 +6,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -13,6 +14,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { MIRROR_FAILED_MESSAGE } from '../lambda/log-messages';
 import { wildcardFindingId } from './nag-finding';
 import { KeyRotationSchedule } from './rotation-schedule';
 
@@ -146,6 +148,15 @@ export interface RinggKeyRotationProps {
    */
   readonly alarmEmail?: string;
   /**
+   * Mirror each secret's key, once testSecret proved it, to the SecureString `<prefix>/<secret name>`
+   * for services that read Parameter Store. Encrypted with the secrets' customer-managed key when they
+   * use one (all secrets must then share it). Best effort: a failed write is logged and alarmed, and
+   * never fails the rotation.
+   *
+   * @default - no mirror
+   */
+  readonly parameterStoreMirror?: { readonly prefix: string };
+  /**
    * A role for a GitHub Actions workflow that rotates the keys after an incident.
    *
    * @default - no CI role
@@ -169,6 +180,7 @@ export class RinggKeyRotation extends Construct {
   readonly function: nodejs.NodejsFunction;
   readonly alarmTopic: sns.ITopic;
   readonly errorsAlarm: cloudwatch.Alarm;
+  readonly mirrorFailuresAlarm: cloudwatch.Alarm | undefined;
   readonly rotationFailureRule: events.Rule;
   readonly ciRole: iam.Role | undefined;
   readonly parameterPrefix: string;
@@ -211,6 +223,13 @@ export class RinggKeyRotation extends Construct {
       });
     }
 
+    const keys = [
+      ...new Map(
+        props.secrets.flatMap((s) => (s.encryptionKey ? [[s.encryptionKey.keyArn, s.encryptionKey]] : [])),
+      ).values(),
+    ];
+    const mirrorKey = props.parameterStoreMirror ? this.mirrorKey(props, keys) : undefined;
+
     const timeouts = props.ringgTimeouts ?? {};
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: LAMBDA_ENTRY,
@@ -230,6 +249,12 @@ export class RinggKeyRotation extends Construct {
         RINGG_BODY_TIMEOUT_MS: String((timeouts.body ?? Duration.seconds(10)).toMilliseconds()),
         ROTATION_PARAMETER_PREFIX: this.parameterPrefix,
         NODE_OPTIONS: '--enable-source-maps',
+        ...(props.parameterStoreMirror
+          ? {
+              MIRROR_PARAMETER_PREFIX: props.parameterStoreMirror.prefix,
+              ...(mirrorKey ? { MIRROR_KMS_KEY_ID: mirrorKey.keyArn } : {}),
+            }
+          : {}),
       },
       bundling: { minify: true, sourceMap: true, target: 'node22', forceDockerBundling: false },
       vpc: props.vpc,
@@ -256,11 +281,6 @@ export class RinggKeyRotation extends Construct {
       reason:
         'The journal and rescue parameters are named per secret and per rotation token under this path, which is the construct’s own.',
     });
-    const keys = [
-      ...new Map(
-        props.secrets.flatMap((s) => (s.encryptionKey ? [[s.encryptionKey.keyArn, s.encryptionKey]] : [])),
-      ).values(),
-    ];
     if (keys.length > 0) {
       role.addToPolicy(
         new iam.PolicyStatement({
@@ -270,6 +290,36 @@ export class RinggKeyRotation extends Construct {
           conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
         }),
       );
+    }
+
+    if (props.parameterStoreMirror) {
+      const mirrorArn = stack.formatArn({
+        service: 'ssm',
+        resource: 'parameter',
+        resourceName: `${props.parameterStoreMirror.prefix.slice(1)}/*`,
+      });
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'MirrorParameters',
+          actions: ['ssm:PutParameter'],
+          resources: [mirrorArn],
+        }),
+      );
+      Validations.of(role).acknowledge({
+        id: wildcardFindingId(this, mirrorArn),
+        reason:
+          'The mirror parameters are named after each rotated secret under this path, which is the construct’s own.',
+      });
+      if (mirrorKey) {
+        role.addToPolicy(
+          new iam.PolicyStatement({
+            sid: 'MirrorEncryption',
+            actions: ['kms:Encrypt'],
+            resources: [mirrorKey.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` } },
+          }),
+        );
+      }
     }
 
     const schedule = props.schedule ?? KeyRotationSchedule.rate(Duration.days(30));
@@ -312,6 +362,7 @@ export class RinggKeyRotation extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.errorsAlarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+    this.mirrorFailuresAlarm = props.parameterStoreMirror ? this.alarmOnMirrorFailures(logGroup) : undefined;
 
     this.rotationFailureRule = new events.Rule(this, 'RotationFailureRule', {
       description: 'Secrets Manager reports a failed or abandoned rotation of a Ringg key',
@@ -343,6 +394,37 @@ export class RinggKeyRotation extends Construct {
     this.ciRole = props.ciRole
       ? this.createCiRole(props.ciRole, secretArns, parameterArn('*/journal'))
       : undefined;
+  }
+
+  private mirrorKey(props: RinggKeyRotationProps, keys: kms.IKey[]): kms.IKey | undefined {
+    if (keys.length > 1 || (keys.length === 1 && props.secrets.some((s) => !s.encryptionKey))) {
+      throw new Error(
+        'parameterStoreMirror encrypts every mirror with one key: the secrets must all use the same customer-managed KMS key, or none.',
+      );
+    }
+    return keys[0];
+  }
+
+  private alarmOnMirrorFailures(logGroup: logs.ILogGroup): cloudwatch.Alarm {
+    const filter = new logs.MetricFilter(this, 'MirrorFailures', {
+      logGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.message', '=', MIRROR_FAILED_MESSAGE),
+      metricNamespace: 'RinggKeyRotation',
+      metricName: 'MirrorWriteFailures',
+      metricValue: '1',
+    });
+    const alarm = new cloudwatch.Alarm(this, 'MirrorFailuresAlarm', {
+      alarmDescription:
+        'The rotation could not mirror a new Ringg key to Parameter Store; services reading the mirror hold a dead key. ' +
+        'The function log names the parameter; write the AWSCURRENT key there by hand.',
+      metric: filter.metric({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+    return alarm;
   }
 
   private createCiRole(options: GitHubCiRoleOptions, secretArns: string[], journalArn: string): iam.Role {

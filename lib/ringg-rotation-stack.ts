@@ -25,6 +25,8 @@ export interface RinggRotationContext {
   readonly githubRepository?: string;
   readonly githubRefs?: string[];
   readonly parameterPrefix?: string;
+  /** SSM path under which each secret's key is mirrored to a SecureString (off when absent). */
+  readonly parameterStoreMirrorPrefix?: string;
 }
 
 /** Wires context values into {@link RinggKeyRotation}, and outputs what operators and CI need. */
@@ -79,6 +81,9 @@ export class RinggRotationStack extends Stack {
         ? { repository: context.githubRepository, refs: context.githubRefs }
         : undefined,
       parameterPrefix: context.parameterPrefix,
+      parameterStoreMirror: context.parameterStoreMirrorPrefix
+        ? { prefix: context.parameterStoreMirrorPrefix }
+        : undefined,
     });
 
     new CfnOutput(this, 'FunctionName', { value: this.rotation.function.functionName });

@@ -54,7 +54,8 @@ export async function testSecret(ctx: StepContext): Promise<void> {
         throw new KeyMismatchError(name, token);
       }
       await ctx.journal.record('tested', { workspaceId: verification.workspaceId });
-      ctx.trace.outcome = 'new-key-verified';
+      const mirrored = await ctx.deps.mirror?.write(ctx.secret.name, pending.apiKey);
+      ctx.trace.outcome = mirrored === false ? 'new-key-verified, mirror failed' : 'new-key-verified';
     }
   }
 }

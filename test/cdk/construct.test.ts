@@ -393,3 +393,64 @@ describe('the ready stack context', () => {
     expect(() => build(() => ({ secrets: [] }))).toThrow(/at least one secret/);
   });
 });
+
+describe('the Parameter Store mirror', () => {
+  const KEY = `arn:aws:kms:${ENV.region}:${ENV.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+  const withKey = (id: string, name: string) => (stack: import('aws-cdk-lib').Stack) =>
+    secretsmanager.Secret.fromSecretAttributes(stack, id, {
+      secretPartialArn: `arn:aws:secretsmanager:${ENV.region}:${ENV.account}:secret:${name}`,
+      encryptionKey: kms.Key.fromKeyArn(stack, `${id}Key`, KEY),
+    });
+
+  it('configures the function, may write only under its prefix, encrypts with the secrets’ key, and alarms on failures', () => {
+    const { template } = build((stack) => ({
+      secrets: [withKey('A', 'ringg/prod')(stack)],
+      parameterStoreMirror: { prefix: '/services/ringg' },
+    }));
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ MIRROR_PARAMETER_PREFIX: '/services/ringg', MIRROR_KMS_KEY_ID: KEY }),
+      },
+    });
+    const statements = statementsOf(template, 'RotationRole');
+    expect(statements).toContainEqual({
+      Sid: 'MirrorParameters',
+      Action: 'ssm:PutParameter',
+      Effect: 'Allow',
+      Resource: `arn:\${AWS::Partition}:ssm:${ENV.region}:${ENV.account}:parameter/services/ringg/*`,
+    });
+    expect(statements).toContainEqual({
+      Sid: 'MirrorEncryption',
+      Action: 'kms:Encrypt',
+      Effect: 'Allow',
+      Resource: KEY,
+      Condition: { StringEquals: { 'kms:ViaService': `ssm.${ENV.region}.amazonaws.com` } },
+    });
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.message = "mirror write failed" }',
+      MetricTransformations: [
+        { MetricNamespace: 'RinggKeyRotation', MetricName: 'MirrorWriteFailures', MetricValue: '1' },
+      ],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'MirrorWriteFailures',
+      Threshold: 1,
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^RotationAlarms') }],
+    });
+  });
+
+  it('is absent by default, and refuses secrets that do not share one key', () => {
+    const plain = build().template;
+    plain.resourceCountIs('AWS::Logs::MetricFilter', 0);
+    expect(JSON.stringify(plain.toJSON())).not.toContain('MIRROR_PARAMETER_PREFIX');
+    expect(() =>
+      build((stack) => ({
+        secrets: [
+          withKey('A', 'ringg/prod')(stack),
+          secretsmanager.Secret.fromSecretNameV2(stack, 'B', 'ringg/b'),
+        ],
+        parameterStoreMirror: { prefix: '/services/ringg' },
+      })),
+    ).toThrow(/must all use the same customer-managed KMS key, or none/);
+  });
+});

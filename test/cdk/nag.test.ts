@@ -14,6 +14,7 @@ const CONTEXT = {
   githubRepository: 'acme/platform',
   schedule: 'cron(0 3 ? * SUN *)',
   rotationWindow: '3h',
+  parameterStoreMirrorPrefix: '/services/ringg',
 };
 
 function readyApp(): App {

@@ -46,7 +46,12 @@ function regenerateAndStorePending(): { token: string; newKey: string } {
   model.enableRotation('ringg/app', 'arn:aws:lambda:us-east-1:123456789012:function:f');
   const token = model.beginRotation({ SecretId: 'ringg/app' });
   const newKey = ringg.regenerateInDashboard(workspace.id);
-  model.putSecretValue({ SecretId: 'ringg/app', ClientRequestToken: token, SecretString: newKey, VersionStages: ['AWSPENDING'] });
+  model.putSecretValue({
+    SecretId: 'ringg/app',
+    ClientRequestToken: token,
+    SecretString: newKey,
+    VersionStages: ['AWSPENDING'],
+  });
   return { token, newKey };
 }
 
@@ -84,7 +89,9 @@ describe('the consumer library', () => {
       SecretId: 'ringg/app',
       VersionStage: 'AWSCURRENT',
       MoveToVersionId: token,
-      RemoveFromVersionId: Object.entries(model.stagesOf('ringg/app')).find(([, s]) => s.includes('AWSCURRENT'))?.[0],
+      RemoveFromVersionId: Object.entries(model.stagesOf('ringg/app')).find(([, s]) =>
+        s.includes('AWSCURRENT'),
+      )?.[0],
     });
     model.completeRotation('ringg/app', token);
     expect((await api.request('/workspace')).status).toBe(200);
@@ -118,7 +125,10 @@ describe('the consumer library', () => {
     await api.request('/workspace');
     const { newKey } = regenerateAndStorePending();
     const before = ringg.calls('regenerate-call');
-    const patch = await api.request<{ new_api_key: string }>('/workspace/api-key', { method: 'PATCH', retryUnsafe: true });
+    const patch = await api.request<{ new_api_key: string }>('/workspace/api-key', {
+      method: 'PATCH',
+      retryUnsafe: true,
+    });
     expect(patch.status).toBe(200);
     expect(ringg.calls('regenerate-call') - before).toBe(2);
     expect(patch.body.new_api_key).not.toBe(newKey);

@@ -14,12 +14,10 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../../lambda/config';
-import { SsmJournalStore } from '../../lambda/journal';
 import { Logger } from '../../lambda/logger';
-import { SsmRescueStore } from '../../lambda/rescue-store';
-import { createRinggDispatcher, RinggClient } from '../../lambda/ringg-client';
+import { createRinggDispatcher } from '../../lambda/ringg-client';
 import { createRotationHandler } from '../../lambda/rotation';
-import { AwsSecretsStore } from '../../lambda/secrets-store';
+import { createRotationDeps } from '../../lambda/rotation-deps';
 import { RinggStandIn } from '../../local/ringg-stand-in';
 import {
   type RotateOptions,
@@ -88,18 +86,18 @@ export async function createHarness(options: HarnessOptions = {}) {
   const log = new Logger((line) => logs.push(line));
   const config = loadConfig({ RINGG_BASE_URL: ringg.baseUrl(), ...options.env });
   const dispatcher = createRinggDispatcher(config);
-  const ssmClient = new SSMClient({ region: 'us-east-1' });
-  const handler = createRotationHandler({
-    config,
-    secrets: new AwsSecretsStore(new SecretsManagerClient({ region: 'us-east-1' })),
-    ringg: new RinggClient(config.ringgBaseUrl, dispatcher, now),
-    journal: new SsmJournalStore(ssmClient, log),
-    rescue: new SsmRescueStore(ssmClient, config.parameterKmsKeyId),
-    log,
-    sleep,
-    now,
-    random: () => 0.5,
-  });
+  const handler = createRotationHandler(
+    createRotationDeps(
+      config,
+      {
+        secretsManager: new SecretsManagerClient({ region: 'us-east-1' }),
+        ssm: new SSMClient({ region: 'us-east-1' }),
+        ringgDispatcher: dispatcher,
+      },
+      log,
+      { sleep, now, random: () => 0.5 },
+    ),
+  );
   const remainingMs = options.remainingMs ?? 60_000;
   const invoke = (event: unknown) => handler(event, { getRemainingTimeInMillis: () => remainingMs });
 

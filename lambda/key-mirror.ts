@@ -1,0 +1,40 @@
+import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { errorName } from './journal';
+import { MIRROR_FAILED_MESSAGE } from './log-messages';
+import type { Logger } from './logger';
+import { mirrorParameterName } from './parameter-names';
+
+export interface KeyMirror {
+  /** Best effort: a failure is logged with MIRROR_FAILED_MESSAGE and never thrown. */
+  write(secretName: string, key: string): Promise<boolean>;
+}
+
+/** Copies a proven key to a SecureString for services that read Parameter Store. */
+export class SsmKeyMirror implements KeyMirror {
+  constructor(
+    private readonly client: SSMClient,
+    private readonly prefix: string,
+    private readonly kmsKeyId: string | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  async write(secretName: string, key: string): Promise<boolean> {
+    const parameter = mirrorParameterName(this.prefix, secretName);
+    try {
+      await this.client.send(
+        new PutParameterCommand({
+          Name: parameter,
+          Value: key,
+          Type: 'SecureString',
+          Overwrite: true,
+          Description: 'Ringg API key mirrored from Secrets Manager by the key rotation',
+          ...(this.kmsKeyId ? { KeyId: this.kmsKeyId } : {}),
+        }),
+      );
+      return true;
+    } catch (error) {
+      this.log.warn(MIRROR_FAILED_MESSAGE, { parameter, error: errorName(error) });
+      return false;
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { Dispatcher } from 'undici';
+import type { RotationConfig } from './config';
+import { sleep } from './deadline';
+import { SsmJournalStore } from './journal';
+import { SsmKeyMirror } from './key-mirror';
+import type { Logger } from './logger';
+import { SsmRescueStore } from './rescue-store';
+import { RinggClient } from './ringg-client';
+import { AwsSecretsStore } from './secrets-store';
+import type { RotationDeps } from './step-context';
+
+export interface RotationClients {
+  readonly secretsManager: SecretsManagerClient;
+  readonly ssm: SSMClient;
+  readonly ringgDispatcher: Dispatcher;
+}
+
+/** The adapters the steps use, over the given clients; `overrides` replace the clock and friends in tests. */
+export function createRotationDeps(
+  config: RotationConfig,
+  clients: RotationClients,
+  log: Logger,
+  overrides: Partial<Pick<RotationDeps, 'sleep' | 'now' | 'random'>> = {},
+): RotationDeps {
+  const now = overrides.now ?? Date.now;
+  return {
+    config,
+    secrets: new AwsSecretsStore(clients.secretsManager),
+    ringg: new RinggClient(config.ringgBaseUrl, clients.ringgDispatcher, now),
+    journal: new SsmJournalStore(clients.ssm, log),
+    rescue: new SsmRescueStore(clients.ssm, config.parameterKmsKeyId),
+    mirror: config.mirrorPrefix
+      ? new SsmKeyMirror(clients.ssm, config.mirrorPrefix, config.mirrorKmsKeyId, log)
+      : undefined,
+    log,
+    sleep: overrides.sleep ?? sleep,
+    now,
+    random: overrides.random ?? Math.random,
+  };
+}

@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { continueRotation, runConfigurationTest } from '../../local/rotation-driver';
+import { createHarness, type Harness, keyOf } from '../support/harness';
+import { failedSteps } from '../support/invariants';
+
+let h: Harness;
+afterEach(async () => {
+  const output = h.logs.join('\n');
+  for (const key of h.ringg.issuedKeys) expect(output).not.toContain(key);
+  await h.close();
+});
+
+const MIRROR = { MIRROR_PARAMETER_PREFIX: '/ringg-mirror', MIRROR_KMS_KEY_ID: 'alias/ringg' };
+const mirrorOf = (secretId: string) => h.ssm.parameters.get(`/ringg-mirror/${secretId}`);
+
+describe('the Parameter Store mirror', () => {
+  it('holds the new key as a SecureString with the configured KMS key once testSecret proved it', async () => {
+    h = await createHarness({ env: MIRROR });
+    const s = h.seed('json');
+    const token = h.model.beginRotation({ SecretId: s.secretId });
+    for (const step of ['createSecret', 'setSecret']) {
+      await h.invoke({ Step: step, SecretId: s.secretId, ClientRequestToken: token });
+      expect(mirrorOf(s.secretId)).toBeUndefined();
+    }
+    await h.invoke({ Step: 'testSecret', SecretId: s.secretId, ClientRequestToken: token });
+    expect(mirrorOf(s.secretId)).toMatchObject({
+      type: 'SecureString',
+      keyId: 'alias/ringg',
+      value: h.ringg.liveKey(s.workspaceId),
+    });
+    await h.invoke({ Step: 'finishSecret', SecretId: s.secretId, ClientRequestToken: token });
+    expect(mirrorOf(s.secretId)?.value).toBe(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT')));
+  });
+
+  it('is not written when testSecret fails, nor by the configuration test', async () => {
+    h = await createHarness({ env: MIRROR });
+    const s = h.seed('plain');
+    await runConfigurationTest(h.model, s.secretId, h.invoke);
+    expect(mirrorOf(s.secretId)).toBeUndefined();
+    const other = h.ringg.addWorkspace();
+    const token = h.model.beginRotation({ SecretId: s.secretId });
+    await h.invoke({ Step: 'createSecret', SecretId: s.secretId, ClientRequestToken: token });
+    h.model.putSecretValue({
+      SecretId: s.secretId,
+      ClientRequestToken: token,
+      SecretString: other.key,
+      VersionStages: ['AWSPENDING'],
+    });
+    const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1 });
+    expect(failedSteps(report)).toEqual(['1:testSecret:WrongWorkspaceError']);
+    expect(mirrorOf(s.secretId)).toBeUndefined();
+  });
+
+  it('a failing mirror write is logged for the alarm and never fails the rotation', async () => {
+    h = await createHarness({ env: MIRROR });
+    const s = h.seed('plain');
+    h.ssm.injectFault({ operation: 'PutParameter', times: 100, nameContains: '/ringg-mirror/' });
+    const report = await h.rotate(s.secretId);
+    expect(report.succeeded).toBe(true);
+    expect(mirrorOf(s.secretId)).toBeUndefined();
+    const warning = h.logs.map((l) => JSON.parse(l)).find((l) => l.message === 'mirror write failed');
+    expect(warning).toMatchObject({
+      level: 'WARN',
+      parameter: `/ringg-mirror/${s.secretId}`,
+      error: 'InternalServerError',
+    });
+    expect(h.logs.map((l) => JSON.parse(l)).find((l) => l.step === 'testSecret')?.outcome).toBe(
+      'new-key-verified, mirror failed',
+    );
+  });
+
+  it('is off unless configured', async () => {
+    h = await createHarness();
+    const s = h.seed('plain');
+    await h.rotate(s.secretId);
+    expect([...h.ssm.parameters.keys()].filter((k) => !k.startsWith('/ringg-rotation/'))).toEqual([]);
+  });
+});
