@@ -3,14 +3,12 @@ import {
   NewKeyLostError,
   NewKeyRescuedError,
   NewKeyUnsavedError,
-  PermissionDeniedError,
-  RinggUnavailableError,
   SecretWriteConflictError,
   WrongWorkspaceError,
 } from './errors';
 import { errorName } from './journal';
 import type { StepContext } from './step-context';
-import { verifyKey } from './verify-key';
+import { inconclusiveCheckError, verifyKey } from './verify-key';
 
 const MAX_WRITE_ATTEMPTS = 5;
 /** Time kept back from the write retries so the rescue write still fits. */
@@ -60,12 +58,10 @@ export async function completeRescue(ctx: StepContext, rescuedValue: string, api
         `Ringg rejects the key kept in the rescue parameter "${parameter}", so it was regenerated again outside this rotation`,
       );
     case 'forbidden':
-      throw new PermissionDeniedError(name, 'GET /workspace');
     case 'unavailable':
-      throw new RinggUnavailableError(
+      throw inconclusiveCheckError(
         name,
-        'GET /workspace',
-        verification.detail,
+        verification,
         `The new key is still safe in the rescue parameter "${parameter}"`,
       );
     case 'valid': {

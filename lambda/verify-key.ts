@@ -1,4 +1,5 @@
 import { backoffMs } from './deadline';
+import { PermissionDeniedError, RinggUnavailableError, type RotationError } from './errors';
 import type { RinggFailure } from './ringg-client';
 import { decideAfterVerify, describeFailure, traceOf } from './ringg-policy';
 import { requestTimeoutMs, type StepContext } from './step-context';
@@ -46,4 +47,17 @@ export async function verifyKey(
   }
   if (last?.kind === 'status' && last.status === 401) return { kind: 'rejected' };
   return { kind: 'unavailable', detail: last ? describeFailure(last) : 'no time left to ask' };
+}
+
+/**
+ * The error for a check that neither proved nor disproved the key: Ringg answered 403, or did not
+ * answer usefully. `changed` says what state the rotation is in, for the operator.
+ */
+export function inconclusiveCheckError(
+  secretName: string,
+  verification: Extract<Verification, { kind: 'forbidden' | 'unavailable' }>,
+  changed?: string,
+): RotationError {
+  if (verification.kind === 'forbidden') return new PermissionDeniedError(secretName, 'GET /workspace');
+  return new RinggUnavailableError(secretName, 'GET /workspace', verification.detail, changed);
 }

@@ -9,11 +9,11 @@ import {
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { build } from 'esbuild';
 import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../local/local-environment';
 import type { RotationReport } from '../local/rotation-driver';
 import { StdoutCapture } from '../local/stdout-capture';
 import { runContinuity, TIME_SCALE } from './continuity';
+import { bundleLikeTheStack } from './lambda-bundle';
 
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15);
 const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 5);
@@ -27,23 +27,9 @@ process.emitWarning = ((warning: string | Error, ...rest: never[]) => {
 // Outside the repository: its package.json says "type": "module", which would make the CJS bundle ESM.
 const workdir = mkdtempSync(join(tmpdir(), 'ringg-bench-'));
 
-/** The settings the CDK stack bundles with (lib/ringg-key-rotation.ts). */
 async function bundle(name: string, entry: { file: string } | { contents: string }): Promise<string> {
   const outfile = join(workdir, name, 'index.js');
-  await build({
-    ...('file' in entry
-      ? { entryPoints: [entry.file] }
-      : { stdin: { contents: entry.contents, resolveDir: process.cwd(), loader: 'ts' as const } }),
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    minify: true,
-    sourcemap: true,
-    external: ['@aws-sdk/*'],
-    logLevel: 'error',
-  });
+  await bundleLikeTheStack(entry, outfile);
   return outfile;
 }
 

@@ -1,12 +1,7 @@
-import {
-  CurrentKeyRejectedError,
-  NewKeyLostError,
-  PermissionDeniedError,
-  RinggUnavailableError,
-} from '../errors';
+import { CurrentKeyRejectedError, NewKeyLostError } from '../errors';
 import { readCurrentValue, readPendingRaw } from '../secret-reads';
 import type { StepContext } from '../step-context';
-import { verifyKey } from '../verify-key';
+import { inconclusiveCheckError, verifyKey } from '../verify-key';
 
 /**
  * Proves the current key works and records its workspace. Never regenerates: only Ringg can make the
@@ -37,8 +32,7 @@ export async function createSecret(ctx: StepContext): Promise<void> {
       }
       throw new CurrentKeyRejectedError(ctx.secret.name);
     case 'forbidden':
-      throw new PermissionDeniedError(ctx.secret.name, 'GET /workspace');
     case 'unavailable':
-      throw new RinggUnavailableError(ctx.secret.name, 'GET /workspace', verification.detail);
+      throw inconclusiveCheckError(ctx.secret.name, verification);
   }
 }

@@ -2,13 +2,11 @@ import {
   CurrentKeyRejectedError,
   KeyMismatchError,
   NewKeyRejectedError,
-  PermissionDeniedError,
-  RinggUnavailableError,
   WrongWorkspaceError,
 } from '../errors';
 import { parseOrThrow, readCurrentValue, readPendingRaw } from '../secret-reads';
 import type { StepContext } from '../step-context';
-import { verifyKey } from '../verify-key';
+import { inconclusiveCheckError, verifyKey } from '../verify-key';
 
 /**
  * Proves the pending key works for the same workspace. With nothing new pending (the configuration
@@ -28,8 +26,7 @@ export async function testSecret(ctx: StepContext): Promise<void> {
       return;
     }
     if (verification.kind === 'rejected') throw new CurrentKeyRejectedError(name);
-    if (verification.kind === 'forbidden') throw new PermissionDeniedError(name, 'GET /workspace');
-    throw new RinggUnavailableError(name, 'GET /workspace', verification.detail);
+    throw inconclusiveCheckError(name, verification);
   }
 
   const verification = await verifyKey(ctx, pending.apiKey, { fresh: true, maxAttempts: 5 });
@@ -37,14 +34,8 @@ export async function testSecret(ctx: StepContext): Promise<void> {
     case 'rejected':
       throw new NewKeyRejectedError(name, token, 'HTTP 401 on every attempt');
     case 'forbidden':
-      throw new PermissionDeniedError(name, 'GET /workspace');
     case 'unavailable':
-      throw new RinggUnavailableError(
-        name,
-        'GET /workspace',
-        verification.detail,
-        'The new key is safe in AWSPENDING',
-      );
+      throw inconclusiveCheckError(name, verification, 'The new key is safe in AWSPENDING');
     case 'valid': {
       const expected = ctx.journal.workspaceId;
       if (expected && verification.workspaceId && verification.workspaceId !== expected) {

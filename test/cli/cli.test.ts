@@ -5,16 +5,13 @@ import {
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../cli/io';
 import { run } from '../../cli/main';
 import { fingerprint } from '../../common/fingerprint';
-import {
-  LOCAL_FUNCTION_ARN,
-  type LocalEnvironment,
-  startLocalEnvironment,
-} from '../../local/local-environment';
-import { StdoutCapture } from '../../local/stdout-capture';
+import { LOCAL_FUNCTION_ARN, type LocalEnvironment } from '../../local/local-environment';
+import type { StdoutCapture } from '../../local/stdout-capture';
+import { startWithFreshHandler } from '../support/local';
 
 const SECRET = 'ringg/cli';
 let env: LocalEnvironment | undefined;
@@ -23,15 +20,7 @@ const everything: string[] = [];
 const keys = new Set<string>();
 
 async function start(extraEnv?: Record<string, string>) {
-  functionLogs = new StdoutCapture();
-  env = await startLocalEnvironment({
-    env: extraEnv,
-    maxAttempts: 2,
-    loadHandler: async () => {
-      vi.resetModules();
-      return import('../../lambda/handler');
-    },
-  });
+  ({ env, logs: functionLogs } = await startWithFreshHandler(extraEnv));
   const sm = new SecretsManagerClient({});
   const workspace = env.ringg.addWorkspace({ name: 'CLI workspace' });
   await sm.send(

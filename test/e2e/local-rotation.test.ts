@@ -5,16 +5,13 @@ import {
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parseSecretValue } from '../../common/secret-value';
 import { DEMO_FAULTS } from '../../local/demo-faults';
-import {
-  LOCAL_FUNCTION_ARN,
-  type LocalEnvironment,
-  startLocalEnvironment,
-} from '../../local/local-environment';
+import { LOCAL_FUNCTION_ARN, type LocalEnvironment } from '../../local/local-environment';
 import type { RotationReport, StepReport } from '../../local/rotation-driver';
-import { StdoutCapture } from '../../local/stdout-capture';
+import type { StdoutCapture } from '../../local/stdout-capture';
+import { startWithFreshHandler } from '../support/local';
 
 /**
  * The real handler module, loaded fresh with the environment of each test, driven by RotateSecret
@@ -24,15 +21,7 @@ let env: LocalEnvironment | undefined;
 let capture: StdoutCapture | undefined;
 
 async function start(extraEnv?: Record<string, string>) {
-  capture = new StdoutCapture();
-  env = await startLocalEnvironment({
-    env: extraEnv,
-    maxAttempts: 2,
-    loadHandler: async () => {
-      vi.resetModules();
-      return import('../../lambda/handler');
-    },
-  });
+  ({ env, logs: capture } = await startWithFreshHandler(extraEnv));
   return { env, sm: new SecretsManagerClient({}) };
 }
 

@@ -1,0 +1,22 @@
+import { vi } from 'vitest';
+import { type LocalEnvironment, startLocalEnvironment } from '../../local/local-environment';
+import { StdoutCapture } from '../../local/stdout-capture';
+
+/**
+ * The stand-ins with the real handler module loaded afresh for this environment (it reads its
+ * configuration when loaded), its log lines captured. Secrets Manager retries a rotation twice.
+ */
+export async function startWithFreshHandler(
+  extraEnv?: Record<string, string>,
+): Promise<{ env: LocalEnvironment; logs: StdoutCapture }> {
+  const logs = new StdoutCapture();
+  const env = await startLocalEnvironment({
+    env: extraEnv,
+    maxAttempts: 2,
+    loadHandler: async () => {
+      vi.resetModules();
+      return import('../../lambda/handler');
+    },
+  });
+  return { env, logs };
+}
