@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { RotationReport } from '../../local/rotation-driver';
+import { continueRotation, type RotationReport } from '../../local/rotation-driver';
 import { type Harness, keyOf, type SeededSecret } from './harness';
 
 /** Labels as a map from label to version id, the way an operator reads them. */
@@ -43,4 +43,21 @@ export function journalOf(h: Harness, secretId: string): Record<string, unknown>
 
 export function rescueParameters(h: Harness): string[] {
   return [...h.ssm.parameters.keys()].filter((name) => name.includes('/rescue/'));
+}
+
+/**
+ * A rotation whose pending version someone filled by hand with another workspace's key after
+ * createSecret; the rest of the rotation then runs once.
+ */
+export async function rotateWithForeignPendingKey(h: Harness, secretId: string): Promise<RotationReport> {
+  const other = h.ringg.addWorkspace({ name: 'Someone else' });
+  const token = h.model.beginRotation({ SecretId: secretId });
+  await h.invoke({ Step: 'createSecret', SecretId: secretId, ClientRequestToken: token });
+  h.model.putSecretValue({
+    SecretId: secretId,
+    ClientRequestToken: token,
+    SecretString: other.key,
+    VersionStages: ['AWSPENDING'],
+  });
+  return continueRotation(h.model, secretId, token, h.invoke, { maxAttempts: 1 });
 }

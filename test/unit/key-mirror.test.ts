@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { continueRotation, runConfigurationTest } from '../../local/rotation-driver';
+import { runConfigurationTest } from '../../local/rotation-driver';
 import { createHarness, type Harness, keyOf } from '../support/harness';
-import { failedSteps } from '../support/invariants';
+import { failedSteps, rotateWithForeignPendingKey } from '../support/invariants';
 
 let h: Harness;
 afterEach(async () => {
@@ -37,16 +37,7 @@ describe('the Parameter Store mirror', () => {
     const s = h.seed('plain');
     await runConfigurationTest(h.model, s.secretId, h.invoke);
     expect(mirrorOf(s.secretId)).toBeUndefined();
-    const other = h.ringg.addWorkspace();
-    const token = h.model.beginRotation({ SecretId: s.secretId });
-    await h.invoke({ Step: 'createSecret', SecretId: s.secretId, ClientRequestToken: token });
-    h.model.putSecretValue({
-      SecretId: s.secretId,
-      ClientRequestToken: token,
-      SecretString: other.key,
-      VersionStages: ['AWSPENDING'],
-    });
-    const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1 });
+    const report = await rotateWithForeignPendingKey(h, s.secretId);
     expect(failedSteps(report)).toEqual(['1:testSecret:WrongWorkspaceError']);
     expect(mirrorOf(s.secretId)).toBeUndefined();
   });

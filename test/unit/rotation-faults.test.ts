@@ -9,6 +9,7 @@ import {
   journalOf,
   labels,
   rescueParameters,
+  rotateWithForeignPendingKey,
 } from '../support/invariants';
 
 /** Everything the matrix wrote or threw, and every key it saw, for the leak check at the end. */
@@ -232,16 +233,7 @@ describe('keys that do not work', () => {
 
   it('a pending key of another workspace is never promoted', async () => {
     const s = (await harness()).seed('plain');
-    const other = h.ringg.addWorkspace({ name: 'Someone else' });
-    const token = h.model.beginRotation({ SecretId: s.secretId });
-    await h.invoke({ Step: 'createSecret', SecretId: s.secretId, ClientRequestToken: token });
-    h.model.putSecretValue({
-      SecretId: s.secretId,
-      ClientRequestToken: token,
-      SecretString: other.key,
-      VersionStages: ['AWSPENDING'],
-    });
-    const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1 });
+    const report = await rotateWithForeignPendingKey(h, s.secretId);
     expect(failedSteps(report)).toEqual(['1:testSecret:WrongWorkspaceError']);
     expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(s.initialKey);
     expect(h.ringg.regenerations()).toBe(0);
