@@ -137,9 +137,6 @@ export async function createHarness(options: HarnessOptions = {}) {
     seed,
     rotate,
     now,
-    advance: (ms: number) => {
-      skewMs += ms;
-    },
     async close() {
       smMock.restore();
       ssmMock.restore();
