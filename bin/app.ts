@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { readRotationContext } from '../lib/context';
-import { RinggRotationStack } from '../lib/ringg-rotation-stack';
+import { readRotationContext } from '../lib/context.js';
+import { RinggRotationStack } from '../lib/ringg-rotation-stack.js';
 
 const app = new App();
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

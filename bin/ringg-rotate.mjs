@@ -3,6 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { run } = await import('../cli/main.ts');
-const { processIo } = await import('../cli/io.ts');
+const { run } = await import('../cli/main.js');
+const { processIo } = await import('../cli/io.js');
 process.exitCode = await run(process.argv.slice(2), processIo());

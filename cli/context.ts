@@ -1,9 +1,9 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Dispatcher } from 'undici';
-import { loadConfig, type RotationConfig } from '../lambda/config';
-import { createRinggDispatcher, RinggClient } from '../lambda/ringg-client';
-import type { CliIo } from './io';
+import { loadConfig, type RotationConfig } from '../lambda/config.js';
+import { createRinggDispatcher, RinggClient } from '../lambda/ringg-client.js';
+import type { CliIo } from './io.js';
 
 /** The clients a command uses, built once from the same environment the function reads. */
 export interface CliContext {

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { parseSecretValue, type SecretValue } from '../common/secret-value';
-import { describeFailure } from '../lambda/ringg-policy';
-import type { CliContext } from './context';
+import { parseSecretValue, type SecretValue } from '../common/secret-value.js';
+import { describeFailure } from '../lambda/ringg-policy.js';
+import type { CliContext } from './context.js';
 
 export type CurrentValue =
   | { readonly kind: 'read'; readonly value: SecretValue }

@@ -1,10 +1,10 @@
-import { HELP, parseCommand, UsageError } from './args';
-import { createCliContext } from './context';
-import { EXIT, type ExitCode } from './exit-codes';
-import type { CliIo } from './io';
-import { recover } from './recover';
-import { rotate } from './rotate';
-import { status } from './status';
+import { HELP, parseCommand, UsageError } from './args.js';
+import { createCliContext } from './context.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { recover } from './recover.js';
+import { rotate } from './rotate.js';
+import { status } from './status.js';
 
 /** Runs one command and returns its exit code; never prints a key. */
 export async function run(argv: string[], io: CliIo): Promise<ExitCode> {

@@ -1,4 +1,4 @@
-import type { CliIo } from './io';
+import type { CliIo } from './io.js';
 
 /**
  * Reads a key from standard input: on a terminal, one line typed or pasted without echo; otherwise

@@ -1,14 +1,14 @@
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
-import { fingerprint } from '../common/fingerprint';
-import { checkKey, formatWithKey } from '../common/secret-value';
-import { parameterNames } from '../lambda/parameter-names';
-import type { CliContext } from './context';
-import { EXIT, type ExitCode } from './exit-codes';
-import { checkWithRingg, readCurrentValue } from './key-check';
-import { readKeyFromStdin } from './read-key';
-import { Reporter } from './reporter';
-import { readSecretState } from './secret-state';
+import { fingerprint } from '../common/fingerprint.js';
+import { parameterNames } from '../common/parameter-names.js';
+import { checkKey, formatWithKey } from '../common/secret-value.js';
+import type { CliContext } from './context.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { checkWithRingg, readCurrentValue } from './key-check.js';
+import { readKeyFromStdin } from './read-key.js';
+import { Reporter } from './reporter.js';
+import { readSecretState } from './secret-state.js';
 
 export interface RecoverCommand {
   readonly secretId: string;

@@ -1,4 +1,4 @@
-import type { CliIo } from './io';
+import type { CliIo } from './io.js';
 
 /**
  * Human output: progress on one updating line on a terminal, plain lines otherwise, and nothing but

@@ -1,12 +1,12 @@
 import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { fingerprint } from '../common/fingerprint';
-import type { JournalEntry } from '../lambda/journal';
-import { parameterNames } from '../lambda/parameter-names';
-import type { CliContext } from './context';
-import { EXIT, type ExitCode } from './exit-codes';
-import { checkWithRingg, readCurrentValue } from './key-check';
-import { Reporter } from './reporter';
-import { readJournal, readSecretState } from './secret-state';
+import { fingerprint } from '../common/fingerprint.js';
+import { parameterNames } from '../common/parameter-names.js';
+import type { JournalEntry } from '../lambda/journal.js';
+import type { CliContext } from './context.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { checkWithRingg, readCurrentValue } from './key-check.js';
+import { Reporter } from './reporter.js';
+import { readJournal, readSecretState } from './secret-state.js';
 
 const POLL_MS = 1_000;
 const INCOMPLETE = /previous rotation isn.?t complete/i;

@@ -1,8 +1,8 @@
 import { DescribeSecretCommand, ListSecretVersionIdsCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, ParameterNotFound } from '@aws-sdk/client-ssm';
-import type { JournalEntry } from '../lambda/journal';
-import { parameterNames } from '../lambda/parameter-names';
-import type { CliContext } from './context';
+import { parameterNames } from '../common/parameter-names.js';
+import type { JournalEntry } from '../lambda/journal.js';
+import type { CliContext } from './context.js';
 
 export interface SecretState {
   readonly arn: string;

@@ -1,9 +1,9 @@
-import { fingerprint } from '../common/fingerprint';
-import type { CliContext } from './context';
-import { EXIT, type ExitCode } from './exit-codes';
-import { checkWithRingg, readCurrentValue } from './key-check';
-import { Reporter } from './reporter';
-import { readSecretState } from './secret-state';
+import { fingerprint } from '../common/fingerprint.js';
+import type { CliContext } from './context.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { checkWithRingg, readCurrentValue } from './key-check.js';
+import { Reporter } from './reporter.js';
+import { readSecretState } from './secret-state.js';
 
 export interface StatusCommand {
   readonly secretId: string;

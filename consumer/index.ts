@@ -1,4 +1,4 @@
-export type { ConsumerEvent, RinggKeyProviderOptions } from './key-provider';
-export { RinggKeyProvider } from './key-provider';
-export type { RinggApiOptions, RinggRequest, RinggResponse } from './ringg-api';
-export { RINGG_API_URL, RinggApi } from './ringg-api';
+export type { ConsumerEvent, RinggKeyProviderOptions } from './key-provider.js';
+export { RinggKeyProvider } from './key-provider.js';
+export type { RinggApiOptions, RinggRequest, RinggResponse } from './ringg-api.js';
+export { RINGG_API_URL, RinggApi } from './ringg-api.js';

@@ -3,7 +3,7 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { parseSecretValue } from '../common/secret-value';
+import { parseSecretValue } from '../common/secret-value.js';
 
 /** What the library reports; never carries a key. */
 export type ConsumerEvent =

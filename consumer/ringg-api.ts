@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher, request } from 'undici';
-import type { RinggKeyProvider } from './key-provider';
+import type { RinggKeyProvider } from './key-provider.js';
 
 export const RINGG_API_URL = 'https://prod-api.ringg.ai/ca/api/v0';
 

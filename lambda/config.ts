@@ -1,4 +1,4 @@
-import { InvalidConfigurationError } from './errors';
+import { InvalidConfigurationError } from './errors.js';
 
 export const DEFAULT_RINGG_BASE_URL = 'https://prod-api.ringg.ai/ca/api/v0';
 

@@ -1,4 +1,4 @@
-import { InvalidEventError } from './errors';
+import { InvalidEventError } from './errors.js';
 
 export const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type Step = (typeof STEPS)[number];

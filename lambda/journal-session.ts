@@ -1,5 +1,5 @@
-import type { Step } from './event';
-import type { JournalEntry, JournalState, JournalStore } from './journal';
+import type { Step } from './event.js';
+import type { JournalEntry, JournalState, JournalStore } from './journal.js';
 
 export interface JournalUpdate {
   readonly workspaceId?: string;

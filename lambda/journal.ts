@@ -4,8 +4,8 @@ import {
   PutParameterCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import type { Step } from './event';
-import type { Logger } from './logger';
+import type { Step } from './event.js';
+import type { Logger } from './logger.js';
 
 export type JournalState =
   | 'current-key-verified'

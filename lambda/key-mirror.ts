@@ -1,8 +1,8 @@
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { errorName } from './journal';
-import { MIRROR_FAILED_MESSAGE } from './log-messages';
-import type { Logger } from './logger';
-import { mirrorParameterName } from './parameter-names';
+import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
+import { mirrorParameterName } from '../common/parameter-names.js';
+import { errorName } from './journal.js';
+import type { Logger } from './logger.js';
 
 export interface KeyMirror {
   /** Best effort: a failure is logged with MIRROR_FAILED_MESSAGE and never thrown. */

@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher, request } from 'undici';
-import type { RotationConfig } from './config';
+import type { RotationConfig } from './config.js';
 
 /**
  * What one call to Ringg produced. Bodies are read only where the contract defines them, and what

@@ -1,4 +1,4 @@
-import type { RegenerateResult, RinggFailure, WorkspaceResult } from './ringg-client';
+import type { RegenerateResult, RinggFailure, WorkspaceResult } from './ringg-client.js';
 
 /**
  * Pure decisions on Ringg's answers. Regenerate is the one call that destroys something, so an answer

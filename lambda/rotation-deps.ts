@@ -1,15 +1,15 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Dispatcher } from 'undici';
-import type { RotationConfig } from './config';
-import { sleep } from './deadline';
-import { SsmJournalStore } from './journal';
-import { SsmKeyMirror } from './key-mirror';
-import type { Logger } from './logger';
-import { SsmRescueStore } from './rescue-store';
-import { RinggClient } from './ringg-client';
-import { AwsSecretsStore } from './secrets-store';
-import type { RotationDeps } from './step-context';
+import type { RotationConfig } from './config.js';
+import { sleep } from './deadline.js';
+import { SsmJournalStore } from './journal.js';
+import { SsmKeyMirror } from './key-mirror.js';
+import type { Logger } from './logger.js';
+import { SsmRescueStore } from './rescue-store.js';
+import { RinggClient } from './ringg-client.js';
+import { AwsSecretsStore } from './secrets-store.js';
+import type { RotationDeps } from './step-context.js';
 
 export interface RotationClients {
   readonly secretsManager: SecretsManagerClient;

@@ -1,16 +1,16 @@
-import { Deadline } from './deadline';
-import { RotationError } from './errors';
-import { parseEvent, type RotationEvent, type Step } from './event';
-import { errorName } from './journal';
-import { JournalSession } from './journal-session';
-import type { Logger } from './logger';
-import { parameterNames } from './parameter-names';
-import type { RotationDeps, StepContext, StepTrace } from './step-context';
-import { createSecret } from './steps/create-secret';
-import { finishSecret } from './steps/finish-secret';
-import { setSecret } from './steps/set-secret';
-import { testSecret } from './steps/test-secret';
-import { checkRotationVersion } from './version-guard';
+import { parameterNames } from '../common/parameter-names.js';
+import { Deadline } from './deadline.js';
+import { RotationError } from './errors.js';
+import { parseEvent, type RotationEvent, type Step } from './event.js';
+import { errorName } from './journal.js';
+import { JournalSession } from './journal-session.js';
+import type { Logger } from './logger.js';
+import type { RotationDeps, StepContext, StepTrace } from './step-context.js';
+import { createSecret } from './steps/create-secret.js';
+import { finishSecret } from './steps/finish-secret.js';
+import { setSecret } from './steps/set-secret.js';
+import { testSecret } from './steps/test-secret.js';
+import { checkRotationVersion } from './version-guard.js';
 
 export interface LambdaContextLike {
   getRemainingTimeInMillis?(): number;

@@ -1,6 +1,6 @@
-import { parseSecretValue, type SecretValue } from '../common/secret-value';
-import { InvalidSecretValueError } from './errors';
-import type { StepContext } from './step-context';
+import { parseSecretValue, type SecretValue } from '../common/secret-value.js';
+import { InvalidSecretValueError } from './errors.js';
+import type { StepContext } from './step-context.js';
 
 const PENDING_READ_RETRIES = 3;
 

@@ -6,7 +6,7 @@ import {
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import type { SecretDescription } from './version-guard';
+import type { SecretDescription } from './version-guard.js';
 
 export type PutOutcome = 'written' | 'conflict';
 

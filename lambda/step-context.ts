@@ -1,15 +1,15 @@
-import type { RotationConfig } from './config';
-import type { Deadline, Sleep } from './deadline';
-import type { RotationEvent } from './event';
-import type { JournalStore } from './journal';
-import type { JournalSession } from './journal-session';
-import type { KeyMirror } from './key-mirror';
-import type { Logger } from './logger';
-import type { ParameterNames } from './parameter-names';
-import type { RescueStore } from './rescue-store';
-import type { RinggApi } from './ringg-client';
-import type { SecretsStore } from './secrets-store';
-import type { SecretDescription } from './version-guard';
+import type { ParameterNames } from '../common/parameter-names.js';
+import type { RotationConfig } from './config.js';
+import type { Deadline, Sleep } from './deadline.js';
+import type { RotationEvent } from './event.js';
+import type { JournalStore } from './journal.js';
+import type { JournalSession } from './journal-session.js';
+import type { KeyMirror } from './key-mirror.js';
+import type { Logger } from './logger.js';
+import type { RescueStore } from './rescue-store.js';
+import type { RinggApi } from './ringg-client.js';
+import type { SecretsStore } from './secrets-store.js';
+import type { SecretDescription } from './version-guard.js';
 
 /** What lives once per container and is shared by every invocation and every secret. */
 export interface RotationDeps {

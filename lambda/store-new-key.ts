@@ -1,14 +1,14 @@
-import { backoffMs } from './deadline';
+import { backoffMs } from './deadline.js';
 import {
   NewKeyLostError,
   NewKeyRescuedError,
   NewKeyUnsavedError,
   SecretWriteConflictError,
   WrongWorkspaceError,
-} from './errors';
-import { errorName } from './journal';
-import type { StepContext } from './step-context';
-import { inconclusiveCheckError, verifyKey } from './verify-key';
+} from './errors.js';
+import { errorName } from './journal.js';
+import type { StepContext } from './step-context.js';
+import { inconclusiveCheckError, verifyKey } from './verify-key.js';
 
 const MAX_WRITE_ATTEMPTS = 5;
 /** Time kept back from the write retries so the rescue write still fits. */

@@ -1,8 +1,8 @@
-import { backoffMs } from './deadline';
-import { PermissionDeniedError, RinggUnavailableError, type RotationError } from './errors';
-import type { RinggFailure } from './ringg-client';
-import { decideAfterVerify, describeFailure, traceOf } from './ringg-policy';
-import { requestTimeoutMs, type StepContext } from './step-context';
+import { backoffMs } from './deadline.js';
+import { PermissionDeniedError, RinggUnavailableError, type RotationError } from './errors.js';
+import type { RinggFailure } from './ringg-client.js';
+import { decideAfterVerify, describeFailure, traceOf } from './ringg-policy.js';
+import { requestTimeoutMs, type StepContext } from './step-context.js';
 
 export type Verification =
   | { readonly kind: 'valid'; readonly workspaceId: string | undefined; readonly apiKey: string | undefined }

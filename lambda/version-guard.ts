@@ -1,4 +1,4 @@
-import { RotationNotEnabledError, VersionNotFoundError, VersionNotPendingError } from './errors';
+import { RotationNotEnabledError, VersionNotFoundError, VersionNotPendingError } from './errors.js';
 
 export interface SecretDescription {
   readonly arn: string;

@@ -1,4 +1,4 @@
-import type { RinggRotationContext } from './ringg-rotation-stack';
+import type { RinggRotationContext } from './ringg-rotation-stack.js';
 
 type ContextReader = (key: string) => unknown;
 

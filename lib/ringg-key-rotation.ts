@@ -14,9 +14,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { MIRROR_FAILED_MESSAGE } from '../lambda/log-messages';
-import { wildcardFindingId } from './nag-finding';
-import { KeyRotationSchedule } from './rotation-schedule';
+import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
+import { wildcardFindingId } from './nag-finding.js';
+import { KeyRotationSchedule } from './rotation-schedule.js';
 
 /** Timeouts of each request the function sends to Ringg. */
 export interface RinggTimeouts {

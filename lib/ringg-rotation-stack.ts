@@ -3,8 +3,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { RinggKeyRotation } from './ringg-key-rotation';
-import { KeyRotationSchedule } from './rotation-schedule';
+import { RinggKeyRotation } from './ringg-key-rotation.js';
+import { KeyRotationSchedule } from './rotation-schedule.js';
 
 /** The context values the ready stack reads (cdk.json, or `-c key=value`). */
 export interface RinggRotationContext {

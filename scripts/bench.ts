@@ -9,11 +9,11 @@ import {
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../local/local-environment';
-import type { RotationReport } from '../local/rotation-driver';
-import { StdoutCapture } from '../local/stdout-capture';
-import { runContinuity, TIME_SCALE } from './continuity';
-import { bundleLikeTheStack } from './lambda-bundle';
+import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../dev/local-environment.js';
+import type { RotationReport } from '../dev/rotation-driver.js';
+import { StdoutCapture } from '../dev/stdout-capture.js';
+import { runContinuity, TIME_SCALE } from './continuity.js';
+import { bundleLikeTheStack } from './lambda-bundle.js';
 
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15);
 const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 5);
@@ -52,7 +52,7 @@ const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 async function rotations() {
   const capture = new StdoutCapture();
-  const env = await startLocalEnvironment({ loadHandler: () => import('../lambda/handler') });
+  const env = await startLocalEnvironment({ loadHandler: () => import('../lambda/handler.js') });
   try {
     const sm = new SecretsManagerClient({});
     const results: { wallMs: number; staleMs: number; calls: Record<string, Record<string, number>> }[] = [];

@@ -1,6 +1,6 @@
 // Bundles the rotation Lambda the way the CDK stack does into dist/lambda/, for a look at it outside CDK.
 import { statSync } from 'node:fs';
-import { bundleLikeTheStack } from './lambda-bundle';
+import { bundleLikeTheStack } from './lambda-bundle.js';
 
 const outfile = 'dist/lambda/index.js';
 await bundleLikeTheStack({ file: 'lambda/handler.ts' }, outfile);

@@ -6,10 +6,10 @@ import {
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { parseSecretValue } from '../common/secret-value';
-import { RinggApi, RinggKeyProvider } from '../consumer';
-import { LOCAL_FUNCTION_ARN, type LocalEnvironment } from '../local/local-environment';
-import type { RotationReport } from '../local/rotation-driver';
+import { parseSecretValue } from '../common/secret-value.js';
+import { RinggApi, RinggKeyProvider } from '../consumer/index.js';
+import { LOCAL_FUNCTION_ARN, type LocalEnvironment } from '../dev/local-environment.js';
+import type { RotationReport } from '../dev/rotation-driver.js';
 
 /** One second of AWS time is one millisecond here: a 300 s cache TTL becomes 300 ms. */
 export const TIME_SCALE = 1 / 1000;

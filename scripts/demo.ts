@@ -9,12 +9,12 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { fingerprint } from '../common/fingerprint';
-import { parseSecretValue } from '../common/secret-value';
-import { DEMO_FAULTS, type DemoFault } from '../local/demo-faults';
-import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../local/local-environment';
-import type { StepReport } from '../local/rotation-driver';
-import { StdoutCapture } from '../local/stdout-capture';
+import { fingerprint } from '../common/fingerprint.js';
+import { parseSecretValue } from '../common/secret-value.js';
+import { DEMO_FAULTS, type DemoFault } from '../dev/demo-faults.js';
+import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../dev/local-environment.js';
+import type { StepReport } from '../dev/rotation-driver.js';
+import { StdoutCapture } from '../dev/stdout-capture.js';
 
 const SECRET = 'ringg/demo';
 
@@ -77,7 +77,7 @@ function onStep(_secret: string, report: StepReport): void {
 
 async function main(): Promise<number> {
   const env = await startLocalEnvironment({
-    loadHandler: () => import('../lambda/handler'),
+    loadHandler: () => import('../lambda/handler.js'),
     env: fault?.env,
     onStep,
   });

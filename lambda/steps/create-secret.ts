@@ -1,7 +1,7 @@
-import { CurrentKeyRejectedError, NewKeyLostError } from '../errors';
-import { readCurrentValue, readPendingRaw } from '../secret-reads';
-import type { StepContext } from '../step-context';
-import { inconclusiveCheckError, verifyKey } from '../verify-key';
+import { CurrentKeyRejectedError, NewKeyLostError } from '../errors.js';
+import { readCurrentValue, readPendingRaw } from '../secret-reads.js';
+import type { StepContext } from '../step-context.js';
+import { inconclusiveCheckError, verifyKey } from '../verify-key.js';
 
 /**
  * Proves the current key works and records its workspace. Never regenerates: only Ringg can make the

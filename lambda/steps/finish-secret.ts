@@ -1,7 +1,7 @@
-import { PendingVersionEmptyError } from '../errors';
-import { parseOrThrow, readPendingRaw } from '../secret-reads';
-import type { StepContext } from '../step-context';
-import { versionWithStage } from '../version-guard';
+import { PendingVersionEmptyError } from '../errors.js';
+import { parseOrThrow, readPendingRaw } from '../secret-reads.js';
+import type { StepContext } from '../step-context.js';
+import { versionWithStage } from '../version-guard.js';
 
 /** Moves AWSCURRENT to the rotation's version: the only place it ever moves. */
 export async function finishSecret(ctx: StepContext): Promise<void> {

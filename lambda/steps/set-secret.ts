@@ -1,16 +1,16 @@
-import { formatWithKey, type SecretValue } from '../../common/secret-value';
-import { backoffMs } from '../deadline';
+import { formatWithKey, type SecretValue } from '../../common/secret-value.js';
+import { backoffMs } from '../deadline.js';
 import {
   CurrentKeyRejectedError,
   NewKeyLostError,
   PermissionDeniedError,
   RegenerateOutcomeUnknownError,
   RinggUnavailableError,
-} from '../errors';
-import { decideAfterProbe, decideAfterRegenerate, describeFailure, traceOf } from '../ringg-policy';
-import { parseOrThrow, readCurrentValue, readPendingRaw } from '../secret-reads';
-import { requestTimeoutMs, type StepContext } from '../step-context';
-import { completeRescue, storeNewKey } from '../store-new-key';
+} from '../errors.js';
+import { decideAfterProbe, decideAfterRegenerate, describeFailure, traceOf } from '../ringg-policy.js';
+import { parseOrThrow, readCurrentValue, readPendingRaw } from '../secret-reads.js';
+import { requestTimeoutMs, type StepContext } from '../step-context.js';
+import { completeRescue, storeNewKey } from '../store-new-key.js';
 
 const MAX_REGENERATE_ATTEMPTS = 3;
 const MIN_ATTEMPT_MS = 1_000;

@@ -3,10 +3,10 @@ import {
   KeyMismatchError,
   NewKeyRejectedError,
   WrongWorkspaceError,
-} from '../errors';
-import { parseOrThrow, readCurrentValue, readPendingRaw } from '../secret-reads';
-import type { StepContext } from '../step-context';
-import { inconclusiveCheckError, verifyKey } from '../verify-key';
+} from '../errors.js';
+import { parseOrThrow, readCurrentValue, readPendingRaw } from '../secret-reads.js';
+import type { StepContext } from '../step-context.js';
+import { inconclusiveCheckError, verifyKey } from '../verify-key.js';
 
 /**
  * Proves the pending key works for the same workspace. With nothing new pending (the configuration

@@ -5,9 +5,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
-import { readRotationContext } from '../../lib/context';
-import { KeyRotationSchedule } from '../../lib/rotation-schedule';
-import { build, byName, ENV, flatten, statementsOf } from './support';
+import { readRotationContext } from '../../lib/context.js';
+import { KeyRotationSchedule } from '../../lib/rotation-schedule.js';
+import { build, byName, ENV, flatten, statementsOf } from './support.js';
 
 const SECRET_ARN = `arn:aws:secretsmanager:${ENV.region}:${ENV.account}:secret:ringg/prod-AbCdEf`;
 const KEY_ARN = `arn:aws:kms:${ENV.region}:${ENV.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;

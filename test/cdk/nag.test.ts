@@ -3,8 +3,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RinggRotationStack } from '../../lib/ringg-rotation-stack';
-import { build, ENV } from './support';
+import { RinggRotationStack } from '../../lib/ringg-rotation-stack.js';
+import { build, ENV } from './support.js';
 
 const CONTEXT = {
   secretNames: ['ringg/prod'],

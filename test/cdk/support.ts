@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { RinggKeyRotation, type RinggKeyRotationProps } from '../../lib/ringg-key-rotation';
+import { RinggKeyRotation, type RinggKeyRotationProps } from '../../lib/ringg-key-rotation.js';
 
 export const ENV = { account: '111122223333', region: 'eu-west-1' };
 

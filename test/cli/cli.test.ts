@@ -6,12 +6,12 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../cli/io';
-import { run } from '../../cli/main';
-import { fingerprint } from '../../common/fingerprint';
-import { LOCAL_FUNCTION_ARN, type LocalEnvironment } from '../../local/local-environment';
-import type { StdoutCapture } from '../../local/stdout-capture';
-import { startWithFreshHandler } from '../support/local';
+import type { CliIo } from '../../cli/io.js';
+import { run } from '../../cli/main.js';
+import { fingerprint } from '../../common/fingerprint.js';
+import { LOCAL_FUNCTION_ARN, type LocalEnvironment } from '../../dev/local-environment.js';
+import type { StdoutCapture } from '../../dev/stdout-capture.js';
+import { startWithFreshHandler } from '../support/local.js';
 
 const SECRET = 'ringg/cli';
 let env: LocalEnvironment | undefined;

@@ -1,9 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ConsumerEvent, RinggApi, RinggKeyProvider } from '../../consumer';
-import { RinggStandIn } from '../../local/ringg-stand-in';
-import { SecretsManagerModel } from '../../local/secrets-manager-model';
-import { mockSecretsManager } from '../support/harness';
+import { type ConsumerEvent, RinggApi, RinggKeyProvider } from '../../consumer/index.js';
+import { RinggStandIn } from '../../dev/ringg-stand-in.js';
+import { SecretsManagerModel } from '../../dev/secrets-manager-model.js';
+import { mockSecretsManager } from '../support/harness.js';
 
 let model: SecretsManagerModel;
 let ringg: RinggStandIn;

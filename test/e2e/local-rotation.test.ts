@@ -6,12 +6,12 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseSecretValue } from '../../common/secret-value';
-import { DEMO_FAULTS } from '../../local/demo-faults';
-import { LOCAL_FUNCTION_ARN, type LocalEnvironment } from '../../local/local-environment';
-import type { RotationReport, StepReport } from '../../local/rotation-driver';
-import type { StdoutCapture } from '../../local/stdout-capture';
-import { startWithFreshHandler } from '../support/local';
+import { parseSecretValue } from '../../common/secret-value.js';
+import { DEMO_FAULTS } from '../../dev/demo-faults.js';
+import { LOCAL_FUNCTION_ARN, type LocalEnvironment } from '../../dev/local-environment.js';
+import type { RotationReport, StepReport } from '../../dev/rotation-driver.js';
+import type { StdoutCapture } from '../../dev/stdout-capture.js';
+import { startWithFreshHandler } from '../support/local.js';
 
 /**
  * The real handler module, loaded fresh with the environment of each test, driven by RotateSecret

@@ -13,21 +13,21 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { loadConfig } from '../../lambda/config';
-import { Logger } from '../../lambda/logger';
-import { createRinggDispatcher } from '../../lambda/ringg-client';
-import { createRotationHandler } from '../../lambda/rotation';
-import { createRotationDeps } from '../../lambda/rotation-deps';
-import { RinggStandIn } from '../../local/ringg-stand-in';
+import { RinggStandIn } from '../../dev/ringg-stand-in.js';
 import {
   type RotateOptions,
   type RotationEventOut,
   type RotationReport,
   runRotation,
-} from '../../local/rotation-driver';
-import { SecretsManagerModel } from '../../local/secrets-manager-model';
-import { SsmModel } from '../../local/ssm-model';
-import { asSdkCall } from './sdk-errors';
+} from '../../dev/rotation-driver.js';
+import { SecretsManagerModel } from '../../dev/secrets-manager-model.js';
+import { SsmModel } from '../../dev/ssm-model.js';
+import { loadConfig } from '../../lambda/config.js';
+import { Logger } from '../../lambda/logger.js';
+import { createRinggDispatcher } from '../../lambda/ringg-client.js';
+import { createRotationHandler } from '../../lambda/rotation.js';
+import { createRotationDeps } from '../../lambda/rotation-deps.js';
+import { asSdkCall } from './sdk-errors.js';
 
 export const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:ringg-rotation';
 

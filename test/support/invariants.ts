@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import { continueRotation, type RotationReport } from '../../local/rotation-driver';
-import { type Harness, keyOf, type SeededSecret } from './harness';
+import { continueRotation, type RotationReport } from '../../dev/rotation-driver.js';
+import { type Harness, keyOf, type SeededSecret } from './harness.js';
 
 /** Labels as a map from label to version id, the way an operator reads them. */
 export function labels(h: Harness, secretId: string): Record<string, string> {

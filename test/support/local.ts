@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
-import { type LocalEnvironment, startLocalEnvironment } from '../../local/local-environment';
-import { StdoutCapture } from '../../local/stdout-capture';
+import { type LocalEnvironment, startLocalEnvironment } from '../../dev/local-environment.js';
+import { StdoutCapture } from '../../dev/stdout-capture.js';
 
 /**
  * The stand-ins with the real handler module loaded afresh for this environment (it reads its
@@ -15,7 +15,7 @@ export async function startWithFreshHandler(
     maxAttempts: 2,
     loadHandler: async () => {
       vi.resetModules();
-      return import('../../lambda/handler');
+      return import('../../lambda/handler.js');
     },
   });
   return { env, logs };

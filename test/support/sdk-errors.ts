@@ -1,6 +1,6 @@
 import * as SM from '@aws-sdk/client-secrets-manager';
 import * as SSM from '@aws-sdk/client-ssm';
-import { AwsServiceError } from '../../local/secrets-manager-model';
+import { AwsServiceError } from '../../dev/secrets-manager-model.js';
 
 type ExceptionClass = new (opts: { message: string; $metadata: object }) => Error;
 

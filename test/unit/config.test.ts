@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RINGG_BASE_URL, loadConfig } from '../../lambda/config';
+import { DEFAULT_RINGG_BASE_URL, loadConfig } from '../../lambda/config.js';
 
 describe('loadConfig', () => {
   it('has documented defaults', () => {
@@ -58,7 +58,7 @@ describe('loadConfig', () => {
     const { vi } = await import('vitest');
     vi.stubEnv('RINGG_BASE_URL', 'http://example.com');
     vi.resetModules();
-    await expect(import('../../lambda/handler')).rejects.toThrow(
+    await expect(import('../../lambda/handler.js')).rejects.toThrow(
       /RINGG_BASE_URL "http:\/\/example.com" must use https/,
     );
     vi.unstubAllEnvs();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseEvent } from '../../lambda/event';
+import { parseEvent } from '../../lambda/event.js';
 
 describe('parseEvent', () => {
   it('reads the camelCase and snake_case step names', () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { runConfigurationTest } from '../../local/rotation-driver';
-import { createHarness, type Harness, keyOf } from '../support/harness';
-import { failedSteps, rotateWithForeignPendingKey } from '../support/invariants';
+import { runConfigurationTest } from '../../dev/rotation-driver.js';
+import { createHarness, type Harness, keyOf } from '../support/harness.js';
+import { failedSteps, rotateWithForeignPendingKey } from '../support/invariants.js';
 
 let h: Harness;
 afterEach(async () => {

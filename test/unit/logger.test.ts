@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Logger } from '../../lambda/logger';
+import { Logger } from '../../lambda/logger.js';
 
 describe('Logger', () => {
   it('writes one JSON object per line with the child fields', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs } from '../../lambda/deadline';
-import { decideAfterProbe, decideAfterRegenerate, decideAfterVerify } from '../../lambda/ringg-policy';
+import { backoffMs } from '../../lambda/deadline.js';
+import { decideAfterProbe, decideAfterRegenerate, decideAfterVerify } from '../../lambda/ringg-policy.js';
 
 const status = (code: number, retryAfterMs?: number) => ({
   kind: 'status' as const,

@@ -1,7 +1,7 @@
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it } from 'vitest';
-import { continueRotation, runConfigurationTest } from '../../local/rotation-driver';
-import { createHarness, type Harness, type HarnessOptions, keyOf } from '../support/harness';
+import { continueRotation, runConfigurationTest } from '../../dev/rotation-driver.js';
+import { createHarness, type Harness, type HarnessOptions, keyOf } from '../support/harness.js';
 import {
   expectKeyUntouched,
   expectRotatedOnce,
@@ -10,7 +10,7 @@ import {
   labels,
   rescueParameters,
   rotateWithForeignPendingKey,
-} from '../support/invariants';
+} from '../support/invariants.js';
 
 /** Everything the matrix wrote or threw, and every key it saw, for the leak check at the end. */
 const output: string[] = [];

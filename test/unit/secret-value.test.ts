@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatWithKey, parseSecretValue } from '../../common/secret-value';
+import { formatWithKey, parseSecretValue } from '../../common/secret-value.js';
 
 describe('parseSecretValue', () => {
   it('reads a plain key, trimmed', () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { checkRotationVersion, type SecretDescription, versionWithStage } from '../../lambda/version-guard';
+import {
+  checkRotationVersion,
+  type SecretDescription,
+  versionWithStage,
+} from '../../lambda/version-guard.js';
 
 const secret = (overrides: Partial<SecretDescription> = {}): SecretDescription => ({
   arn: 'arn',

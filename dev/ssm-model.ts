@@ -1,4 +1,4 @@
-import { AwsServiceError } from './secrets-manager-model';
+import { AwsServiceError } from './secrets-manager-model.js';
 
 export type SsmOperation = 'GetParameter' | 'PutParameter' | 'DeleteParameter' | 'GetParametersByPath';
 

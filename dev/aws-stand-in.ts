@@ -6,9 +6,9 @@ import {
   type RotationReport,
   runConfigurationTest,
   type StepReport,
-} from './rotation-driver';
-import { AwsServiceError, SecretsManagerModel } from './secrets-manager-model';
-import { SsmModel } from './ssm-model';
+} from './rotation-driver.js';
+import { AwsServiceError, SecretsManagerModel } from './secrets-manager-model.js';
+import { SsmModel } from './ssm-model.js';
 
 export interface AwsStandInOptions {
   /** The rotation function, as Secrets Manager would invoke it. */

@@ -1,4 +1,4 @@
-import type { LocalEnvironment } from './local-environment';
+import type { LocalEnvironment } from './local-environment.js';
 
 /** A fault the demo (and the end-to-end tests) can switch on, with what the rotation must then do. */
 export interface DemoFault {

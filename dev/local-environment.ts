@@ -1,6 +1,6 @@
-import { AwsStandIn } from './aws-stand-in';
-import { RinggStandIn } from './ringg-stand-in';
-import type { RotationEventOut, StepReport } from './rotation-driver';
+import { AwsStandIn } from './aws-stand-in.js';
+import { RinggStandIn } from './ringg-stand-in.js';
+import type { RotationEventOut, StepReport } from './rotation-driver.js';
 
 export type RotationHandler = (
   event: unknown,
@@ -10,7 +10,7 @@ export type RotationHandler = (
 export interface LocalEnvironmentOptions {
   /**
    * Imports the rotation function once the environment variables point at the stand-ins, e.g.
-   * `() => import('../lambda/handler')`. Its module reads its configuration when it is first loaded.
+   * `() => import('../lambda/handler.js')`. Its module reads its configuration when it is first loaded.
    */
   readonly loadHandler: () => Promise<{ handler: RotationHandler }>;
   /** Extra environment for the function, e.g. shorter Ringg timeouts. */

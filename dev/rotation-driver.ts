@@ -1,4 +1,4 @@
-import type { SecretsManagerModel } from './secrets-manager-model';
+import type { SecretsManagerModel } from './secrets-manager-model.js';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 
