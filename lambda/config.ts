@@ -1,6 +1,8 @@
+import { DEFAULT_PARAMETER_PREFIX, DEFAULT_RINGG_BASE_URL } from '../common/defaults.js';
+import { parseRinggBaseUrl } from '../common/ringg-base-url.js';
 import { InvalidConfigurationError } from './errors.js';
 
-export const DEFAULT_RINGG_BASE_URL = 'https://prod-api.ringg.ai/ca/api/v0';
+export { DEFAULT_RINGG_BASE_URL };
 
 export interface RotationConfig {
   /** Ringg API base URL without a trailing slash. */
@@ -22,8 +24,6 @@ export interface RotationConfig {
   readonly maxRetryAfterMs: number;
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 export function loadConfig(env: Record<string, string | undefined>): RotationConfig {
   return {
     ringgBaseUrl: parseBaseUrl(env.RINGG_BASE_URL),
@@ -31,7 +31,7 @@ export function loadConfig(env: Record<string, string | undefined>): RotationCon
     headersTimeoutMs: parseMillis(env, 'RINGG_HEADERS_TIMEOUT_MS', 10_000),
     bodyTimeoutMs: parseMillis(env, 'RINGG_BODY_TIMEOUT_MS', 10_000),
     parameterPrefix:
-      parsePrefix('ROTATION_PARAMETER_PREFIX', env.ROTATION_PARAMETER_PREFIX) ?? '/ringg-rotation',
+      parsePrefix('ROTATION_PARAMETER_PREFIX', env.ROTATION_PARAMETER_PREFIX) ?? DEFAULT_PARAMETER_PREFIX,
     parameterKmsKeyId: blankToUndefined(env.ROTATION_PARAMETER_KMS_KEY_ID),
     mirrorPrefix: parsePrefix('MIRROR_PARAMETER_PREFIX', env.MIRROR_PARAMETER_PREFIX),
     mirrorKmsKeyId: blankToUndefined(env.MIRROR_KMS_KEY_ID),
@@ -41,29 +41,9 @@ export function loadConfig(env: Record<string, string | undefined>): RotationCon
 }
 
 function parseBaseUrl(raw: string | undefined): string {
-  const value = blankToUndefined(raw) ?? DEFAULT_RINGG_BASE_URL;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidConfigurationError(
-      `RINGG_BASE_URL "${value}" is not a URL. Set it to an https:// URL such as ${DEFAULT_RINGG_BASE_URL}, or unset it.`,
-    );
-  }
-  const loopbackHttp = url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
-  if (url.protocol !== 'https:' && !loopbackHttp) {
-    throw new InvalidConfigurationError(
-      `RINGG_BASE_URL "${url.origin}" must use https:// (plain http:// is accepted only for 127.0.0.1, ` +
-        'localhost or [::1], for local runs). The key is sent in a header and must not cross a network in clear text.',
-    );
-  }
-  if (url.username || url.password || url.search || url.hash) {
-    throw new InvalidConfigurationError(
-      'RINGG_BASE_URL must not carry credentials, a query or a fragment. Give only scheme, host and path, ' +
-        `e.g. ${DEFAULT_RINGG_BASE_URL}.`,
-    );
-  }
-  return url.href.replace(/\/+$/, '');
+  const parsed = parseRinggBaseUrl(raw);
+  if (!parsed.ok) throw new InvalidConfigurationError(parsed.problem);
+  return parsed.url;
 }
 
 function parseMillis(env: Record<string, string | undefined>, name: string, fallback: number): number {

@@ -14,6 +14,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { DEFAULT_PARAMETER_PREFIX } from '../common/defaults.js';
 import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
 import { wildcardFindingId } from './nag-finding.js';
 import { KeyRotationSchedule } from './rotation-schedule.js';
@@ -195,7 +196,7 @@ export class RinggKeyRotation extends Construct {
       );
     }
     const stack = Stack.of(this);
-    this.parameterPrefix = props.parameterPrefix ?? '/ringg-rotation';
+    this.parameterPrefix = props.parameterPrefix ?? DEFAULT_PARAMETER_PREFIX;
     const parameterArn = (path: string) =>
       stack.formatArn({
         service: 'ssm',
