@@ -34,13 +34,6 @@ export function checkRotationWindow(expression: string, windowHours: number | un
   const starts = hours.flatMap((h) => minutes.map((m) => h * 60 + m)).sort((a, b) => a - b);
   const windowMinutes = windowHours * 60;
   const last = starts.at(-1) ?? 0;
-  if (last + windowMinutes > DAY_MINUTES) {
-    refuse(
-      expression,
-      windowHours,
-      `a window opening at ${clock(last)} UTC closes at ${clock(last + windowMinutes - DAY_MINUTES)} on the next UTC day`,
-    );
-  }
   for (let i = 1; i < starts.length; i++) {
     const gap = (starts[i] ?? 0) - (starts[i - 1] ?? 0);
     if (gap < windowMinutes) {
@@ -50,6 +43,13 @@ export function checkRotationWindow(expression: string, windowHours: number | un
         `the window opening at ${clock(starts[i - 1] ?? 0)} UTC runs into the next one at ${clock(starts[i] ?? 0)} UTC`,
       );
     }
+  }
+  if (last + windowMinutes > DAY_MINUTES) {
+    refuse(
+      expression,
+      windowHours,
+      `a window opening at ${clock(last)} UTC closes at ${clock(last + windowMinutes - DAY_MINUTES)} on the next UTC day`,
+    );
   }
 }
 

@@ -76,7 +76,7 @@ export class ScheduleStack extends NestedStack {
         rotationRules: { scheduleExpression: props.scheduleExpression, duration: props.window },
       });
       schedule.overrideLogicalId(scheduleLogicalId(secret.key));
-      if (previous) schedule.addDependency(previous);
+      if (previous) schedule.node.addDependency(previous);
       previous = schedule;
       this.schedules.push(schedule);
       // Ref of a RotationSchedule is the secret's complete ARN (its primary identifier), known at deploy time.

@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { readRotationContext } from '../../lib/context.js';
 import { KeyRotationSchedule } from '../../lib/rotation-schedule.js';
-import { build, byName, ENV, flatten, resourcesOf, statementsOf } from './support.js';
+import { build, byName, ENV, flatten, onlyResource, resourcesOf, statementsOf } from './support.js';
 
 const SECRET_ARN = `arn:aws:secretsmanager:${ENV.region}:${ENV.account}:secret:ringg/prod-AbCdEf`;
 const KEY_ARN = `arn:aws:kms:${ENV.region}:${ENV.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -75,7 +75,7 @@ describe('the schedule', () => {
       RotateImmediatelyOnUpdate: false,
       RotationRules: { ScheduleExpression: 'rate(30 days)' },
     });
-    const [[, stackResource]] = resourcesOf([template], 'AWS::CloudFormation::Stack') as [[string, any]];
+    const stackResource = onlyResource([template], 'AWS::CloudFormation::Stack');
     expect(Object.values(stackResource.Properties.Parameters)).toContainEqual({
       'Fn::GetAtt': [expect.stringMatching(/^RotationFunction/), 'Arn'],
     });
@@ -138,7 +138,7 @@ describe('the schedule', () => {
       Principal: 'secretsmanager.amazonaws.com',
       SourceAccount: ENV.account,
     });
-    const [[, permission]] = resourcesOf([built.template], 'AWS::Lambda::Permission') as [[string, any]];
+    const permission = onlyResource([built.template], 'AWS::Lambda::Permission');
     expect(flatten(permission.Properties.SourceArn)).toBe(
       `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:ringg/*`,
     );
@@ -155,7 +155,7 @@ describe('the schedule', () => {
 
   it('scopes the permission to the one secret exactly when there is one', () => {
     const one = build(byName('ringg/prod'));
-    const [[, byNameOnly]] = resourcesOf([one.template], 'AWS::Lambda::Permission') as [[string, any]];
+    const byNameOnly = onlyResource([one.template], 'AWS::Lambda::Permission');
     expect(flatten(byNameOnly.Properties.SourceArn)).toBe(
       `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:ringg/prod-??????`,
     );
@@ -174,9 +174,7 @@ describe('the schedule', () => {
         }),
       ],
     }));
-    const [[, schedule]] = resourcesOf(schedules(), 'AWS::SecretsManager::RotationSchedule') as [
-      [string, any],
-    ];
+    const schedule = onlyResource(schedules(), 'AWS::SecretsManager::RotationSchedule');
     expect(schedule.Properties.SecretId).toBe('ringg/team-alpha1');
     template.hasResourceProperties('AWS::Lambda::Permission', {
       SourceArn: Match.objectLike({

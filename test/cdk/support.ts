@@ -71,3 +71,11 @@ export function flatten(value: unknown): unknown {
   }
   return value;
 }
+
+/** The one resource of a type across templates; fails when there is not exactly one. */
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation template JSON
+export function onlyResource(templates: Template[], type: string): Record<string, any> {
+  const found = resourcesOf(templates, type);
+  if (found.length !== 1) throw new Error(`Expected one ${type}, found ${found.length}`);
+  return found[0]?.[1] ?? {};
+}
