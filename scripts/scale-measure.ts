@@ -166,4 +166,3 @@ export function scaleStack(n: number): RinggRotationStack {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   return new RinggRotationStack(app, 'Scale', scaleContext(n), { env: SCALE_ENV });
 }
-
