@@ -525,6 +525,22 @@ describe('the ready stack context', () => {
     );
   });
 
+  it('reads whole numbers and the repository id, and refuses a number that is not whole', () => {
+    const values: Record<string, unknown> = {
+      maxConcurrentRotations: '20',
+      scheduleStacks: 12,
+      githubRepositoryId: '123456789',
+    };
+    expect(readRotationContext((k) => values[k])).toEqual({
+      maxConcurrentRotations: 20,
+      scheduleStacks: 12,
+      githubRepositoryId: '123456789',
+    });
+    expect(() => readRotationContext((k) => (k === 'scheduleStacks' ? '2.5' : undefined))).toThrow(
+      /"scheduleStacks" must be a whole number; got "2.5"/,
+    );
+  });
+
   it('needs at least one secret', () => {
     expect(() => build(() => ({ secrets: [] }))).toThrow(/at least one secret/);
   });
