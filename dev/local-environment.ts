@@ -20,6 +20,11 @@ export interface LocalEnvironmentOptions {
   readonly maxAttempts?: number;
   readonly retryDelayMs?: number;
   readonly onStep?: (secretId: string, report: StepReport) => void;
+  /**
+   * Lambda's reserved concurrency: an invocation while this many run is refused with
+   * TooManyRequestsException (the step fails, and the service retries the rotation later).
+   */
+  readonly maxConcurrency?: number;
 }
 
 export const LOCAL_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:ringg-key-rotation-local';
@@ -33,10 +38,22 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions) {
   await ringg.start();
   let handler: RotationHandler | undefined;
   const timeoutMs = options.functionTimeoutMs ?? 90_000;
+  const lambda = { running: 0, throttled: 0 };
   const invoke = async (event: RotationEventOut) => {
     if (!handler) throw new Error('The rotation function is not loaded yet');
+    if (options.maxConcurrency !== undefined && lambda.running >= options.maxConcurrency) {
+      lambda.throttled++;
+      const error = new Error('Rate Exceeded.');
+      error.name = 'TooManyRequestsException';
+      throw error;
+    }
     const deadline = Date.now() + timeoutMs;
-    return handler(event, { getRemainingTimeInMillis: () => deadline - Date.now() });
+    lambda.running++;
+    try {
+      return await handler(event, { getRemainingTimeInMillis: () => deadline - Date.now() });
+    } finally {
+      lambda.running--;
+    }
   };
   const aws = new AwsStandIn({
     invoke,
@@ -61,6 +78,8 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions) {
     aws,
     endpoint,
     invoke,
+    /** Invocations running now, and refused for the concurrency bound so far. */
+    lambda,
     async stop() {
       await aws.stop();
       await ringg.stop();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RateLimit } from './throttle.js';
 
 /**
  * A local Ringg that follows ../shared/ringg-api.openapi.yaml: one live key per workspace, and a
@@ -70,6 +71,8 @@ export class RinggStandIn {
   readonly issuedKeys: string[] = [];
   /** A freshly issued key answers 401 for this long, as a key still propagating would. */
   newKeyDelayMs = 0;
+  /** When set, requests over this rate are answered 429 with Retry-After: 1, and change nothing. */
+  rateLimit: RateLimit | undefined;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -155,6 +158,12 @@ export class RinggStandIn {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     req.resume();
     const path = (req.url ?? '').split('?')[0];
+    // Over the rate: refused before anything is looked at or changed, as a rate limiter in front would.
+    if (this.rateLimit && path?.startsWith(`${RINGG_BASE_PATH}/workspace`) && !this.rateLimit.take()) {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
+      res.end(JSON.stringify({ detail: 'Rate limit exceeded' }));
+      return;
+    }
     let reply: Reply;
     if (path === `${RINGG_BASE_PATH}/workspace` && req.method === 'GET') reply = this.getWorkspace(req);
     else if (path === `${RINGG_BASE_PATH}/workspace/api-key` && req.method === 'PATCH')

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { RateLimit } from './throttle.js';
 
 /**
  * An in-memory Secrets Manager that follows ../shared/rotation-contract.md. One implementation
@@ -57,6 +58,11 @@ export class SecretsManagerModel {
   private readonly secrets = new Map<string, Secret>();
   private readonly faults: SmFault[] = [];
   readonly calls: Record<string, number> = {};
+  /**
+   * When set, PutSecretValue and UpdateSecretVersionStage over this rate fail with ThrottlingException
+   * (Secrets Manager's quota: 50 per second together, per account and Region).
+   */
+  writeThrottle: RateLimit | undefined;
   /** When AWSCURRENT moved, per secret ARN: what a stale-window measurement needs. */
   readonly currentMoves: { readonly at: number; readonly arn: string; readonly versionId: string }[] = [];
 
@@ -77,6 +83,13 @@ export class SecretsManagerModel {
   /** Counts the call and applies a pending fault; the wire and mock adapters call this first. */
   async enter(operation: SmOperation): Promise<void> {
     this.calls[operation] = (this.calls[operation] ?? 0) + 1;
+    if (
+      this.writeThrottle &&
+      (operation === 'PutSecretValue' || operation === 'UpdateSecretVersionStage') &&
+      !this.writeThrottle.take()
+    ) {
+      throw new AwsServiceError('ThrottlingException', 'Rate exceeded', 400);
+    }
     const fault = this.faults.find((f) => f.operation === operation && f.times > 0);
     if (!fault) return;
     fault.times--;

@@ -1,4 +1,5 @@
 import { AwsServiceError } from './secrets-manager-model.js';
+import type { RateLimit } from './throttle.js';
 
 export type SsmOperation = 'GetParameter' | 'PutParameter' | 'DeleteParameter' | 'GetParametersByPath';
 
@@ -22,6 +23,11 @@ export class SsmModel {
   readonly parameters = new Map<string, Parameter>();
   private readonly faults: SsmFault[] = [];
   readonly calls: Record<string, number> = {};
+  /**
+   * When set, reads (GetParameter, GetParametersByPath) over this rate fail with ThrottlingException,
+   * as Parameter Store's throughput quota does (40 TPS by default, shared by the reads).
+   */
+  throttle: RateLimit | undefined;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -35,6 +41,9 @@ export class SsmModel {
 
   enter(operation: SsmOperation, name: string): void {
     this.calls[operation] = (this.calls[operation] ?? 0) + 1;
+    if (this.throttle && operation.startsWith('Get') && !this.throttle.take()) {
+      throw new AwsServiceError('ThrottlingException', 'Rate exceeded', 400);
+    }
     const fault = this.faults.find(
       (f) =>
         f.operation === operation &&

@@ -11,9 +11,11 @@ const STRINGS = [
   'alarmEmail',
   'alarmTopicArn',
   'githubRepository',
+  'githubRepositoryId',
   'parameterPrefix',
   'parameterStoreMirrorPrefix',
 ] as const;
+const NUMBERS = ['maxConcurrentRotations', 'scheduleStacks'] as const;
 
 /**
  * Reads the stack's context. cdk.json gives lists as JSON arrays, `-c` gives strings: a JSON array
@@ -30,6 +32,15 @@ export function readRotationContext(get: ContextReader): RinggRotationContext {
     if (value === undefined || value === '') continue;
     if (typeof value !== 'string') throw new Error(`Context value "${key}" must be a string.`);
     context[key] = value;
+  }
+  for (const key of NUMBERS) {
+    const value = get(key);
+    if (value === undefined || value === '') continue;
+    const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+    if (typeof number !== 'number' || !Number.isInteger(number)) {
+      throw new Error(`Context value "${key}" must be a whole number; got ${JSON.stringify(value)}.`);
+    }
+    context[key] = number;
   }
   return context as RinggRotationContext;
 }

@@ -1,23 +1,32 @@
 import { fileURLToPath } from 'node:url';
-import { Arn, ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DEFAULT_PARAMETER_PREFIX } from '../common/defaults.js';
 import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
+import { createAlarmTopic } from './alarm-topic.js';
+import { createCiRole, type GitHubCiRoleOptions } from './ci-role.js';
+import {
+  acknowledgeRotatedSecretsWildcard,
+  invokeSourceArnPattern,
+  rotatedSecretsStatement,
+} from './iam-scope.js';
 import { wildcardFindingId } from './nag-finding.js';
+import { readRotatedSecrets } from './rotated-secrets.js';
 import { KeyRotationSchedule } from './rotation-schedule.js';
+import { assignScheduleStacks, ScheduleStack } from './schedule-stacks.js';
+
+export type { GitHubCiRoleOptions } from './ci-role.js';
 
 /** Timeouts of each request the function sends to Ringg. */
 export interface RinggTimeouts {
@@ -39,31 +48,6 @@ export interface RinggTimeouts {
    * @default Duration.seconds(10)
    */
   readonly body?: Duration;
-}
-
-/** A role that a GitHub Actions workflow assumes through OIDC to rotate the keys after an incident. */
-export interface GitHubCiRoleOptions {
-  /** The repository allowed to assume the role, as `owner/name`. */
-  readonly repository: string;
-  /**
-   * The git refs whose workflows may assume the role.
-   *
-   * @default ['refs/heads/main']
-   */
-  readonly refs?: string[];
-  /**
-   * A GitHub environment whose jobs may assume the role, instead of refs. GitHub puts the environment,
-   * not the ref, in the token's subject when a job names one.
-   *
-   * @default - refs decide
-   */
-  readonly environment?: string;
-  /**
-   * The account's GitHub OIDC provider. It is one per account, so it is imported, never created here.
-   *
-   * @default - arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com
-   */
-  readonly oidcProviderArn?: string;
 }
 
 export interface RinggKeyRotationProps {
@@ -163,6 +147,26 @@ export interface RinggKeyRotationProps {
    * @default - no CI role
    */
   readonly ciRole?: GitHubCiRoleOptions;
+  /**
+   * How many rotations may run at once: the function's reserved concurrency. With many secrets on one
+   * schedule, Secrets Manager starts many rotations together; the ones above this bound are throttled
+   * and Secrets Manager retries them later in the window, instead of all of them hitting Ringg's rate
+   * limit and the Secrets Manager and SSM quotas at the same moment. Lambda keeps 100 executions of the
+   * account unreserved, so the account's concurrency quota must be at least 100 + this value.
+   *
+   * @default 10
+   */
+  readonly maxConcurrentRotations?: number;
+  /**
+   * How many nested stacks hold the rotation schedules. Each secret's schedule goes to the stack its
+   * name hashes to, so adding or removing a secret never moves another one. Changing this number moves
+   * schedules between stacks (see the README, "Many workspaces"); set it once. A deployment creates the
+   * schedules of one stack one after the other, so at most this many configuration tests run at once:
+   * it may not exceed `maxConcurrentRotations`.
+   *
+   * @default 10 - room for about 4,000 secrets
+   */
+  readonly scheduleStacks?: number;
 }
 
 const LAMBDA_ENTRY = fileURLToPath(new URL('../lambda/handler.ts', import.meta.url));
@@ -182,9 +186,14 @@ export class RinggKeyRotation extends Construct {
   readonly alarmTopic: sns.ITopic;
   readonly errorsAlarm: cloudwatch.Alarm;
   readonly mirrorFailuresAlarm: cloudwatch.Alarm | undefined;
-  readonly rotationFailureRule: events.Rule;
+  /** One rule per group of secrets, each matching exactly the ARNs of its group. */
+  readonly rotationFailureRules: events.Rule[];
   readonly ciRole: iam.Role | undefined;
   readonly parameterPrefix: string;
+  /** The function's access to the rotated secrets: one statement, whatever the number of secrets. */
+  readonly secretsPolicy: iam.Policy;
+  /** The nested stacks holding the rotation schedules. */
+  readonly scheduleStacks: ScheduleStack[];
 
   constructor(scope: Construct, id: string, props: RinggKeyRotationProps) {
     super(scope, id);
@@ -196,6 +205,10 @@ export class RinggKeyRotation extends Construct {
       );
     }
     const stack = Stack.of(this);
+    const rotated = readRotatedSecrets(props.secrets, stack);
+    const maxConcurrentRotations = props.maxConcurrentRotations ?? 10;
+    const scheduleStacks = props.scheduleStacks ?? 10;
+    checkConcurrency(maxConcurrentRotations, scheduleStacks);
     this.parameterPrefix = props.parameterPrefix ?? DEFAULT_PARAMETER_PREFIX;
     const parameterArn = (path: string) =>
       stack.formatArn({
@@ -258,18 +271,24 @@ export class RinggKeyRotation extends Construct {
           : {}),
       },
       bundling: { minify: true, sourceMap: true, target: 'node22', forceDockerBundling: false },
+      reservedConcurrentExecutions: maxConcurrentRotations,
       vpc: props.vpc,
       vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
       securityGroups: props.vpc ? props.securityGroups : undefined,
     });
-    const secretArns = props.secrets.map((secret) => secret.secretFullArn ?? `${secret.secretArn}-??????`);
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'RotateTheListedSecrets',
-        actions: SECRET_ACTIONS,
-        resources: secretArns,
-      }),
-    );
+    // Its own policy: it names the function, which already depends on the role's default policy.
+    this.secretsPolicy = new iam.Policy(this, 'SecretsPolicy', {
+      roles: [role],
+      statements: [
+        rotatedSecretsStatement(
+          stack,
+          this.function.functionArn,
+          'RotateSecretsBoundToThisFunction',
+          SECRET_ACTIONS,
+        ),
+      ],
+    });
+    acknowledgeRotatedSecretsWildcard(this.secretsPolicy);
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'JournalAndRescueParameters',
@@ -323,34 +342,37 @@ export class RinggKeyRotation extends Construct {
       }
     }
 
-    const schedule = props.schedule ?? KeyRotationSchedule.rate(Duration.days(30));
-    props.secrets.forEach((secret, index) => {
-      const permission = new lambda.CfnPermission(this, `SecretsManagerInvoke${index}`, {
-        action: 'lambda:InvokeFunction',
-        functionName: this.function.functionArn,
-        principal: 'secretsmanager.amazonaws.com',
-        sourceAccount: stack.account,
-        sourceArn: secretArns[index],
-      });
-      const rotation = new secretsmanager.CfnRotationSchedule(this, `Schedule${index}`, {
-        secretId: secret.secretFullArn ?? secret.secretName,
-        rotationLambdaArn: this.function.functionArn,
-        rotateImmediatelyOnUpdate: props.rotateImmediatelyOnUpdate ?? false,
-        rotationRules: { scheduleExpression: schedule.expression, duration: schedule.window },
-      });
-      rotation.node.addDependency(permission, role);
-    });
+    this.alarmTopic = props.alarmTopic ?? createAlarmTopic(this, props.alarmEmail);
 
-    if (props.alarmTopic) {
-      this.alarmTopic = props.alarmTopic;
-    } else {
-      const topic = new sns.Topic(this, 'Alarms', {
-        displayName: 'Ringg key rotation alarms',
-        enforceSSL: true,
+    const permission = new lambda.CfnPermission(this, 'SecretsManagerInvoke', {
+      action: 'lambda:InvokeFunction',
+      functionName: this.function.functionArn,
+      principal: 'secretsmanager.amazonaws.com',
+      sourceAccount: stack.account,
+      sourceArn: invokeSourceArnPattern(stack, rotated),
+    });
+    const schedule = props.schedule ?? KeyRotationSchedule.rate(Duration.days(30));
+    const failureMessage = events.RuleTargetInput.fromText(
+      `Ringg key rotation: ${events.EventField.fromPath('$.detail.eventName')} for ` +
+        `${events.EventField.fromPath('$.detail.additionalEventData.SecretId')} at ${events.EventField.time}. ` +
+        `Read the journal (ringg-rotate status --secret-id <id>, or SSM ${this.parameterPrefix}/<secret>/journal) ` +
+        'and follow the README runbook.',
+    );
+    this.scheduleStacks = [...assignScheduleStacks(rotated, scheduleStacks)].map(([index, secrets]) => {
+      const nested = new ScheduleStack(this, `Schedules${index}`, {
+        index,
+        secrets,
+        functionArn: this.function.functionArn,
+        rotateImmediatelyOnUpdate: props.rotateImmediatelyOnUpdate ?? false,
+        scheduleExpression: schedule.expression,
+        window: schedule.window,
+        alarmTopicArn: this.alarmTopic.topicArn,
+        failureMessage,
       });
-      if (props.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-      this.alarmTopic = topic;
-    }
+      nested.node.addDependency(permission, role, this.secretsPolicy);
+      return nested;
+    });
+    this.rotationFailureRules = this.scheduleStacks.flatMap((nested) => nested.failureRules);
 
     this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
       alarmDescription:
@@ -365,35 +387,8 @@ export class RinggKeyRotation extends Construct {
     this.errorsAlarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
     this.mirrorFailuresAlarm = props.parameterStoreMirror ? this.alarmOnMirrorFailures(logGroup) : undefined;
 
-    this.rotationFailureRule = new events.Rule(this, 'RotationFailureRule', {
-      description: 'Secrets Manager reports a failed or abandoned rotation of a Ringg key',
-      eventPattern: {
-        source: ['aws.secretsmanager'],
-        detailType: ['AWS Service Event via CloudTrail'],
-        detail: {
-          eventSource: ['secretsmanager.amazonaws.com'],
-          eventName: ['RotationFailed', 'RotationAbandoned'],
-          additionalEventData: {
-            SecretId: props.secrets.map((secret) =>
-              secret.secretFullArn ? secret.secretFullArn : { prefix: `${secret.secretArn}-` },
-            ),
-          },
-        },
-      },
-    });
-    this.rotationFailureRule.addTarget(
-      new targets.SnsTopic(this.alarmTopic, {
-        message: events.RuleTargetInput.fromText(
-          `Ringg key rotation: ${events.EventField.fromPath('$.detail.eventName')} for ` +
-            `${events.EventField.fromPath('$.detail.additionalEventData.SecretId')} at ${events.EventField.time}. ` +
-            `Read the journal (ringg-rotate status --secret-id <id>, or SSM ${this.parameterPrefix}/<secret>/journal) ` +
-            'and follow the README runbook.',
-        ),
-      }),
-    );
-
     this.ciRole = props.ciRole
-      ? this.createCiRole(props.ciRole, secretArns, parameterArn('*/journal'))
+      ? createCiRole(this, props.ciRole, this.function.functionArn, parameterArn('*/journal'))
       : undefined;
   }
 
@@ -427,62 +422,22 @@ export class RinggKeyRotation extends Construct {
     alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
     return alarm;
   }
+}
 
-  private createCiRole(options: GitHubCiRoleOptions, secretArns: string[], journalArn: string): iam.Role {
-    if (!/^[\w.-]+\/[\w.-]+$/.test(options.repository)) {
-      throw new Error(`ciRole.repository "${options.repository}" must be owner/name, e.g. acme/platform.`);
-    }
-    const stack = Stack.of(this);
-    const providerArn =
-      options.oidcProviderArn ??
-      Arn.format(
-        {
-          service: 'iam',
-          region: '',
-          resource: 'oidc-provider',
-          resourceName: 'token.actions.githubusercontent.com',
-          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-        },
-        stack,
-      );
-    const subjects = options.environment
-      ? [`repo:${options.repository}:environment:${options.environment}`]
-      : (options.refs ?? ['refs/heads/main']).map((ref) => `repo:${options.repository}:ref:${ref}`);
-    const role = new iam.Role(this, 'CiRole', {
-      description: `Rotates Ringg keys from GitHub Actions in ${options.repository}`,
-      maxSessionDuration: Duration.hours(1),
-      assumedBy: new iam.WebIdentityPrincipal(providerArn, {
-        StringEquals: {
-          'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-          'token.actions.githubusercontent.com:sub': subjects,
-        },
-      }),
-    });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'StartAndWatchRotation',
-        actions: [
-          'secretsmanager:RotateSecret',
-          'secretsmanager:DescribeSecret',
-          'secretsmanager:ListSecretVersionIds',
-        ],
-        resources: secretArns,
-      }),
+function checkConcurrency(maxConcurrentRotations: number, scheduleStacks: number): void {
+  if (
+    !Number.isInteger(maxConcurrentRotations) ||
+    maxConcurrentRotations < 1 ||
+    maxConcurrentRotations > 1000
+  ) {
+    throw new Error(
+      `maxConcurrentRotations must be a whole number from 1 to 1000; got ${maxConcurrentRotations}. The default, 10, suits most accounts.`,
     );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'InvokeRotationFunction',
-        actions: ['lambda:InvokeFunction'],
-        resources: [this.function.functionArn],
-      }),
+  }
+  if (!Number.isInteger(scheduleStacks) || scheduleStacks < 1 || scheduleStacks > maxConcurrentRotations) {
+    throw new Error(
+      `scheduleStacks must be a whole number from 1 to maxConcurrentRotations (${maxConcurrentRotations}); got ${scheduleStacks}. ` +
+        'A deployment runs one configuration test per schedule stack at a time, and more than the function may run at once would be throttled.',
     );
-    role.addToPolicy(
-      new iam.PolicyStatement({ sid: 'ReadJournal', actions: ['ssm:GetParameter'], resources: [journalArn] }),
-    );
-    Validations.of(role).acknowledge({
-      id: wildcardFindingId(this, journalArn),
-      reason: 'Read-only access to the journal parameter of each rotated secret, named after the secret.',
-    });
-    return role;
   }
 }

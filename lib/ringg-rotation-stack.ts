@@ -23,7 +23,13 @@ export interface RinggRotationContext {
   readonly alarmTopicArn?: string;
   /** `owner/name` of the GitHub repository whose workflows may rotate (creates the CI role). */
   readonly githubRepository?: string;
+  /** The repository's numeric id: the CI role then also requires the token's `repository_id` claim. */
+  readonly githubRepositoryId?: string;
   readonly githubRefs?: string[];
+  /** The function's reserved concurrency (default 10). */
+  readonly maxConcurrentRotations?: number;
+  /** Nested stacks holding the schedules (default 10). Set once: changing it moves schedules. */
+  readonly scheduleStacks?: number;
   readonly parameterPrefix?: string;
   /** SSM path under which each secret's key is mirrored to a SecureString (off when absent). */
   readonly parameterStoreMirrorPrefix?: string;
@@ -78,8 +84,14 @@ export class RinggRotationStack extends Stack {
         ? sns.Topic.fromTopicArn(this, 'AlarmTopic', context.alarmTopicArn)
         : undefined,
       ciRole: context.githubRepository
-        ? { repository: context.githubRepository, refs: context.githubRefs }
+        ? {
+            repository: context.githubRepository,
+            repositoryId: context.githubRepositoryId,
+            refs: context.githubRefs,
+          }
         : undefined,
+      maxConcurrentRotations: context.maxConcurrentRotations,
+      scheduleStacks: context.scheduleStacks,
       parameterPrefix: context.parameterPrefix,
       parameterStoreMirror: context.parameterStoreMirrorPrefix
         ? { prefix: context.parameterStoreMirrorPrefix }

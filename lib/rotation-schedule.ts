@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { checkRotationWindow } from './rotation-window.js';
 
 /** Options shared by every kind of schedule. */
 export interface RotationWindowOptions {
@@ -26,7 +27,7 @@ export class KeyRotationSchedule {
     }
     const expression =
       hours % 24 === 0 ? `rate(${hours / 24} ${hours === 24 ? 'day' : 'days'})` : `rate(${hours} hours)`;
-    return new KeyRotationSchedule(expression, renderWindow(options.window));
+    return KeyRotationSchedule.checked(expression, options.window);
   }
 
   /** A Secrets Manager cron expression with six fields, e.g. `cron(0 3 ? * SUN *)`: Sundays at 03:00 UTC. */
@@ -38,7 +39,7 @@ export class KeyRotationSchedule {
           'day-of-week year), six fields, e.g. cron(0 3 ? * SUN *).',
       );
     }
-    return new KeyRotationSchedule(`cron(${fields.join(' ')})`, renderWindow(options.window));
+    return KeyRotationSchedule.checked(`cron(${fields.join(' ')})`, options.window);
   }
 
   /**
@@ -56,6 +57,12 @@ export class KeyRotationSchedule {
     if (expression.trim().startsWith('cron('))
       return KeyRotationSchedule.cron(expression, { window: windowDuration });
     throw new Error(`Schedule "${expression}" must be rate(N days), rate(N hours) or cron(...).`);
+  }
+
+  private static checked(expression: string, window: Duration | undefined): KeyRotationSchedule {
+    const rendered = renderWindow(window);
+    checkRotationWindow(expression, window?.toHours());
+    return new KeyRotationSchedule(expression, rendered);
   }
 
   private constructor(

@@ -14,6 +14,8 @@ import type { RotationReport } from '../dev/rotation-driver.js';
 import { StdoutCapture } from '../dev/stdout-capture.js';
 import { runContinuity, TIME_SCALE } from './continuity.js';
 import { bundleLikeTheStack } from './lambda-bundle.js';
+import { measureScale } from './scale-measure.js';
+import type { StormFigures } from './storm.js';
 
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15);
 const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 5);
@@ -134,6 +136,14 @@ async function main() {
   }
   const { results, continuity } = await rotations();
   const calls = results[0]?.calls ?? {};
+  // Its own process: the handler reads its configuration (endpoints) once per process.
+  const storm = JSON.parse(
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/storm.ts'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  ) as StormFigures;
+  const o = storm.options;
 
   const rows: [string, string][] = [
     ['bundle index.js, raw', kib(code.length)],
@@ -170,11 +180,57 @@ async function main() {
       `continuity, naive consumer caching AWSCURRENT for ${continuity.naiveTtlMs} ms (${CONTINUITY_LOOPS} loops, same rotations)`,
       `${continuity.naive.failed} failed of ${continuity.naive.requests} requests`,
     ],
+    [
+      `storm: ${o.secrets} rotations started at once (concurrency ${o.concurrency}, Ringg ${o.ringgPerSecond}/s, SSM reads ${o.ssmPerSecond}/s, SM writes ${o.secretsManagerWritesPerSecond}/s)`,
+      `${storm.completed} completed (${storm.completedFirstAttempt} at the first attempt), ${storm.notCompleted} not completed`,
+    ],
+    [
+      'storm: rotations failed and retried (whole rotation, by the service)',
+      `${storm.failedAndRetried} (at most ${storm.maxAttempts} attempts)`,
+    ],
+    ['storm: keys lost', String(storm.keysLost)],
+    [
+      'storm: total time',
+      `${(storm.totalMs / 1000).toFixed(1)} s (${(storm.completed / (storm.totalMs / 1000)).toFixed(1)} rotations/s)`,
+    ],
+    [
+      'storm: calls per completed rotation',
+      `Secrets Manager ${storm.perRotation.secretsManager.toFixed(1)}, SSM ${storm.perRotation.ssm.toFixed(1)}, Ringg ${storm.perRotation.ringg.toFixed(2)}, invocations ${storm.perRotation.invocations.toFixed(1)}`,
+    ],
+    [
+      'storm: refused by the bounds',
+      `Lambda throttled ${storm.lambdaThrottled}, Ringg 429 ${storm.ringg429}, SSM throttled ${storm.ssmThrottled}, SM throttled ${storm.secretsManagerThrottled}; failed steps ${JSON.stringify(storm.failedStepCodes)}`,
+    ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   process.stdout.write(`Ringg key rotation benchmark (Node ${process.version}, ${process.arch})\n\n`);
   process.stdout.write(`| ${'figure'.padEnd(width)} | value |\n| ${'-'.repeat(width)} | --- |\n`);
   for (const [k, v] of rows) process.stdout.write(`| ${k.padEnd(width)} | ${v} |\n`);
+  const scale = [1, 50, 1000].map(measureScale);
+  const scaleRows: [string, (f: (typeof scale)[number]) => string][] = [
+    ['stacks (the stack + schedule stacks)', (f) => String(f.stacks)],
+    ['resources in the fullest stack (limit 500)', (f) => String(f.maxResourcesPerStack)],
+    ['parent template bytes (inline limit 51,200)', (f) => String(f.parentTemplateBytes)],
+    ['largest nested template bytes (S3 limit 1 MB)', (f) => String(f.maxNestedTemplateBytes)],
+    ['failure rules (300 rules per bus, shared)', (f) => String(f.failureRules)],
+    ['longest event pattern, chars (limit 2,048)', (f) => String(f.maxEventPatternChars)],
+    [
+      'Lambda permissions / resource policy bytes (limit 20,480)',
+      (f) => `${f.lambdaPermissions} / ${f.lambdaResourcePolicyBytes}`,
+    ],
+    ['function role inline policies, chars (limit 10,240)', (f) => String(f.functionRoleInlineChars)],
+    ['CI role inline policies, chars (limit 10,240)', (f) => String(f.ciRoleInlineChars)],
+    ['CI role trust policy, chars (limit 2,048)', (f) => String(f.ciRoleTrustChars)],
+    ['managed policies (limit 6,144 chars each)', (f) => String(f.managedPolicies)],
+    ['synth time of the stack and its nested stacks, ms', (f) => f.synthMs.toFixed(0)],
+  ];
+  const scaleWidth = Math.max(...scaleRows.map(([k]) => k.length));
+  process.stdout.write(
+    `\n| ${'limit, measured on the synthesized templates'.padEnd(scaleWidth)} | N = 1 | N = 50 | N = 1,000 |\n`,
+  );
+  process.stdout.write(`| ${'-'.repeat(scaleWidth)} | --- | --- | --- |\n`);
+  for (const [k, f] of scaleRows)
+    process.stdout.write(`| ${k.padEnd(scaleWidth)} | ${scale.map(f).join(' | ')} |\n`);
   process.stdout.write(
     `\nContinuity time scale: 1 s of AWS time = ${1000 * TIME_SCALE} ms here, so the Lambda extension's 300 s cache TTL ` +
       'is 300 ms and the library runs with its 5 min / 5 s TTLs scaled the same way.\n',

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,16 @@ describe('the real CDK app', () => {
     const template = JSON.parse(readFileSync(join(outdir, 'RinggKeyRotation.template.json'), 'utf8'));
     const types = Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type);
     expect(types).toContain('AWS::Lambda::Function');
-    expect(types).toContain('AWS::SecretsManager::RotationSchedule');
+    expect(types).toContain('AWS::CloudFormation::Stack');
+    const nestedTypes = readdirSync(outdir)
+      .filter((file) => file.endsWith('.nested.template.json'))
+      .flatMap((file) =>
+        Object.values(
+          JSON.parse(readFileSync(join(outdir, file), 'utf8')).Resources as Record<string, { Type: string }>,
+        ).map((r) => r.Type),
+      );
+    expect(nestedTypes).toContain('AWS::SecretsManager::RotationSchedule');
+    expect(nestedTypes).toContain('AWS::Events::Rule');
     const assets = JSON.parse(readFileSync(join(outdir, 'RinggKeyRotation.assets.json'), 'utf8'));
     const zipAsset = Object.values(
       assets.files as Record<string, { source: { path: string; packaging: string } }>,

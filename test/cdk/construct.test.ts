@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { readRotationContext } from '../../lib/context.js';
 import { KeyRotationSchedule } from '../../lib/rotation-schedule.js';
-import { build, byName, ENV, flatten, statementsOf } from './support.js';
+import { build, byName, ENV, flatten, onlyResource, resourcesOf, statementsOf } from './support.js';
 
 const SECRET_ARN = `arn:aws:secretsmanager:${ENV.region}:${ENV.account}:secret:ringg/prod-AbCdEf`;
 const KEY_ARN = `arn:aws:kms:${ENV.region}:${ENV.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -67,27 +67,35 @@ describe('the function', () => {
 
 describe('the schedule', () => {
   it('defaults to every 30 days and never rotates on deploy', () => {
-    const { template } = build();
-    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+    const { template, schedules } = build();
+    const [nested] = schedules();
+    nested?.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
       SecretId: 'ringg/prod',
-      RotationLambdaARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RotationFunction'), 'Arn'] },
+      RotationLambdaARN: { Ref: Match.stringLikeRegexp('RotationFunction.*Arn$') },
       RotateImmediatelyOnUpdate: false,
       RotationRules: { ScheduleExpression: 'rate(30 days)' },
+    });
+    const stackResource = onlyResource([template], 'AWS::CloudFormation::Stack');
+    expect(Object.values(stackResource.Properties.Parameters)).toContainEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^RotationFunction/), 'Arn'],
     });
   });
 
   it('renders a rate in hours, a cron with a window, and rotate-on-deploy when asked', () => {
-    build(() => ({ schedule: KeyRotationSchedule.rate(Duration.hours(12)) })).template.hasResourceProperties(
-      'AWS::SecretsManager::RotationSchedule',
-      { RotationRules: { ScheduleExpression: 'rate(12 hours)' } },
-    );
+    build(() => ({ schedule: KeyRotationSchedule.rate(Duration.hours(12)) }))
+      .schedules()[0]
+      ?.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+        RotationRules: { ScheduleExpression: 'rate(12 hours)' },
+      });
     build(() => ({
       schedule: KeyRotationSchedule.cron('cron(0 3 ? * SUN *)', { window: Duration.hours(3) }),
       rotateImmediatelyOnUpdate: true,
-    })).template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
-      RotateImmediatelyOnUpdate: true,
-      RotationRules: { ScheduleExpression: 'cron(0 3 ? * SUN *)', Duration: '3h' },
-    });
+    }))
+      .schedules()[0]
+      ?.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+        RotateImmediatelyOnUpdate: true,
+        RotationRules: { ScheduleExpression: 'cron(0 3 ? * SUN *)', Duration: '3h' },
+      });
   });
 
   it('parses context strings', () => {
@@ -120,53 +128,105 @@ describe('the schedule', () => {
     expect(make).toThrow(message);
   });
 
-  it('puts one schedule and one scoped invoke permission on every secret', () => {
-    const app = build(byName('ringg/prod', 'ringg/staging'));
-    app.template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 2);
-    app.template.resourceCountIs('AWS::Lambda::Permission', 2);
-    app.template.hasResourceProperties('AWS::Lambda::Permission', {
+  it('puts one schedule on every secret, and one invoke permission for them all, created before any schedule', () => {
+    const built = build(byName('ringg/prod', 'ringg/staging'));
+    const schedules = resourcesOf(built.schedules(), 'AWS::SecretsManager::RotationSchedule');
+    expect(schedules.map(([, r]) => r.Properties.SecretId).sort()).toEqual(['ringg/prod', 'ringg/staging']);
+    built.template.resourceCountIs('AWS::Lambda::Permission', 1);
+    built.template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       Principal: 'secretsmanager.amazonaws.com',
       SourceAccount: ENV.account,
-      SourceArn: Match.objectLike({
-        'Fn::Join': [
-          '',
-          Match.arrayWith([`:secretsmanager:${ENV.region}:${ENV.account}:secret:ringg/staging-??????`]),
-        ],
-      }),
     });
-    const schedules = app.template.findResources('AWS::SecretsManager::RotationSchedule');
-    for (const schedule of Object.values(schedules)) {
-      expect(schedule.DependsOn).toEqual(
+    const permission = onlyResource([built.template], 'AWS::Lambda::Permission');
+    expect(flatten(permission.Properties.SourceArn)).toBe(
+      `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:ringg/*`,
+    );
+    for (const [, nested] of resourcesOf([built.template], 'AWS::CloudFormation::Stack')) {
+      expect(nested.DependsOn).toEqual(
         expect.arrayContaining([
           expect.stringMatching(/^RotationSecretsManagerInvoke/),
           expect.stringMatching(/^RotationRoleDefaultPolicy/),
+          expect.stringMatching(/^RotationSecretsPolicy/),
         ]),
       );
     }
   });
+
+  it('scopes the permission to the one secret exactly when there is one', () => {
+    const one = build(byName('ringg/prod'));
+    const byNameOnly = onlyResource([one.template], 'AWS::Lambda::Permission');
+    expect(flatten(byNameOnly.Properties.SourceArn)).toBe(
+      `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:ringg/prod-??????`,
+    );
+    const exact = build((stack) => ({
+      secrets: [secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', SECRET_ARN)],
+    }));
+    exact.template.hasResourceProperties('AWS::Lambda::Permission', { SourceArn: SECRET_ARN });
+  });
+
+  it('keeps a name that ends like a random suffix, with a customer-managed key (ringg/team-alpha1)', () => {
+    const { schedules, template } = build((stack) => ({
+      secrets: [
+        secretsmanager.Secret.fromSecretAttributes(stack, 'S', {
+          secretPartialArn: `arn:aws:secretsmanager:${ENV.region}:${ENV.account}:secret:ringg/team-alpha1`,
+          encryptionKey: kms.Key.fromKeyArn(stack, 'K', KEY_ARN),
+        }),
+      ],
+    }));
+    const schedule = onlyResource(schedules(), 'AWS::SecretsManager::RotationSchedule');
+    expect(schedule.Properties.SecretId).toBe('ringg/team-alpha1');
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      SourceArn: Match.objectLike({
+        'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('secret:ringg/team-alpha1-\\?{6}$')])],
+      }),
+    });
+  });
+
+  it('names each schedule after its secret, so adding or removing another secret changes nothing about it', () => {
+    const ids = (names: string[]) =>
+      new Map(
+        resourcesOf(build(byName(...names)).schedules(), 'AWS::SecretsManager::RotationSchedule').map(
+          ([id, r]) => [r.Properties.SecretId, id],
+        ),
+      );
+    const before = ids(['ringg/a', 'ringg/b', 'ringg/c', 'ringg/d']);
+    const after = ids(['ringg/new', 'ringg/a', 'ringg/c', 'ringg/d']);
+    for (const name of ['ringg/a', 'ringg/c', 'ringg/d']) expect(after.get(name)).toBe(before.get(name));
+    expect(before.get('ringg/a')).toMatch(/^Scheduleringga[0-9A-F]{8}$/);
+    const clash = ids(['ringg/prod', 'ringg-prod']);
+    expect(new Set(clash.values()).size).toBe(2);
+  });
+
+  it('refuses the same secret twice, a secret of another account, and a name Secrets Manager would refuse', () => {
+    expect(() => build(byName('ringg/prod', 'ringg/prod'))).toThrow(
+      /secrets\[1\] and secrets\[0\] are the same secret \(ringg\/prod\)/,
+    );
+    expect(() =>
+      build((stack) => ({
+        secrets: [
+          secretsmanager.Secret.fromSecretCompleteArn(
+            stack,
+            'S',
+            SECRET_ARN.replace(ENV.account, '444455556666'),
+          ),
+        ],
+      })),
+    ).toThrow(/is in account 444455556666, the stack in 111122223333/);
+    expect(() => build(byName('ringg/prod team'))).toThrow(
+      /"ringg\/prod team" is not a Secrets Manager secret name/,
+    );
+  });
 });
 
 describe('least privilege', () => {
-  it('grants exactly what the function uses, on the listed secrets and its own parameter path', () => {
+  it('grants exactly what the function uses: the secrets bound to it, whatever their names, and its own parameter path', () => {
     const { template } = build();
-    const statements = statementsOf(template, 'RotationRole');
-    expect(statements).toEqual([
+    expect(statementsOf(template, 'RotationRole')).toEqual([
       {
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Effect: 'Allow',
         Resource: expect.stringMatching(/^\$\{RotationLogs.*\.Arn\}$/),
-      },
-      {
-        Sid: 'RotateTheListedSecrets',
-        Action: [
-          'secretsmanager:DescribeSecret',
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:PutSecretValue',
-          'secretsmanager:UpdateSecretVersionStage',
-        ],
-        Effect: 'Allow',
-        Resource: `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:ringg/prod-??????`,
       },
       {
         Sid: 'JournalAndRescueParameters',
@@ -174,9 +234,41 @@ describe('least privilege', () => {
         Effect: 'Allow',
         Resource: `arn:\${AWS::Partition}:ssm:${ENV.region}:${ENV.account}:parameter/ringg-rotation/*`,
       },
+      {
+        Sid: 'RotateSecretsBoundToThisFunction',
+        Action: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage',
+        ],
+        Condition: {
+          StringEquals: {
+            'secretsmanager:resource/AllowRotationLambdaArn': expect.stringMatching(
+              /^\$\{RotationFunction.*\.Arn\}$/,
+            ),
+          },
+        },
+        Effect: 'Allow',
+        Resource: `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:*`,
+      },
     ]);
-    expect(JSON.stringify(statements)).not.toContain('kms:');
-    expect(JSON.stringify(statements)).not.toContain('GetRandomPassword');
+    const statements = JSON.stringify(template.toJSON());
+    expect(statements).not.toContain('kms:');
+    expect(statements).not.toContain('GetRandomPassword');
+  });
+
+  it('bounds how many rotations run at once (reserved concurrency), 10 unless told', () => {
+    build().template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 10 });
+    build(() => ({ maxConcurrentRotations: 25 })).template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 25,
+    });
+    expect(() => build(() => ({ maxConcurrentRotations: 0 }))).toThrow(
+      /maxConcurrentRotations must be a whole number from 1 to 1000; got 0/,
+    );
+    expect(() => build(() => ({ maxConcurrentRotations: 4 }))).toThrow(
+      /scheduleStacks must be a whole number from 1 to maxConcurrentRotations \(4\); got 10/,
+    );
   });
 
   it('grants kms:Decrypt and kms:GenerateDataKey, through Secrets Manager only, on a customer-managed key', () => {
@@ -196,7 +288,6 @@ describe('least privilege', () => {
       Resource: KEY_ARN,
       Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${ENV.region}.amazonaws.com` } },
     });
-    expect(statements.find((s) => s.Sid === 'RotateTheListedSecrets')?.Resource).toBe(SECRET_ARN);
     expect(JSON.stringify(template.toJSON())).not.toMatch(/kms:(Encrypt|ReEncrypt|\*)/);
   });
 
@@ -248,31 +339,39 @@ describe('alarms', () => {
     });
   });
 
-  it('routes RotationFailed and RotationAbandoned of these secrets, and only these, to the topic', () => {
-    const { template } = build((stack) => ({
+  it('routes RotationFailed and RotationAbandoned of exactly these secrets, by complete ARN, to the topic', () => {
+    const { schedules } = build((stack) => ({
       secrets: [
         secretsmanager.Secret.fromSecretNameV2(stack, 'A', 'ringg/prod'),
         secretsmanager.Secret.fromSecretCompleteArn(stack, 'B', SECRET_ARN.replace('prod', 'eu')),
       ],
     }));
-    const rule = Object.values(template.findResources('AWS::Events::Rule'))[0];
-    expect(flatten(rule?.Properties.EventPattern)).toEqual({
-      source: ['aws.secretsmanager'],
-      'detail-type': ['AWS Service Event via CloudTrail'],
-      detail: {
-        eventSource: ['secretsmanager.amazonaws.com'],
-        eventName: ['RotationFailed', 'RotationAbandoned'],
-        additionalEventData: {
-          SecretId: [
-            {
-              prefix: `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:ringg/prod-`,
-            },
-            SECRET_ARN.replace('prod', 'eu'),
-          ],
+    const rules = resourcesOf(schedules(), 'AWS::Events::Rule');
+    const scheduleIds = new Map(
+      resourcesOf(schedules(), 'AWS::SecretsManager::RotationSchedule').map(([id, r]) => [
+        r.Properties.SecretId,
+        id,
+      ]),
+    );
+    const patterns = rules.map(([, rule]) => rule.Properties.EventPattern);
+    for (const pattern of patterns) {
+      expect(pattern).toMatchObject({
+        source: ['aws.secretsmanager'],
+        'detail-type': ['AWS Service Event via CloudTrail'],
+        detail: {
+          eventSource: ['secretsmanager.amazonaws.com'],
+          eventName: ['RotationFailed', 'RotationAbandoned'],
         },
-      },
-    });
-    expect(rule?.Properties.Targets[0].Arn).toEqual({ Ref: expect.stringMatching(/^RotationAlarms/) });
+      });
+    }
+    // The name-imported secret by its schedule's Ref (the complete ARN at deploy time), never by a prefix.
+    expect(patterns.flatMap((p) => p.detail.additionalEventData.SecretId).sort()).toEqual(
+      [{ Ref: scheduleIds.get('ringg/prod') }, SECRET_ARN.replace('prod', 'eu')].sort(),
+    );
+    expect(JSON.stringify(patterns)).not.toContain('prefix');
+    for (const [, rule] of rules) {
+      expect(rule.Properties.Targets[0].Arn).toEqual({ Ref: expect.stringMatching(/RotationAlarms.*Ref$/) });
+    }
   });
 
   it('uses an existing topic instead, and refuses a topic and an e-mail together', () => {
@@ -291,7 +390,12 @@ describe('the CI role', () => {
     build().template.resourceCountIs('AWS::IAM::Role', 1);
   });
 
-  it('trusts only GitHub OIDC tokens of the given repository and refs, and may only start and watch a rotation', () => {
+  const trustCondition = (template: import('aws-cdk-lib/assertions').Template) => {
+    const role = resourcesOf([template], 'AWS::IAM::Role').find(([id]) => id.startsWith('RotationCiRole'));
+    return role?.[1].Properties.AssumeRolePolicyDocument.Statement[0].Condition;
+  };
+
+  it('trusts GitHub OIDC tokens of the repository and refs in both subject forms, and may only start and watch a rotation', () => {
     const { template } = build(() => ({
       ciRole: { repository: 'acme/platform', refs: ['refs/heads/main', 'refs/tags/v1'] },
     }));
@@ -299,9 +403,8 @@ describe('the CI role', () => {
       MaxSessionDuration: 3600,
       AssumeRolePolicyDocument: {
         Statement: [
-          {
+          Match.objectLike({
             Action: 'sts:AssumeRoleWithWebIdentity',
-            Effect: 'Allow',
             Principal: {
               Federated: {
                 'Fn::Join': [
@@ -310,29 +413,45 @@ describe('the CI role', () => {
                 ],
               },
             },
-            Condition: {
-              StringEquals: {
-                'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-                'token.actions.githubusercontent.com:sub': [
-                  'repo:acme/platform:ref:refs/heads/main',
-                  'repo:acme/platform:ref:refs/tags/v1',
-                ],
-              },
-            },
-          },
+          }),
         ],
       },
     });
+    expect(trustCondition(template)).toEqual({
+      StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
+      StringLike: {
+        'token.actions.githubusercontent.com:sub': [
+          'repo:acme/platform:ref:refs/heads/main',
+          'repo:acme@*/platform@*:ref:refs/heads/main',
+          'repo:acme/platform:ref:refs/tags/v1',
+          'repo:acme@*/platform@*:ref:refs/tags/v1',
+        ],
+      },
+    });
+    const bound = {
+      'secretsmanager:resource/AllowRotationLambdaArn': expect.stringMatching(
+        /^\$\{RotationFunction.*\.Arn\}$/,
+      ),
+    };
+    const anySecret = `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:*`;
     expect(statementsOf(template, 'RotationCiRole')).toEqual([
       {
-        Sid: 'StartAndWatchRotation',
-        Action: [
-          'secretsmanager:RotateSecret',
-          'secretsmanager:DescribeSecret',
-          'secretsmanager:ListSecretVersionIds',
-        ],
+        Sid: 'RotateNowOnly',
+        Action: 'secretsmanager:RotateSecret',
+        Condition: {
+          StringEquals: bound,
+          Bool: { 'secretsmanager:ModifyRotationRules': 'false' },
+          Null: { 'secretsmanager:RotationLambdaARN': 'true' },
+        },
         Effect: 'Allow',
-        Resource: `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:ringg/prod-??????`,
+        Resource: anySecret,
+      },
+      {
+        Sid: 'WatchRotation',
+        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'],
+        Condition: { StringEquals: bound },
+        Effect: 'Allow',
+        Resource: anySecret,
       },
       {
         Sid: 'InvokeRotationFunction',
@@ -349,24 +468,41 @@ describe('the CI role', () => {
     ]);
   });
 
-  it('trusts a GitHub environment when one is named, and refuses a malformed repository', () => {
+  it('pins the repository id when given one, in the repository_id claim and the immutable subject', () => {
     const { template } = build(() => ({
-      ciRole: { repository: 'acme/platform', environment: 'production' },
+      ciRole: { repository: 'acme/platform', repositoryId: '123456789' },
     }));
-    template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: {
-        Statement: [
-          Match.objectLike({
-            Condition: {
-              StringEquals: Match.objectLike({
-                'token.actions.githubusercontent.com:sub': ['repo:acme/platform:environment:production'],
-              }),
-            },
-          }),
+    expect(trustCondition(template)).toEqual({
+      StringEquals: {
+        'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+        'token.actions.githubusercontent.com:repository_id': '123456789',
+      },
+      StringLike: {
+        'token.actions.githubusercontent.com:sub': [
+          'repo:acme/platform:ref:refs/heads/main',
+          'repo:acme@*/platform@123456789:ref:refs/heads/main',
         ],
       },
     });
+  });
+
+  it('trusts a GitHub environment when one is named, and refuses a malformed repository, id or ref', () => {
+    const { template } = build(() => ({
+      ciRole: { repository: 'acme/platform', environment: 'production' },
+    }));
+    expect(trustCondition(template).StringLike).toEqual({
+      'token.actions.githubusercontent.com:sub': [
+        'repo:acme/platform:environment:production',
+        'repo:acme@*/platform@*:environment:production',
+      ],
+    });
     expect(() => build(() => ({ ciRole: { repository: 'acme' } }))).toThrow(/must be owner\/name/);
+    expect(() => build(() => ({ ciRole: { repository: 'acme/platform', repositoryId: 'R_kgDO' } }))).toThrow(
+      /must be the repository's numeric id: gh api repos\/acme\/platform --jq .id/,
+    );
+    expect(() => build(() => ({ ciRole: { repository: 'acme/platform', refs: ['refs/heads/*'] } }))).toThrow(
+      /"refs\/heads\/\*" is not a git ref/,
+    );
   });
 });
 
@@ -386,6 +522,22 @@ describe('the ready stack context', () => {
     });
     expect(() => readRotationContext((k) => (k === 'secretNames' ? [1] : undefined))).toThrow(
       /must be a list of strings/,
+    );
+  });
+
+  it('reads whole numbers and the repository id, and refuses a number that is not whole', () => {
+    const values: Record<string, unknown> = {
+      maxConcurrentRotations: '20',
+      scheduleStacks: 12,
+      githubRepositoryId: '123456789',
+    };
+    expect(readRotationContext((k) => values[k])).toEqual({
+      maxConcurrentRotations: 20,
+      scheduleStacks: 12,
+      githubRepositoryId: '123456789',
+    });
+    expect(() => readRotationContext((k) => (k === 'scheduleStacks' ? '2.5' : undefined))).toThrow(
+      /"scheduleStacks" must be a whole number; got "2.5"/,
     );
   });
 

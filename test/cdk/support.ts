@@ -11,12 +11,33 @@ export const ENV = { account: '111122223333', region: 'eu-west-1' };
  * `ringg/prod`, imported by name.
  */
 export function build(makeProps: (stack: Stack) => Partial<RinggKeyRotationProps> = () => ({})) {
-  const app = new App();
+  const app = unbundledApp();
   const stack = new Stack(app, 'Test', { env: ENV });
   const props = makeProps(stack);
   const secrets = props.secrets ?? [secretsmanager.Secret.fromSecretNameV2(stack, 'Secret', 'ringg/prod')];
   const rotation = new RinggKeyRotation(stack, 'Rotation', { ...props, secrets });
-  return { app, stack, rotation, template: Template.fromStack(stack) };
+  return {
+    app,
+    stack,
+    rotation,
+    template: Template.fromStack(stack),
+    /** The templates of the nested stacks holding the schedules and failure rules. */
+    schedules: () => rotation.scheduleStacks.map((nested) => Template.fromStack(nested)),
+  };
+}
+
+/** Every resource of a type across templates, as [logical id, resource]. */
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation template JSON
+export function resourcesOf(templates: Template[], type: string): [string, Record<string, any>][] {
+  return templates.flatMap((t) => Object.entries(t.findResources(type)));
+}
+
+/**
+ * An app that skips asset bundling (as `cdk synth --exclusively` does for other stacks): the function's
+ * code asset is not built. The real synth test (app-synth.test.ts) covers the bundle.
+ */
+export function unbundledApp(): App {
+  return new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 }
 
 /** Props with secrets imported by name. */
@@ -49,4 +70,12 @@ export function flatten(value: unknown): unknown {
     return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, flatten(v)]));
   }
   return value;
+}
+
+/** The one resource of a type across templates; fails when there is not exactly one. */
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation template JSON
+export function onlyResource(templates: Template[], type: string): Record<string, any> {
+  const found = resourcesOf(templates, type);
+  if (found.length !== 1) throw new Error(`Expected one ${type}, found ${found.length}`);
+  return found[0]?.[1] ?? {};
 }

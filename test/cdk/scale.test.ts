@@ -1,0 +1,78 @@
+// Every AWS limit a deployment can reach, checked on the synthesized templates with 1, 50 and 1,000
+// secrets (the configuration: names, a CMK, the mirror, the CI role).
+import { describe, expect, it } from 'vitest';
+import { packFailurePatterns } from '../../lib/failure-pattern.js';
+import {
+  CFN_RESOURCES_PER_STACK,
+  CFN_TEMPLATE_BODY_INLINE_BYTES,
+  CFN_TEMPLATE_BODY_S3_BYTES,
+  EVENT_PATTERN_MAX_CHARS,
+  EVENT_RULES_PER_BUS,
+  IAM_MANAGED_POLICY_MAX_CHARS,
+  IAM_ROLE_INLINE_POLICIES_MAX_CHARS,
+  IAM_TRUST_POLICY_MAX_CHARS,
+  LAMBDA_RESOURCE_POLICY_MAX_BYTES,
+} from '../../lib/scale-limits.js';
+import { measureScale, type ScaleFigures } from '../../scripts/scale-measure.js';
+
+const figures = new Map<number, ScaleFigures>();
+const at = (n: number) => {
+  if (!figures.has(n)) figures.set(n, measureScale(n));
+  return figures.get(n) as ScaleFigures;
+};
+
+describe.each([1, 50, 1000])('a deployment with %i secrets', (n) => {
+  it('keeps every stack within 500 resources and every template within its size limit', () => {
+    const f = at(n);
+    expect(f.maxResourcesPerStack).toBeLessThanOrEqual(CFN_RESOURCES_PER_STACK);
+    expect(f.parentTemplateBytes).toBeLessThanOrEqual(CFN_TEMPLATE_BODY_INLINE_BYTES);
+    expect(f.maxNestedTemplateBytes).toBeLessThanOrEqual(CFN_TEMPLATE_BODY_S3_BYTES);
+  });
+
+  it('keeps every failure rule’s pattern within 2,048 characters, with each ARN at its longest', () => {
+    const f = at(n);
+    expect(f.maxEventPatternChars).toBeLessThanOrEqual(EVENT_PATTERN_MAX_CHARS);
+    expect(f.failureRules).toBeLessThanOrEqual(EVENT_RULES_PER_BUS);
+  });
+
+  it('has one invoke permission, and a function resource policy within 20 KB', () => {
+    const f = at(n);
+    expect(f.lambdaPermissions).toBe(1);
+    expect(f.lambdaResourcePolicyBytes).toBeLessThanOrEqual(LAMBDA_RESOURCE_POLICY_MAX_BYTES);
+  });
+
+  it('keeps the roles’ inline policies and the CI trust policy within IAM’s limits, with no managed policy', () => {
+    const f = at(n);
+    expect(f.functionRoleInlineChars).toBeLessThanOrEqual(IAM_ROLE_INLINE_POLICIES_MAX_CHARS);
+    expect(f.ciRoleInlineChars).toBeLessThanOrEqual(IAM_ROLE_INLINE_POLICIES_MAX_CHARS);
+    expect(f.ciRoleTrustChars).toBeLessThanOrEqual(IAM_TRUST_POLICY_MAX_CHARS);
+    expect(f.managedPolicies).toBe(0);
+    expect(f.maxManagedPolicyChars).toBeLessThanOrEqual(IAM_MANAGED_POLICY_MAX_CHARS);
+  });
+});
+
+describe('what grows with the number of secrets', () => {
+  it('IAM policies and the resource policy do not grow from 1 to 1,000 secrets', () => {
+    for (const key of ['functionRoleInlineChars', 'ciRoleInlineChars', 'ciRoleTrustChars'] as const) {
+      expect(at(1000)[key]).toBe(at(50)[key]);
+    }
+    expect(at(1000).lambdaResourcePolicyBytes).toBeLessThanOrEqual(at(1).lambdaResourcePolicyBytes);
+  });
+
+  it('schedules spread over the nested stacks, and failure rules over as many patterns as needed', () => {
+    expect(at(1).stacks).toBe(2); // the stack and one schedule stack
+    expect(at(1000).stacks).toBe(11); // the stack and 10 schedule stacks
+    expect(at(1000).failureRules).toBeGreaterThan(at(50).failureRules);
+  });
+
+  it('packs patterns exactly up to the limit, and refuses an ARN that cannot fit at all', () => {
+    const groups = packFailurePatterns(
+      Array.from({ length: 100 }, (_, i) => i),
+      () => 100,
+      1_000,
+    );
+    expect(groups.flat()).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(groups.length).toBeGreaterThan(10);
+    expect(() => packFailurePatterns([1], () => 2_000)).toThrow(/does not fit in one EventBridge pattern/);
+  });
+});
