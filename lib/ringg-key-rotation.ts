@@ -17,6 +17,12 @@ import { Construct } from 'constructs';
 import { DEFAULT_PARAMETER_PREFIX } from '../common/defaults.js';
 import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
 import { wildcardFindingId } from './nag-finding.js';
+import {
+  EcsForceNewDeployment,
+  type ForceEcsDeploymentOptions,
+  type RotationSucceededOptions,
+  rotationSucceededRule,
+} from './rotation-event.js';
 import { KeyRotationSchedule } from './rotation-schedule.js';
 
 /** Timeouts of each request the function sends to Ringg. */
@@ -185,9 +191,12 @@ export class RinggKeyRotation extends Construct {
   readonly rotationFailureRule: events.Rule;
   readonly ciRole: iam.Role | undefined;
   readonly parameterPrefix: string;
+  /** The secrets this construct rotates. */
+  readonly secrets: secretsmanager.ISecret[];
 
   constructor(scope: Construct, id: string, props: RinggKeyRotationProps) {
     super(scope, id);
+    this.secrets = [...props.secrets];
     if (props.secrets.length === 0)
       throw new Error('RinggKeyRotation needs at least one secret in `secrets`.');
     if (props.alarmTopic && props.alarmEmail) {
@@ -395,6 +404,24 @@ export class RinggKeyRotation extends Construct {
     this.ciRole = props.ciRole
       ? this.createCiRole(props.ciRole, secretArns, parameterArn('*/journal'))
       : undefined;
+  }
+
+  /**
+   * An EventBridge rule for each successful rotation of these secrets (Secrets Manager's
+   * `RotationSucceeded`, delivered through CloudTrail once AWSCURRENT holds the new key), for consumers
+   * that must be told to re-read the key. The event names the secret, never a key.
+   */
+  onRotationSucceeded(id: string, options: RotationSucceededOptions = {}): events.Rule {
+    return rotationSucceededRule(this, id, this.secrets, options);
+  }
+
+  /**
+   * After each successful rotation, force a new deployment of these ECS services (a Step Functions
+   * `ecs:UpdateService` call, no Lambda code), so their new tasks start with the new key. A failed
+   * redeploy alarms to the alarm topic.
+   */
+  forceEcsDeploymentOnRotation(id: string, options: ForceEcsDeploymentOptions): EcsForceNewDeployment {
+    return new EcsForceNewDeployment(this, id, this.secrets, { alarmTopic: this.alarmTopic, ...options });
   }
 
   private mirrorKey(props: RinggKeyRotationProps, keys: kms.IKey[]): kms.IKey | undefined {
