@@ -248,7 +248,7 @@ export class RinggStandIn {
   }
 
   private record(
-    kind: RinggCallKind,
+    kind: 'workspace-call' | 'regenerate-call' | 'outbound-call',
     workspace: Workspace | undefined,
     reply: Reply,
   ): void {
