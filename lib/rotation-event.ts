@@ -190,7 +190,6 @@ export class EcsForceNewDeployment extends Construct {
             Service: service.serviceName,
             ForceNewDeployment: true,
           },
-          resultSelector: { deploymentId: sfn.JsonPath.stringAt('$.Service.Deployments[0].Id') },
         }).addRetry({
           errors: [sfn.Errors.ALL],
           maxAttempts: 3,

@@ -148,6 +148,22 @@ describe('after a 401 the library repeats the request once with the newer key', 
     expect(events).toContainEqual(expect.objectContaining({ type: 'key-rejected', outcome: 'no-newer-key' }));
   });
 
+  it('returns the 401 when the secret cannot be read again, and says so', async () => {
+    const api = client();
+    await api.request('/workspace').catch(() => undefined); // caches the old key
+    smMock
+      .on(GetSecretValueCommand)
+      .rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    ringgAccepts(NEW_KEY, 'POST', CALL, 1);
+    const response = await api.request('/calling/outbound/individual', { method: 'POST' });
+    expect(response.status).toBe(401);
+    expect(seen).toHaveLength(1);
+    expect(events).toContainEqual({ type: 'refresh-failed', error: 'ThrottlingException' });
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'key-rejected', outcome: 'refresh-failed' }),
+    );
+  });
+
   it('repeats at most once: a newer key that is rejected too returns that 401', async () => {
     const api = client();
     newKeyPending();
