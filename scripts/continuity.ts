@@ -37,6 +37,8 @@ export interface Consumer {
   call(method: Method): Promise<number>;
   /** Called when a rotation has succeeded: what a RotationSucceeded event reaching the service does. */
   onRotationSucceeded?(): void;
+  /** Releases connections when the run ends. */
+  close?(): Promise<void>;
 }
 
 export interface ConsumerKind {
@@ -88,6 +90,7 @@ export const libraryConsumer: ConsumerKind = {
         const { path, body } = REQUESTS[method];
         return (await api.request(path, { method, body })).status;
       },
+      close: () => api.close(),
     };
   },
 };
@@ -268,6 +271,7 @@ export async function runContinuity(
   } finally {
     done = true;
     await Promise.all(loops);
+    await Promise.all(consumers.map((consumer) => consumer.close?.()));
   }
   return {
     rotations: options.rotations,
