@@ -1,4 +1,8 @@
-export type { ConsumerEvent, RinggKeyProviderOptions } from './key-provider.js';
+// The consumer library: what services import to call Ringg through a key rotation without failures.
+// No CDK or Lambda code here: it is published as its own entry point.
+export type { ConsumerEvent, ConsumerEventListener } from './events.js';
+export type { RinggKeyProviderOptions } from './key-provider.js';
 export { RinggKeyProvider } from './key-provider.js';
-export type { RinggApiOptions, RinggRequest, RinggResponse } from './ringg-api.js';
-export { RINGG_API_URL, RinggApi } from './ringg-api.js';
+export { RinggRequestError } from './request-error.js';
+export type { RinggApiOptions, RinggMethod, RinggRequest, RinggResponse } from './ringg-api.js';
+export { RinggApi } from './ringg-api.js';

@@ -4,12 +4,9 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { parseSecretValue } from '../common/secret-value.js';
+import type { ConsumerEvent, ConsumerEventListener } from './events.js';
 
-/** What the library reports; never carries a key. */
-export type ConsumerEvent =
-  | { readonly type: 'key-loaded'; readonly stage: 'AWSCURRENT' | 'AWSPENDING' }
-  | { readonly type: 'key-rejected'; readonly status: number }
-  | { readonly type: 'refresh-failed'; readonly error: string };
+export type { ConsumerEvent } from './events.js';
 
 export interface RinggKeyProviderOptions {
   /** Name or ARN of the secret holding the Ringg key (plain string or JSON with `apiKey`). */
@@ -21,15 +18,25 @@ export interface RinggKeyProviderOptions {
    */
   readonly ttlMs?: number;
   /**
-   * How long a key taken from AWSPENDING (during a rotation's window) is used before AWSCURRENT is
-   * read again.
+   * How long a key taken from AWSPENDING (during a rotation's window), or a key known to be rejected,
+   * is used before AWSCURRENT is read again.
    *
    * @default 5000
    */
   readonly pendingTtlMs?: number;
-  /** @default a new SecretsManagerClient with the SDK's standard configuration */
+  /**
+   * The Secrets Manager client.
+   *
+   * @default - a new SecretsManagerClient with the SDK's standard configuration: region, credentials
+   * and endpoint (`AWS_ENDPOINT_URL_SECRETS_MANAGER`) from the SDK's default providers
+   */
   readonly client?: SecretsManagerClient;
-  readonly onEvent?: (event: ConsumerEvent) => void;
+  /**
+   * Receives what the library does (keys loaded, keys rejected, failed reads). Never given a key.
+   *
+   * @default - no listener
+   */
+  readonly onEvent?: ConsumerEventListener;
   /** @default Date.now */
   readonly now?: () => number;
   /** @default setTimeout-based sleep */
@@ -39,6 +46,12 @@ export interface RinggKeyProviderOptions {
 interface CachedKey {
   readonly key: string;
   readonly expiresAt: number;
+}
+
+interface Flight {
+  /** The key the load must not return unless nothing newer exists. */
+  readonly rejected: string | undefined;
+  readonly promise: Promise<string>;
 }
 
 /** While a rotation is between regenerate and its write of AWSPENDING, the new key is moments away. */
@@ -51,12 +64,19 @@ const PENDING_POLLS_MS = [50, 100, 200, 400];
  */
 export class RinggKeyProvider {
   private cached: CachedKey | undefined;
-  private inFlight: Promise<string> | undefined;
+  private inFlight: Flight | undefined;
+  /** The last key Ringg rejected: never cached for long again, even if AWSCURRENT still holds it. */
+  private lastRejected: string | undefined;
   private readonly client: SecretsManagerClient;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: RinggKeyProviderOptions) {
+    if (typeof options?.secretId !== 'string' || options.secretId.trim() === '') {
+      throw new Error(
+        'RinggKeyProvider needs `secretId`: the name or ARN of the Secrets Manager secret holding the Ringg key, e.g. "ringg/prod".',
+      );
+    }
     this.client = options.client ?? new SecretsManagerClient({});
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -65,26 +85,43 @@ export class RinggKeyProvider {
   /** The key to use now. */
   async getKey(): Promise<string> {
     if (this.cached && this.cached.expiresAt > this.now()) return this.cached.key;
-    return this.singleFlight(() => this.load(undefined));
+    return this.join(this.lastRejected);
   }
 
   /**
    * The key to use after Ringg rejected `rejectedKey`. Callers that were rejected with the same key
-   * at the same time share one refresh; a caller whose key was already replaced gets the new one at once.
+   * at the same time share one refresh; a caller whose key was already replaced gets the new one at
+   * once. Returns `rejectedKey` itself when the secret holds nothing newer.
    */
   async refresh(rejectedKey: string): Promise<string> {
-    if (this.cached && this.cached.key !== rejectedKey && this.cached.expiresAt > this.now())
-      return this.cached.key;
-    return this.singleFlight(() => this.load(rejectedKey));
+    this.lastRejected = rejectedKey;
+    // At most two rounds: a load already under way for another reason may return the rejected key.
+    for (let round = 0; round < 2; round++) {
+      if (this.cached && this.cached.key !== rejectedKey && this.cached.expiresAt > this.now())
+        return this.cached.key;
+      const flight = this.inFlight;
+      if (flight && flight.rejected !== rejectedKey) {
+        await flight.promise.catch(() => undefined);
+        continue;
+      }
+      break;
+    }
+    return this.join(rejectedKey);
   }
 
-  private singleFlight(load: () => Promise<string>): Promise<string> {
-    if (!this.inFlight) {
-      this.inFlight = load().finally(() => {
-        this.inFlight = undefined;
-      });
-    }
-    return this.inFlight;
+  /** Passes an event to the `onEvent` listener, so one listener sees what the API client does too. */
+  report(event: ConsumerEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private join(rejected: string | undefined): Promise<string> {
+    if (this.inFlight && (this.inFlight.rejected === rejected || rejected === undefined))
+      return this.inFlight.promise;
+    const promise = this.load(rejected).finally(() => {
+      if (this.inFlight?.promise === promise) this.inFlight = undefined;
+    });
+    this.inFlight = { rejected, promise };
+    return promise;
   }
 
   private async load(rejectedKey: string | undefined): Promise<string> {
@@ -96,7 +133,9 @@ export class RinggKeyProvider {
       if (pending !== undefined && pending !== rejectedKey) return this.keep(pending, 'AWSPENDING');
     }
     if (current === undefined)
-      throw new Error(`Secret ${this.options.secretId} holds no Ringg key in AWSCURRENT.`);
+      throw new Error(
+        `Secret ${this.options.secretId} holds no Ringg key in AWSCURRENT. Store the workspace's key in it (README "Deploy").`,
+      );
     // Nothing newer exists: the rejected key is all there is. Keep it briefly so callers do not hammer Secrets Manager.
     return this.keep(current, 'AWSCURRENT', this.options.pendingTtlMs ?? 5_000);
   }
@@ -106,26 +145,35 @@ export class RinggKeyProvider {
       ttlMs ??
       (stage === 'AWSPENDING' ? (this.options.pendingTtlMs ?? 5_000) : (this.options.ttlMs ?? 300_000));
     this.cached = { key, expiresAt: this.now() + ttl };
-    this.options.onEvent?.({ type: 'key-loaded', stage });
+    this.report({ type: 'key-loaded', stage });
     return key;
   }
 
   private async read(stage: 'AWSCURRENT' | 'AWSPENDING'): Promise<string | undefined> {
+    let secretString: string | undefined;
     try {
       const out = await this.client.send(
         new GetSecretValueCommand({ SecretId: this.options.secretId, VersionStage: stage }),
       );
-      const parsed = parseSecretValue(out.SecretString);
-      if (!parsed.ok)
-        throw new Error(`Secret ${this.options.secretId} (${stage}) is not a Ringg key: ${parsed.problem}.`);
-      return parsed.value.apiKey;
+      secretString = out.SecretString;
     } catch (error) {
       if (error instanceof ResourceNotFoundException) return undefined;
-      this.options.onEvent?.({
-        type: 'refresh-failed',
-        error: error instanceof Error ? error.name : 'error',
-      });
-      throw error;
+      const name = error instanceof Error ? error.name : 'Error';
+      this.report({ type: 'refresh-failed', error: name });
+      throw new Error(
+        `Could not read the Ringg key from secret ${this.options.secretId} (${stage}): ${name}` +
+          `${error instanceof Error ? `: ${error.message}` : ''}. Check the region and credentials the AWS SDK uses ` +
+          '(AWS_REGION, AWS_PROFILE, the instance or task role) and that they allow secretsmanager:GetSecretValue ' +
+          'on the secret (and kms:Decrypt on its customer-managed key, if it has one).',
+        { cause: error },
+      );
     }
+    const parsed = parseSecretValue(secretString);
+    if (!parsed.ok)
+      throw new Error(
+        `Secret ${this.options.secretId} (${stage}) is not a Ringg key: ${parsed.problem}. ` +
+          'It must hold the key as a plain string or as JSON with a string field "apiKey" (README "Secret formats").',
+      );
+    return parsed.value.apiKey;
   }
 }

@@ -33,10 +33,13 @@ export interface RinggFault {
 
 export interface RinggEvent {
   readonly at: number;
-  readonly kind: 'regenerated' | 'regenerate-call' | 'workspace-call';
+  readonly kind: 'regenerated' | RinggCallKind;
   readonly workspaceId: string | undefined;
   readonly status: number | 'no-answer';
 }
+
+/** The requests the stand-in answers. */
+export type RinggCallKind = 'regenerate-call' | 'workspace-call' | 'outbound-call';
 
 interface Workspace {
   readonly id: string;
@@ -144,7 +147,7 @@ export class RinggStandIn {
     ).length;
   }
 
-  calls(kind: 'regenerate-call' | 'workspace-call'): number {
+  calls(kind: RinggCallKind): number {
     return this.events.filter((e) => e.kind === kind).length;
   }
 
@@ -168,6 +171,8 @@ export class RinggStandIn {
     if (path === `${RINGG_BASE_PATH}/workspace` && req.method === 'GET') reply = this.getWorkspace(req);
     else if (path === `${RINGG_BASE_PATH}/workspace/api-key` && req.method === 'PATCH')
       reply = this.regenerate(req);
+    else if (path === `${RINGG_BASE_PATH}/calling/outbound/individual` && req.method === 'POST')
+      reply = this.startCall(req);
     else reply = { status: 404, body: { detail: 'Not Found' } };
     if (reply === 'no-answer') return;
     if (reply === 'reset') {
@@ -214,6 +219,16 @@ export class RinggStandIn {
     };
   }
 
+  /** POST /calling/outbound/individual: what Ringg users mostly do. Starts a (pretend) call. */
+  private startCall(req: IncomingMessage): Reply {
+    const workspace = this.authenticate(req);
+    const reply: Reply = workspace
+      ? { status: 200, body: { message: 'Call initiated', call_id: randomUUID() } }
+      : UNAUTHORIZED;
+    this.record('outbound-call', workspace, reply);
+    return reply;
+  }
+
   private regenerate(req: IncomingMessage): Reply {
     const fault = this.takeFault(REGENERATE_FAULTS);
     const workspace = this.authenticate(req);
@@ -242,7 +257,7 @@ export class RinggStandIn {
   }
 
   private record(
-    kind: 'workspace-call' | 'regenerate-call',
+    kind: 'workspace-call' | 'regenerate-call' | 'outbound-call',
     workspace: Workspace | undefined,
     reply: Reply,
   ): void {

@@ -33,6 +33,11 @@ export interface RotateOptions {
   readonly onStep?: (report: StepReport) => void;
   /** Pause between whole-rotation attempts. */
   readonly retryDelayMs?: number;
+  /**
+   * Pause before each step but the first, as Secrets Manager leaves between its invocations of the
+   * function (AWS documents no figure). 0 runs the steps back to back.
+   */
+  readonly stepGapMs?: number;
 }
 
 /**
@@ -63,6 +68,8 @@ export async function continueRotation(
     if (attempt > 1 && options.retryDelayMs) await new Promise((r) => setTimeout(r, options.retryDelayMs));
     let failed = false;
     for (const step of ROTATION_STEPS) {
+      if (step !== 'createSecret' && options.stepGapMs)
+        await new Promise((r) => setTimeout(r, options.stepGapMs));
       const report = await invokeStep(
         invoke,
         {

@@ -23,6 +23,12 @@ import {
 } from './iam-scope.js';
 import { wildcardFindingId } from './nag-finding.js';
 import { readRotatedSecrets } from './rotated-secrets.js';
+import {
+  EcsForceNewDeployment,
+  type ForceEcsDeploymentOptions,
+  type RotationSucceededOptions,
+  rotationSucceededRule,
+} from './rotation-event.js';
 import { KeyRotationSchedule } from './rotation-schedule.js';
 import { assignScheduleStacks, ScheduleStack } from './schedule-stacks.js';
 
@@ -194,9 +200,12 @@ export class RinggKeyRotation extends Construct {
   readonly secretsPolicy: iam.Policy;
   /** The nested stacks holding the rotation schedules. */
   readonly scheduleStacks: ScheduleStack[];
+  /** The secrets this construct rotates. */
+  readonly secrets: secretsmanager.ISecret[];
 
   constructor(scope: Construct, id: string, props: RinggKeyRotationProps) {
     super(scope, id);
+    this.secrets = [...props.secrets];
     if (props.secrets.length === 0)
       throw new Error('RinggKeyRotation needs at least one secret in `secrets`.');
     if (props.alarmTopic && props.alarmEmail) {
@@ -390,6 +399,24 @@ export class RinggKeyRotation extends Construct {
     this.ciRole = props.ciRole
       ? createCiRole(this, props.ciRole, this.function.functionArn, parameterArn('*/journal'))
       : undefined;
+  }
+
+  /**
+   * An EventBridge rule for each successful rotation of these secrets (Secrets Manager's
+   * `RotationSucceeded`, delivered through CloudTrail once AWSCURRENT holds the new key), for consumers
+   * that must be told to re-read the key. The event names the secret, never a key.
+   */
+  onRotationSucceeded(id: string, options: RotationSucceededOptions = {}): events.Rule {
+    return rotationSucceededRule(this, id, this.secrets, options);
+  }
+
+  /**
+   * After each successful rotation, force a new deployment of these ECS services (a Step Functions
+   * `ecs:UpdateService` call, no Lambda code), so their new tasks start with the new key. A failed
+   * redeploy alarms to the alarm topic.
+   */
+  forceEcsDeploymentOnRotation(id: string, options: ForceEcsDeploymentOptions): EcsForceNewDeployment {
+    return new EcsForceNewDeployment(this, id, this.secrets, { alarmTopic: this.alarmTopic, ...options });
   }
 
   private mirrorKey(props: RinggKeyRotationProps, keys: kms.IKey[]): kms.IKey | undefined {

@@ -1,4 +1,5 @@
-// Figures, not pass/fail: bundle size, cold import, calls per rotation, the stale window, wall time.
+// Figures, not pass/fail: bundle size, cold import, calls per rotation, the stale window, wall time,
+// then the continuity figures per consumer kind and method (scripts/continuity.ts).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,19 +13,13 @@ import {
 import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../dev/local-environment.js';
 import type { RotationReport } from '../dev/rotation-driver.js';
 import { StdoutCapture } from '../dev/stdout-capture.js';
-import { runContinuity, TIME_SCALE } from './continuity.js';
 import { bundleLikeTheStack } from './lambda-bundle.js';
 import { measureScale } from './scale-measure.js';
 import type { StormFigures } from './storm.js';
+import './quiet-node-version-warning.js';
 
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15);
 const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 5);
-const CONTINUITY_ROTATIONS = Number(process.env.BENCH_CONTINUITY_ROTATIONS ?? 20);
-const CONTINUITY_LOOPS = Number(process.env.BENCH_CONTINUITY_LOOPS ?? 4);
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: never[]) => {
-  if (!String(warning).includes('NodeVersionSupportWarning')) emitWarning(warning, ...rest);
-}) as typeof process.emitWarning;
 
 // Outside the repository: its package.json says "type": "module", which would make the CJS bundle ESM.
 const workdir = mkdtempSync(join(tmpdir(), 'ringg-bench-'));
@@ -104,12 +99,7 @@ async function rotations() {
         calls: { 'Secrets Manager': smCalls, SSM: diff(env.aws.ssm.calls, ssmBefore), Ringg: ringgCalls },
       });
     }
-    const continuity = await runContinuity(env, {
-      rotations: CONTINUITY_ROTATIONS,
-      loops: CONTINUITY_LOOPS,
-      gapMs: 400,
-    });
-    return { results, continuity };
+    return results;
   } finally {
     await env.stop();
     capture.restore();
@@ -134,7 +124,7 @@ async function main() {
     handlerRuns.push(coldImportMs(handlerBundle));
     baselineRuns.push(coldImportMs(baselineBundle));
   }
-  const { results, continuity } = await rotations();
+  const results = await rotations();
   const calls = results[0]?.calls ?? {};
   // Its own process: the handler reads its configuration (endpoints) once per process.
   const storm = JSON.parse(
@@ -171,14 +161,6 @@ async function main() {
     [
       `wall time of a full rotation (median of ${ROTATIONS})`,
       `${median(results.map((r) => r.wallMs)).toFixed(0)} ms (max ${Math.max(...results.map((r) => r.wallMs)).toFixed(0)} ms)`,
-    ],
-    [
-      `continuity, consumer library (${CONTINUITY_LOOPS} loops, ${continuity.rotations} rotations)`,
-      `${continuity.library.failed} failed of ${continuity.library.requests} requests`,
-    ],
-    [
-      `continuity, naive consumer caching AWSCURRENT for ${continuity.naiveTtlMs} ms (${CONTINUITY_LOOPS} loops, same rotations)`,
-      `${continuity.naive.failed} failed of ${continuity.naive.requests} requests`,
     ],
     [
       `storm: ${o.secrets} rotations started at once (concurrency ${o.concurrency}, Ringg ${o.ringgPerSecond}/s, SSM reads ${o.ssmPerSecond}/s, SM writes ${o.secretsManagerWritesPerSecond}/s)`,
@@ -231,10 +213,12 @@ async function main() {
   process.stdout.write(`| ${'-'.repeat(scaleWidth)} | --- | --- | --- |\n`);
   for (const [k, f] of scaleRows)
     process.stdout.write(`| ${k.padEnd(scaleWidth)} | ${scale.map(f).join(' | ')} |\n`);
-  process.stdout.write(
-    `\nContinuity time scale: 1 s of AWS time = ${1000 * TIME_SCALE} ms here, so the Lambda extension's 300 s cache TTL ` +
-      'is 300 ms and the library runs with its 5 min / 5 s TTLs scaled the same way.\n',
-  );
+  // Its own process: the function there loads with the Parameter Store mirror configured.
+  process.stdout.write('\n');
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/continuity.ts'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: process.env,
+  });
 }
 
 main()

@@ -1,0 +1,246 @@
+import { Arn, ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+/**
+ * A successful rotation as an event: Secrets Manager's own `RotationSucceeded`, which it records in
+ * CloudTrail once finishSecret has moved AWSCURRENT and the rotation is complete, and which
+ * EventBridge delivers on the default bus as "AWS Service Event via CloudTrail" (best effort, no trail
+ * needed). It names the secret (`detail.additionalEventData.SecretId`, its ARN) and never holds a
+ * value.
+ */
+export const ROTATION_SUCCEEDED = 'RotationSucceeded';
+
+/**
+ * More secrets than this in one rule could exceed EventBridge's 2,048-character event pattern limit
+ * (a secret ARN is up to ~100 characters).
+ */
+export const MAX_SECRETS_PER_RULE = 15;
+
+/** Options of `RinggKeyRotation.onRotationSucceeded`. */
+export interface RotationSucceededOptions extends events.OnEventOptions {
+  /**
+   * Only the rotations of these secrets (each must be one the construct rotates): the ones whose
+   * consumers the target refreshes.
+   *
+   * @default - every secret the construct rotates
+   */
+  readonly secrets?: secretsmanager.ISecret[];
+}
+
+/** The EventBridge pattern of Secrets Manager's rotation events `eventNames` for `secrets`. */
+export function rotationEventPattern(
+  secrets: secretsmanager.ISecret[],
+  eventNames: string[],
+): events.EventPattern {
+  return {
+    source: ['aws.secretsmanager'],
+    detailType: ['AWS Service Event via CloudTrail'],
+    detail: {
+      eventSource: ['secretsmanager.amazonaws.com'],
+      eventName: eventNames,
+      additionalEventData: {
+        // An imported-by-name secret has only a partial ARN: match its random suffix by prefix.
+        SecretId: secrets.map((secret) => secret.secretFullArn ?? { prefix: `${secret.secretArn}-` }),
+      },
+    },
+  };
+}
+
+/**
+ * A rule matching the successful rotations of `options.secrets` (default: all of `rotated`), with
+ * `options.target` attached if given. Works like aws-cdk-lib's `onEvent` methods.
+ */
+export function rotationSucceededRule(
+  scope: Construct,
+  id: string,
+  rotated: secretsmanager.ISecret[],
+  options: RotationSucceededOptions = {},
+): events.Rule {
+  const secrets = options.secrets ?? rotated;
+  if (secrets.length === 0)
+    throw new Error(
+      `onRotationSucceeded("${id}"): \`secrets\` is empty; leave it out to match every rotated secret.`,
+    );
+  if (secrets.some((secret) => !rotated.includes(secret))) {
+    throw new Error(
+      `onRotationSucceeded("${id}"): every secret in \`secrets\` must be one of the construct's \`secrets\` ` +
+        '(the same imported object): another secret is not rotated by this construct, so no event would ever match.',
+    );
+  }
+  if (secrets.length > MAX_SECRETS_PER_RULE) {
+    throw new Error(
+      `onRotationSucceeded("${id}"): ${secrets.length} secrets in one rule may exceed EventBridge's 2,048-character ` +
+        `event pattern limit. Pass \`secrets\` with the ones this target's consumers use (at most ${MAX_SECRETS_PER_RULE}), ` +
+        'and add one rule per group.',
+    );
+  }
+  const rule = new events.Rule(scope, id, {
+    description:
+      options.description ??
+      'A Ringg key was rotated: Secrets Manager reports RotationSucceeded (AWSCURRENT is the new key)',
+    ruleName: options.ruleName,
+    crossStackScope: options.crossStackScope,
+    eventPattern: rotationEventPattern(secrets, [ROTATION_SUCCEEDED]),
+  });
+  if (options.eventPattern) rule.addEventPattern(options.eventPattern);
+  if (options.target) rule.addTarget(options.target);
+  return rule;
+}
+
+/** What the reactions get from the event: which secret rotated, when. Never a key. */
+export const ROTATION_EVENT_INPUT = events.RuleTargetInput.fromObject({
+  secretArn: events.EventField.fromPath('$.detail.additionalEventData.SecretId'),
+  rotatedAt: events.EventField.time,
+  eventId: events.EventField.eventId,
+});
+
+/**
+ * The service's ARN as the construct knows it, and in ECS's long format
+ * (`service/<cluster>/<service>`, the format of every service created since 2021) when that differs:
+ * a service imported by name gets the short format unless the feature flag
+ * `@aws-cdk/aws-ecs:arnFormatIncludesClusterName` is on, and IAM would then deny the call.
+ */
+function serviceArns(service: ecs.IBaseService): string[] {
+  const stack = Stack.of(service);
+  const longFormat = Arn.format(
+    {
+      service: 'ecs',
+      resource: 'service',
+      resourceName: `${service.cluster.clusterName}/${service.serviceName}`,
+      account: service.env.account,
+      region: service.env.region,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    },
+    stack,
+  );
+  const same =
+    JSON.stringify(stack.resolve(longFormat)) === JSON.stringify(stack.resolve(service.serviceArn));
+  return same ? [service.serviceArn] : [service.serviceArn, longFormat];
+}
+
+/** Options of `RinggKeyRotation.forceEcsDeploymentOnRotation`. */
+export interface ForceEcsDeploymentOptions {
+  /**
+   * The ECS services to redeploy. Their tasks must read the key when they start (e.g. the task
+   * definition's `secrets` with `ecs.Secret.fromSecretsManager`), so new tasks get the new key.
+   */
+  readonly services: ecs.IBaseService[];
+  /**
+   * Only after the rotations of these secrets (the ones the services use).
+   *
+   * @default - every secret the construct rotates
+   */
+  readonly secrets?: secretsmanager.ISecret[];
+  /**
+   * Alarmed when a redeploy fails or times out: the services then keep the dead key.
+   *
+   * @default - no alarm
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * How long the redeploy may take (the UpdateService calls, not the deployments themselves).
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * After each successful rotation, a Step Functions state machine calls `ecs:UpdateService` with
+ * `forceNewDeployment` on each service (no Lambda code). Its role may call exactly that, on exactly
+ * those services. A failure or timeout raises an alarm.
+ */
+export class EcsForceNewDeployment extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly rule: events.Rule;
+  readonly failureAlarm: cloudwatch.Alarm;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    rotated: secretsmanager.ISecret[],
+    options: ForceEcsDeploymentOptions,
+  ) {
+    super(scope, id);
+    if (options.services.length === 0)
+      throw new Error(
+        `forceEcsDeploymentOnRotation("${id}"): give at least one ECS service in \`services\`.`,
+      );
+
+    const redeploy = new sfn.Parallel(this, 'RedeployServices', { resultPath: sfn.JsonPath.DISCARD });
+    options.services.forEach((service, index) => {
+      redeploy.branch(
+        new tasks.CallAwsService(this, `ForceNewDeployment${index}`, {
+          comment: `ecs:UpdateService forceNewDeployment on ${service.node.path}`,
+          service: 'ecs',
+          action: 'updateService',
+          iamAction: 'ecs:UpdateService',
+          iamResources: serviceArns(service),
+          parameters: {
+            Cluster: service.cluster.clusterArn,
+            Service: service.serviceName,
+            ForceNewDeployment: true,
+          },
+        }).addRetry({
+          errors: [sfn.Errors.ALL],
+          maxAttempts: 3,
+          interval: Duration.seconds(5),
+          backoffRate: 2,
+        }),
+      );
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: 'Starts a new deployment of ECS services after their Ringg key was rotated',
+      definitionBody: sfn.DefinitionBody.fromChainable(redeploy),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: options.timeout ?? Duration.minutes(5),
+    });
+    Validations.of(this.stateMachine).acknowledge(
+      {
+        id: 'AwsSolutions-SF1',
+        reason:
+          'Each run is two or three UpdateService calls; the standard workflow keeps every run with its inputs and errors in its execution history for 90 days, and a failed run raises the alarm.',
+      },
+      {
+        id: 'AwsSolutions-SF2',
+        reason:
+          'X-Ray tracing would add xray:Put* on "*" to a role that should only call ecs:UpdateService; the execution history shows each call.',
+      },
+    );
+
+    this.rule = rotationSucceededRule(this, 'Rule', rotated, {
+      secrets: options.secrets,
+      description: 'A Ringg key was rotated: force a new deployment of the ECS services that use it',
+      target: new targets.SfnStateMachine(this.stateMachine, { input: ROTATION_EVENT_INPUT }),
+    });
+
+    this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
+      alarmDescription:
+        'The redeploy of ECS services after a Ringg key rotation failed or timed out: their running tasks still hold the ' +
+        'old, dead key. See the state machine execution, then run `aws ecs update-service --cluster <cluster> ' +
+        '--service <service> --force-new-deployment`.',
+      metric: new cloudwatch.MathExpression({
+        expression: 'failed + timedOut',
+        usingMetrics: {
+          failed: this.stateMachine.metricFailed({ statistic: cloudwatch.Stats.SUM }),
+          timedOut: this.stateMachine.metricTimedOut({ statistic: cloudwatch.Stats.SUM }),
+        },
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (options.alarmTopic) this.failureAlarm.addAlarmAction(new cwActions.SnsAction(options.alarmTopic));
+  }
+}
