@@ -7,6 +7,8 @@ export interface SsmFault {
   times: number;
   /** Only parameters whose name contains this; every parameter when absent. */
   readonly nameContains?: string;
+  /** Never answer (a hung connection), instead of failing. */
+  readonly hang?: boolean;
 }
 
 interface Parameter {
@@ -33,7 +35,8 @@ export class SsmModel {
     this.faults.length = 0;
   }
 
-  enter(operation: SsmOperation, name: string): void {
+  /** Counts the call and applies a pending fault; the wire and mock adapters call this first. */
+  async enter(operation: SsmOperation, name: string): Promise<void> {
     this.calls[operation] = (this.calls[operation] ?? 0) + 1;
     const fault = this.faults.find(
       (f) =>
@@ -43,6 +46,7 @@ export class SsmModel {
     );
     if (!fault) return;
     fault.times--;
+    if (fault.hang) await new Promise<never>(() => {});
     throw new AwsServiceError('InternalServerError', 'Injected failure', 500);
   }
 
@@ -60,7 +64,14 @@ export class SsmModel {
     };
   }
 
-  putParameter(input: { Name: string; Value: string; Type?: string; Overwrite?: boolean; KeyId?: string }) {
+  putParameter(input: {
+    Name: string;
+    Value: string;
+    Type?: string;
+    Overwrite?: boolean;
+    KeyId?: string;
+    Tier?: string;
+  }) {
     const existing = this.parameters.get(input.Name);
     if (existing && !input.Overwrite) {
       throw new AwsServiceError(
@@ -68,7 +79,10 @@ export class SsmModel {
         'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
       );
     }
-    if (Buffer.byteLength(input.Value) > 4096) {
+    if (input.Tier !== undefined && input.Tier !== 'Standard') {
+      throw new AwsServiceError('ValidationException', 'The stand-in models the Standard tier only.');
+    }
+    if (input.Value.length > 4096) {
       throw new AwsServiceError(
         'ValidationException',
         'Standard tier parameters support a maximum parameter value of 4096 characters.',

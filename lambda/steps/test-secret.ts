@@ -2,10 +2,11 @@ import {
   CurrentKeyRejectedError,
   KeyMismatchError,
   NewKeyRejectedError,
+  WorkspaceUnknownError,
   WrongWorkspaceError,
 } from '../errors.js';
 import { parseOrThrow, readCurrentValue, readPendingRaw } from '../secret-reads.js';
-import type { StepContext } from '../step-context.js';
+import { awsTimeoutMs, type StepContext } from '../step-context.js';
 import { inconclusiveCheckError, verifyKey } from '../verify-key.js';
 
 /**
@@ -37,15 +38,28 @@ export async function testSecret(ctx: StepContext): Promise<void> {
     case 'unavailable':
       throw inconclusiveCheckError(name, verification, 'The new key is safe in AWSPENDING');
     case 'valid': {
-      const expected = ctx.journal.workspaceId;
-      if (expected && verification.workspaceId && verification.workspaceId !== expected) {
+      // Fail closed: the new key is promoted only when Ringg names its workspace and it is the tag's.
+      const expected = ctx.secret.workspaceTag;
+      if (!expected) {
+        throw new WorkspaceUnknownError(
+          name,
+          'the secret has no ringg-rotation:workspace-id tag to check the new key against',
+        );
+      }
+      if (verification.workspaceId === undefined) {
+        throw new WorkspaceUnknownError(
+          name,
+          "Ringg's answer for the new key carries no usable workspace id",
+        );
+      }
+      if (verification.workspaceId !== expected) {
         throw new WrongWorkspaceError(name, token, expected, verification.workspaceId);
       }
       if (verification.apiKey !== undefined && verification.apiKey !== pending.apiKey) {
         throw new KeyMismatchError(name, token);
       }
       await ctx.journal.record('tested', { workspaceId: verification.workspaceId });
-      const mirrored = await ctx.deps.mirror?.write(ctx.secret.name, pending.apiKey);
+      const mirrored = await ctx.deps.mirror?.write(ctx.secret.name, pending.apiKey, awsTimeoutMs(ctx));
       ctx.trace.outcome = mirrored === false ? 'new-key-verified, mirror failed' : 'new-key-verified';
     }
   }

@@ -4,6 +4,7 @@ import {
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
+  TagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import {
@@ -64,20 +65,20 @@ export async function createHarness(options: HarnessOptions = {}) {
   const smMock = mockSecretsManager(model);
   const ssmMock = mockClient(SSMClient);
   ssmMock.on(GetParameterCommand).callsFake((input) =>
-    asSdkCall('ssm', () => {
-      ssm.enter('GetParameter', input.Name);
+    asSdkCall('ssm', async () => {
+      await ssm.enter('GetParameter', input.Name);
       return ssm.getParameter(input);
     }),
   );
   ssmMock.on(PutParameterCommand).callsFake((input) =>
-    asSdkCall('ssm', () => {
-      ssm.enter('PutParameter', input.Name);
+    asSdkCall('ssm', async () => {
+      await ssm.enter('PutParameter', input.Name);
       return ssm.putParameter(input);
     }),
   );
   ssmMock.on(DeleteParameterCommand).callsFake((input) =>
-    asSdkCall('ssm', () => {
-      ssm.enter('DeleteParameter', input.Name);
+    asSdkCall('ssm', async () => {
+      await ssm.enter('DeleteParameter', input.Name);
       return ssm.deleteParameter(input);
     }),
   );
@@ -173,6 +174,12 @@ export function mockSecretsManager(model: SecretsManagerModel) {
     asSdkCall('sm', async () => {
       await model.enter('UpdateSecretVersionStage');
       return model.updateSecretVersionStage(input);
+    }),
+  );
+  smMock.on(TagResourceCommand).callsFake((input) =>
+    asSdkCall('sm', async () => {
+      await model.enter('TagResource');
+      return model.tagResource(input);
     }),
   );
   smMock.on(ListSecretVersionIdsCommand).callsFake((input) =>
