@@ -5,7 +5,7 @@ import {
   PutParameterCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { normalizeApiKey, parseSecretValue } from '../common/secret-value.js';
+import { normalizeApiKey } from '../common/secret-value.js';
 import { callWithin } from './aws-call.js';
 
 /**
@@ -57,7 +57,7 @@ export function serializeRescue(record: RescueRecord): string {
 
 /**
  * Reads a rescue parameter's value. The key is the only thing taken from it; it must pass the key rule
- * and belong to `token`. A value written by an older version (the whole secret value) still yields its key.
+ * and belong to `token`. Anything else is not a rescue this function wrote.
  */
 export function parseRescue(text: string | undefined, token: string): RescueRead {
   let raw: unknown;
@@ -74,8 +74,6 @@ export function parseRescue(text: string | undefined, token: string): RescueRead
     const workspaceId = typeof r.workspaceId === 'string' ? r.workspaceId : '';
     return { kind: 'found', record: { token, workspaceId, apiKey: key.key } };
   }
-  const legacy = parseSecretValue(text);
-  if (legacy.ok) return { kind: 'found', record: { token, workspaceId: '', apiKey: legacy.value.apiKey } };
   return { kind: 'unreadable', problem: 'its value is not a rescue record' };
 }
 

@@ -4,6 +4,7 @@ import {
   NewKeyLostError,
   NewKeyRescuedError,
   NewKeyUnsavedError,
+  RescueUnreadableError,
   SecretWriteConflictError,
   WorkspaceUnknownError,
   WrongWorkspaceError,
@@ -32,8 +33,8 @@ export async function storeNewKey(
   const secretValue = formatWithKey(current, newKey);
   let conflict = false;
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+    if (!ctx.deadline.allows(MIN_WRITE_ATTEMPT_MS, config.rescueReserveMs)) break;
     const timeoutMs = awsTimeoutMs(ctx, config.rescueReserveMs);
-    if (timeoutMs < MIN_WRITE_ATTEMPT_MS) break;
     try {
       if ((await secrets.putPending(secretId, token, secretValue, rotationToken, timeoutMs)) === 'written') {
         await ctx.journal.record('pending-stored', { regenerate: 'succeeded' });
@@ -73,11 +74,17 @@ export async function completeRescue(ctx: StepContext, current: SecretValue, api
   const parameter = ctx.names.rescue(ctx.event.token);
   const verification = await verifyKey(ctx, apiKey, { fresh: true, maxAttempts: 3 });
   switch (verification.kind) {
-    case 'rejected':
+    case 'rejected': {
+      // Only dead keys on both sides mean the key is lost; a live current key means the rescue is bogus.
+      const currentCheck = await verifyKey(ctx, current.apiKey, { fresh: false, maxAttempts: 2 });
+      if (currentCheck.kind === 'valid') {
+        throw new RescueUnreadableError(name, parameter, 'Ringg rejects its key, and the AWSCURRENT key still works');
+      }
       throw new NewKeyLostError(
         name,
         `Ringg rejects the key kept in the rescue parameter "${parameter}", so it was regenerated again outside this rotation`,
       );
+    }
     case 'forbidden':
     case 'unavailable':
       throw inconclusiveCheckError(

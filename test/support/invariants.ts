@@ -61,3 +61,11 @@ export async function rotateWithForeignPendingKey(h: Harness, secretId: string):
   });
   return continueRotation(h.model, secretId, token, h.invoke, { maxAttempts: 1 });
 }
+
+/** Every line the harness logged and every error its rotations threw that contains a key Ringg ever issued. */
+export function keyLeaks(h: Harness, extra: string[] = []): string[] {
+  const output = [...h.logs, ...extra];
+  for (const report of h.reports)
+    for (const step of report.steps) if (step.error) output.push(step.error.message);
+  return output.filter((line) => h.ringg.issuedKeys.some((key) => line.includes(key)));
+}

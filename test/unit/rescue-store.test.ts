@@ -44,10 +44,10 @@ describe('the rescue record', () => {
     expect(parseRescue(text, 't-1')).toEqual({ kind: 'unreadable', problem });
   });
 
-  it('takes only the key from a value an older version wrote (the whole secret)', () => {
+  it('refuses a whole secret value (what older versions wrote, or a planted one)', () => {
     expect(parseRescue('{"apiKey":"k-1","extra":"planted"}', 't-1')).toEqual({
-      kind: 'found',
-      record: { token: 't-1', workspaceId: '', apiKey: 'k-1' },
+      kind: 'unreadable',
+      problem: 'its value is not a rescue record',
     });
   });
 });
