@@ -1,7 +1,7 @@
 import { DescribeSecretCommand, ListSecretVersionIdsCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, ParameterNotFound } from '@aws-sdk/client-ssm';
 import { parameterNames } from '../common/parameter-names.js';
-import type { JournalEntry } from '../lambda/journal.js';
+import { type JournalEntry, parseJournalEntry } from '../common/journal-entry.js';
 import type { CliContext } from './context.js';
 
 export interface SecretState {
@@ -79,7 +79,10 @@ export async function readJournal(
 ): Promise<{ journal: JournalEntry | undefined; problem: string | undefined }> {
   try {
     const out = await ctx.ssm.send(new GetParameterCommand({ Name: name }));
-    return { journal: JSON.parse(out.Parameter?.Value ?? '') as JournalEntry, problem: undefined };
+    const parsed = parseJournalEntry(out.Parameter?.Value);
+    return parsed.ok
+      ? { journal: parsed.entry, problem: undefined }
+      : { journal: undefined, problem: `${name} does not match the journal schema: ${parsed.problem}` };
   } catch (error) {
     if (error instanceof ParameterNotFound) return { journal: undefined, problem: undefined };
     return {

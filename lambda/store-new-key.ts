@@ -78,7 +78,11 @@ export async function completeRescue(ctx: StepContext, current: SecretValue, api
       // Only dead keys on both sides mean the key is lost; a live current key means the rescue is bogus.
       const currentCheck = await verifyKey(ctx, current.apiKey, { fresh: false, maxAttempts: 2 });
       if (currentCheck.kind === 'valid') {
-        throw new RescueUnreadableError(name, parameter, 'Ringg rejects its key, and the AWSCURRENT key still works');
+        throw new RescueUnreadableError(
+          name,
+          parameter,
+          'Ringg rejects its key, and the AWSCURRENT key still works',
+        );
       }
       throw new NewKeyLostError(
         name,
