@@ -16,6 +16,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { DEFAULT_PARAMETER_PREFIX } from '../common/defaults.js';
 import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
+import { WORKSPACE_TAG_KEY } from '../common/workspace-tag.js';
 import { wildcardFindingId } from './nag-finding.js';
 import { KeyRotationSchedule } from './rotation-schedule.js';
 
@@ -249,6 +250,8 @@ export class RinggKeyRotation extends Construct {
         RINGG_HEADERS_TIMEOUT_MS: String((timeouts.headers ?? Duration.seconds(10)).toMilliseconds()),
         RINGG_BODY_TIMEOUT_MS: String((timeouts.body ?? Duration.seconds(10)).toMilliseconds()),
         ROTATION_PARAMETER_PREFIX: this.parameterPrefix,
+        // The rescue parameter uses each secret's own key (from DescribeSecret); this is the fallback.
+        ...(keys.length === 1 && keys[0] ? { ROTATION_PARAMETER_KMS_KEY_ID: keys[0].keyArn } : {}),
         NODE_OPTIONS: '--enable-source-maps',
         ...(props.parameterStoreMirror
           ? {
@@ -272,6 +275,14 @@ export class RinggKeyRotation extends Construct {
     );
     role.addToPolicy(
       new iam.PolicyStatement({
+        sid: 'RecordTheWorkspaceTag',
+        actions: ['secretsmanager:TagResource'],
+        resources: secretArns,
+        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [WORKSPACE_TAG_KEY] } },
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
         sid: 'JournalAndRescueParameters',
         actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
         resources: [parameterArn('*')],
@@ -289,6 +300,14 @@ export class RinggKeyRotation extends Construct {
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
           resources: keys.map((key) => key.keyArn),
           conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'RescueParameterEncryption',
+          actions: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: keys.map((key) => key.keyArn),
+          conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` } },
         }),
       );
     }
