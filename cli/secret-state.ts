@@ -1,7 +1,7 @@
 import { DescribeSecretCommand, ListSecretVersionIdsCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, ParameterNotFound } from '@aws-sdk/client-ssm';
-import { parameterNames } from '../common/parameter-names.js';
 import { type JournalEntry, parseJournalEntry } from '../common/journal-entry.js';
+import { parameterNames } from '../common/parameter-names.js';
 import type { CliContext } from './context.js';
 
 export interface SecretState {

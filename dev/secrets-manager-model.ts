@@ -177,7 +177,10 @@ export class SecretsManagerModel {
     const secret = this.find(input.SecretId);
     for (const tag of input.Tags ?? []) {
       if (!tag.Key || tag.Value === undefined || tag.Key.length > 128 || tag.Value.length > 256) {
-        throw new AwsServiceError('ValidationException', 'A tag needs a Key (1-128) and a Value (0-256 characters).');
+        throw new AwsServiceError(
+          'ValidationException',
+          'A tag needs a Key (1-128) and a Value (0-256 characters).',
+        );
       }
       secret.tags.set(tag.Key, tag.Value);
     }

@@ -12,19 +12,19 @@ import {
   WorkspaceUnknownError,
   WrongWorkspaceError,
 } from './errors.js';
-import { errorName } from './journal.js';
 import { MAX_REGENERATE_INTENTS } from './intent-store.js';
-import { regenerateAsOwner } from './regenerate.js';
-import type { RescueRead } from './rescue-store.js';
+import { errorName } from './journal.js';
 import {
+  decideNextAction,
   type Facts,
   type FailureCode,
-  identityFact,
   type IntentFact,
+  identityFact,
   intentFact,
   type Mode,
-  decideNextAction,
 } from './recovery-state-machine.js';
+import { regenerateAsOwner } from './regenerate.js';
+import type { RescueRead } from './rescue-store.js';
 import { readCurrentValue, readPendingRaw } from './secret-reads.js';
 import { awsTimeoutMs, type StepContext } from './step-context.js';
 import { completeRescue } from './store-new-key.js';

@@ -13,7 +13,7 @@ import {
 import type { IntentOutcome, IntentRecord } from './intent-store.js';
 import { errorName } from './journal.js';
 import { decideAfterProbe, decideAfterRegenerate, describeFailure, traceOf } from './ringg-policy.js';
-import { requestTimeoutMs, awsTimeoutMs, type StepContext } from './step-context.js';
+import { awsTimeoutMs, requestTimeoutMs, type StepContext } from './step-context.js';
 import { MIN_WRITE_ATTEMPT_MS, storeNewKey } from './store-new-key.js';
 
 const MAX_REGENERATE_ATTEMPTS = 3;

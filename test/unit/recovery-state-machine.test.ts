@@ -4,8 +4,8 @@ import {
   type Action,
   decideNextAction,
   type Facts,
-  identityFact,
   INTENT_CLOCK_GRACE_MS,
+  identityFact,
   intentFact,
   LAMBDA_MAX_TIMEOUT_MS,
 } from '../../lambda/recovery-state-machine.js';

@@ -1,7 +1,7 @@
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { continueRotation } from '../../dev/rotation-driver.js';
 import { WORKSPACE_TAG_KEY } from '../../common/workspace-tag.js';
+import { continueRotation } from '../../dev/rotation-driver.js';
 import { createHarness, type Harness, type HarnessOptions, keyOf } from '../support/harness.js';
 import {
   expectKeyUntouched,
