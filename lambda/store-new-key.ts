@@ -6,12 +6,10 @@ import {
   NewKeyUnsavedError,
   RescueUnreadableError,
   SecretWriteConflictError,
-  WorkspaceUnknownError,
-  WrongWorkspaceError,
 } from './errors.js';
 import { errorName } from './journal.js';
 import { awsTimeoutMs, type StepContext } from './step-context.js';
-import { inconclusiveCheckError, verifyKey } from './verify-key.js';
+import { inconclusiveCheckError, requireTaggedWorkspace, verifyKey } from './verify-key.js';
 
 const MAX_WRITE_ATTEMPTS = 5;
 /** The least time a PutSecretValue is sent with while the key exists only in memory. */
@@ -97,23 +95,8 @@ export async function completeRescue(ctx: StepContext, current: SecretValue, api
         `The new key is still safe in the rescue parameter "${parameter}"`,
       );
     case 'valid': {
-      const expected = ctx.secret.workspaceTag;
-      if (!expected) {
-        throw new WorkspaceUnknownError(
-          name,
-          'the secret has no ringg-rotation:workspace-id tag to check the rescued key against',
-        );
-      }
-      if (verification.workspaceId === undefined) {
-        throw new WorkspaceUnknownError(
-          name,
-          "Ringg's answer for the rescued key carries no usable workspace id",
-        );
-      }
-      if (expected !== verification.workspaceId) {
-        throw new WrongWorkspaceError(name, ctx.event.token, expected, verification.workspaceId);
-      }
-      await storeNewKey(ctx, current, apiKey, expected);
+      requireTaggedWorkspace(ctx, verification.workspaceId, 'rescued');
+      await storeNewKey(ctx, current, apiKey, verification.workspaceId ?? '');
       try {
         await ctx.deps.rescue.remove(parameter, awsTimeoutMs(ctx));
       } catch (error) {

@@ -1,5 +1,11 @@
 import { backoffMs, type Sleep } from './deadline.js';
-import { PermissionDeniedError, RinggUnavailableError, type RotationError } from './errors.js';
+import {
+  PermissionDeniedError,
+  RinggUnavailableError,
+  type RotationError,
+  WorkspaceUnknownError,
+  WrongWorkspaceError,
+} from './errors.js';
 import type { RinggApi, RinggFailure, WorkspaceResult } from './ringg-client.js';
 import { decideAfterVerify, describeFailure, traceOf } from './ringg-policy.js';
 import { requestTimeoutMs, type StepContext } from './step-context.js';
@@ -102,4 +108,30 @@ export function inconclusiveCheckError(
 ): RotationError {
   if (verification.kind === 'forbidden') return new PermissionDeniedError(secretName, 'GET /workspace');
   return new RinggUnavailableError(secretName, 'GET /workspace', verification.detail, changed);
+}
+
+/**
+ * Fails closed unless Ringg names the workspace of the key in version `ctx.event.token` and it is the
+ * one in the secret's tag. `which` names the key in the error ("new", "rescued").
+ */
+export function requireTaggedWorkspace(
+  ctx: StepContext,
+  workspaceId: string | undefined,
+  which: string,
+): void {
+  const name = ctx.secret.name;
+  const expected = ctx.secret.workspaceTag;
+  if (!expected) {
+    throw new WorkspaceUnknownError(
+      name,
+      `the secret has no ringg-rotation:workspace-id tag to check the ${which} key against`,
+    );
+  }
+  if (workspaceId === undefined) {
+    throw new WorkspaceUnknownError(
+      name,
+      `Ringg's answer for the ${which} key carries no usable workspace id`,
+    );
+  }
+  if (workspaceId !== expected) throw new WrongWorkspaceError(name, ctx.event.token, expected, workspaceId);
 }

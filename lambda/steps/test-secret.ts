@@ -1,13 +1,7 @@
-import {
-  CurrentKeyRejectedError,
-  KeyMismatchError,
-  NewKeyRejectedError,
-  WorkspaceUnknownError,
-  WrongWorkspaceError,
-} from '../errors.js';
+import { CurrentKeyRejectedError, KeyMismatchError, NewKeyRejectedError } from '../errors.js';
 import { parseOrThrow, readCurrentValue, readPendingRaw } from '../secret-reads.js';
 import { awsTimeoutMs, type StepContext } from '../step-context.js';
-import { inconclusiveCheckError, verifyKey } from '../verify-key.js';
+import { inconclusiveCheckError, requireTaggedWorkspace, verifyKey } from '../verify-key.js';
 
 /**
  * Proves the pending key works for the same workspace. With nothing new pending (the configuration
@@ -39,22 +33,7 @@ export async function testSecret(ctx: StepContext): Promise<void> {
       throw inconclusiveCheckError(name, verification, 'The new key is safe in AWSPENDING');
     case 'valid': {
       // Fail closed: the new key is promoted only when Ringg names its workspace and it is the tag's.
-      const expected = ctx.secret.workspaceTag;
-      if (!expected) {
-        throw new WorkspaceUnknownError(
-          name,
-          'the secret has no ringg-rotation:workspace-id tag to check the new key against',
-        );
-      }
-      if (verification.workspaceId === undefined) {
-        throw new WorkspaceUnknownError(
-          name,
-          "Ringg's answer for the new key carries no usable workspace id",
-        );
-      }
-      if (verification.workspaceId !== expected) {
-        throw new WrongWorkspaceError(name, token, expected, verification.workspaceId);
-      }
+      requireTaggedWorkspace(ctx, verification.workspaceId, 'new');
       if (verification.apiKey !== undefined && verification.apiKey !== pending.apiKey) {
         throw new KeyMismatchError(name, token);
       }

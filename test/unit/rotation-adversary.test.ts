@@ -1,5 +1,5 @@
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WORKSPACE_TAG_KEY } from '../../common/workspace-tag.js';
 import { continueRotation } from '../../dev/rotation-driver.js';
 import { createHarness, type Harness, type HarnessOptions, keyOf } from '../support/harness.js';
@@ -7,6 +7,7 @@ import {
   expectKeyUntouched,
   expectRotatedOnce,
   failedSteps,
+  harnessPerTest,
   journalOf,
   keyLeaks,
   labels,
@@ -20,23 +21,12 @@ import {
  * the regenerate count, the labels, where the live key is, and the exact error code and advice.
  */
 let h: Harness;
-let open = false;
+const startHarness = harnessPerTest(createHarness);
 
 async function harness(options?: HarnessOptions): Promise<Harness> {
-  h = await createHarness(options);
-  open = true;
+  h = await startHarness(options);
   return h;
 }
-
-afterEach(async () => {
-  if (!open) return;
-  open = false;
-  try {
-    expect(keyLeaks(h)).toEqual([]);
-  } finally {
-    await h.close();
-  }
-});
 
 const event = (step: string, secretId: string, token: string) => ({
   Step: step,

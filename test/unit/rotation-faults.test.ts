@@ -1,37 +1,25 @@
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { continueRotation, runConfigurationTest } from '../../dev/rotation-driver.js';
 import { createHarness, type Harness, type HarnessOptions, keyOf } from '../support/harness.js';
 import {
   expectKeyUntouched,
   expectRotatedOnce,
   failedSteps,
+  harnessPerTest,
   journalOf,
-  keyLeaks,
   labels,
   rescueParameters,
   rotateWithForeignPendingKey,
 } from '../support/invariants.js';
 
 let h: Harness;
-let open = false;
+const startHarness = harnessPerTest(createHarness);
 
 async function harness(options?: HarnessOptions): Promise<Harness> {
-  h = await createHarness(options);
-  open = true;
+  h = await startHarness(options);
   return h;
 }
-
-// Each test proves on its own that no key it saw reached a log line or an error message.
-afterEach(async () => {
-  if (!open) return;
-  open = false;
-  try {
-    expect(keyLeaks(h)).toEqual([]);
-  } finally {
-    await h.close();
-  }
-});
 
 /**
  * 100 ms each: the request's abort signal (their sum, 300 ms) fires first and on time, where undici's
