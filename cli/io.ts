@@ -6,6 +6,8 @@ export interface CliIo {
   readonly env: Record<string, string | undefined>;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => number;
+  /** Registers a key so that no output path prints it (set up by `run`). */
+  readonly redact?: (secret: string) => void;
 }
 
 export function processIo(): CliIo {

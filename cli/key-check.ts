@@ -1,6 +1,6 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { parseSecretValue, type SecretValue } from '../common/secret-value.js';
-import { describeFailure } from '../lambda/ringg-policy.js';
+import { checkKey } from '../lambda/verify-key.js';
 import type { CliContext } from './context.js';
 
 export type CurrentValue =
@@ -14,6 +14,7 @@ export async function readCurrentValue(ctx: CliContext, secretId: string): Promi
       new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }),
     );
     const parsed = parseSecretValue(out.SecretString);
+    if (parsed.ok) ctx.io.redact?.(parsed.value.apiKey);
     return parsed.ok
       ? { kind: 'read', value: parsed.value }
       : { kind: 'unreadable', reason: `the value is not a Ringg key: ${parsed.problem}` };
@@ -30,17 +31,39 @@ export type KeyCheck =
   | { readonly kind: 'rejected'; readonly status: number }
   | { readonly kind: 'unavailable'; readonly detail: string };
 
-/** `GET /workspace` with the key; 5xx, 429 and network errors are retried twice. */
+const CLI_REQUEST_TIMEOUT_MS = 15_000;
+const CLI_MAX_RETRY_AFTER_MS = 10_000;
+
+/**
+ * The function's own key check (lambda/verify-key.ts): 5xx, 429 and network errors retried twice; a
+ * 403 is a permission problem, reported as such, never as a rejected key.
+ */
 export async function checkWithRingg(ctx: CliContext, key: string): Promise<KeyCheck> {
-  let detail = 'no answer';
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    if (attempt > 1) await ctx.io.sleep(500 * attempt);
-    const result = await ctx.ringg.getWorkspace(key, 15_000);
-    if (result.kind === 'ok') return { kind: 'valid', workspaceId: result.workspaceId };
-    if (result.kind === 'status' && (result.status === 401 || result.status === 403))
-      return { kind: 'rejected', status: result.status };
-    detail = describeFailure(result);
-    if (result.kind === 'status' && result.status < 500 && result.status !== 429) break;
+  ctx.io.redact?.(key);
+  const result = await checkKey(
+    {
+      ringg: ctx.ringg,
+      sleep: ctx.io.sleep,
+      random: Math.random,
+      maxRetryAfterMs: CLI_MAX_RETRY_AFTER_MS,
+      allows: () => true,
+      timeoutMs: () => CLI_REQUEST_TIMEOUT_MS,
+    },
+    key,
+    { fresh: false, maxAttempts: 3 },
+  );
+  switch (result.kind) {
+    case 'valid':
+      return { kind: 'valid', workspaceId: result.workspaceId };
+    case 'rejected':
+      return { kind: 'rejected', status: 401 };
+    case 'forbidden':
+      return {
+        kind: 'unavailable',
+        detail:
+          'HTTP 403: Ringg accepts the key but it may not read the workspace (a permission problem, not a rejected key)',
+      };
+    case 'unavailable':
+      return { kind: 'unavailable', detail: result.detail };
   }
-  return { kind: 'unavailable', detail };
 }

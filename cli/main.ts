@@ -6,8 +6,33 @@ import { recover } from './recover.js';
 import { rotate } from './rotate.js';
 import { status } from './status.js';
 
+const REDACTED = '[REDACTED]';
+
+/**
+ * The process's output with every registered key masked, whatever path it takes: command output, a
+ * usage error, or an SDK message echoed in a failure.
+ */
+export function scrubbingIo(io: CliIo): CliIo {
+  const secrets = new Set<string>();
+  const scrub = (text: string) => {
+    let out = text;
+    for (const secret of secrets) out = out.split(secret).join(REDACTED);
+    return out;
+  };
+  return {
+    ...io,
+    stdout: { write: (text: string) => io.stdout.write(scrub(text)), isTTY: io.stdout.isTTY },
+    stderr: { write: (text: string) => io.stderr.write(scrub(text)) },
+    redact: (secret: string) => {
+      if (secret.length >= 4) secrets.add(secret);
+      io.redact?.(secret);
+    },
+  };
+}
+
 /** Runs one command and returns its exit code; never prints a key. */
-export async function run(argv: string[], io: CliIo): Promise<ExitCode> {
+export async function run(argv: string[], rawIo: CliIo): Promise<ExitCode> {
+  const io = scrubbingIo(rawIo);
   let command: ReturnType<typeof parseCommand>;
   try {
     command = parseCommand(argv);

@@ -5,6 +5,12 @@ import type { CliIo } from './io.js';
  * everything piped in. Never from arguments or the environment, which leak into shell history and `ps`.
  */
 export async function readKeyFromStdin(io: CliIo, prompt: string): Promise<string> {
+  const key = await readLine(io, prompt);
+  io.redact?.(key);
+  return key;
+}
+
+async function readLine(io: CliIo, prompt: string): Promise<string> {
   const stdin = io.stdin;
   if (stdin.isTTY && stdin.setRawMode) {
     io.stderr.write(prompt);

@@ -65,7 +65,8 @@ export async function recover(ctx: CliContext, cmd: RecoverCommand): Promise<Exi
       `Could not check the key with Ringg (${check.detail}); it was not stored. Try again when Ringg answers.`,
     );
   }
-  const expected = state.journal?.workspaceId;
+  // The secret's tag, which the rotation's principal cannot rewrite through the parameter prefix.
+  const expected = state.workspaceTag ?? state.journal?.workspaceId;
   if (expected && check.workspaceId && expected !== check.workspaceId) {
     return stop(
       EXIT.refused,

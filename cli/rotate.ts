@@ -1,7 +1,7 @@
 import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { fingerprint } from '../common/fingerprint.js';
+import type { JournalEntry } from '../common/journal-entry.js';
 import { parameterNames } from '../common/parameter-names.js';
-import type { JournalEntry } from '../lambda/journal.js';
 import type { CliContext } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { checkWithRingg, readCurrentValue } from './key-check.js';

@@ -1,7 +1,8 @@
 import { DescribeSecretCommand, ListSecretVersionIdsCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, ParameterNotFound } from '@aws-sdk/client-ssm';
+import { type JournalEntry, parseJournalEntry } from '../common/journal-entry.js';
 import { parameterNames } from '../common/parameter-names.js';
-import type { JournalEntry } from '../lambda/journal.js';
+import { WORKSPACE_TAG_KEY } from '../common/workspace-tag.js';
 import type { CliContext } from './context.js';
 
 export interface SecretState {
@@ -20,6 +21,8 @@ export interface SecretState {
   /** Why the journal could not be read, when it exists but was not readable. */
   readonly journalProblem: string | undefined;
   readonly journalParameter: string;
+  /** The tag ringg-rotation:workspace-id: the workspace the secret's key must belong to. */
+  readonly workspaceTag: string | undefined;
 }
 
 export async function readSecretState(ctx: CliContext, secretId: string): Promise<SecretState> {
@@ -55,6 +58,7 @@ export async function readSecretState(ctx: CliContext, secretId: string): Promis
     journal: journal?.secretArn === undefined || journal.secretArn === secret.ARN ? journal : undefined,
     journalProblem: problem,
     journalParameter,
+    workspaceTag: secret.Tags?.find((tag) => tag.Key === WORKSPACE_TAG_KEY)?.Value,
   };
 }
 
@@ -79,7 +83,10 @@ export async function readJournal(
 ): Promise<{ journal: JournalEntry | undefined; problem: string | undefined }> {
   try {
     const out = await ctx.ssm.send(new GetParameterCommand({ Name: name }));
-    return { journal: JSON.parse(out.Parameter?.Value ?? '') as JournalEntry, problem: undefined };
+    const parsed = parseJournalEntry(out.Parameter?.Value);
+    return parsed.ok
+      ? { journal: parsed.entry, problem: undefined }
+      : { journal: undefined, problem: `${name} does not match the journal schema: ${parsed.problem}` };
   } catch (error) {
     if (error instanceof ParameterNotFound) return { journal: undefined, problem: undefined };
     return {

@@ -4,6 +4,8 @@ export interface ParameterNames {
   /** The path under which the rescue parameters of this secret live. */
   readonly rescuePath: string;
   rescue(token: string): string;
+  /** The create-once record that a regenerate of this rotation is about to be sent (generation 1, 2, …). */
+  intent(token: string, generation: number): string;
 }
 
 export function parameterNames(prefix: string, secretName: string): ParameterNames {
@@ -12,6 +14,7 @@ export function parameterNames(prefix: string, secretName: string): ParameterNam
     journal: `${base}/journal`,
     rescuePath: `${base}/rescue`,
     rescue: (token) => `${base}/rescue/${safeSegment(token)}`,
+    intent: (token, generation) => `${base}/intent/${safeSegment(token)}.${generation}`,
   };
 }
 

@@ -30,7 +30,9 @@ export function parseRinggBaseUrl(raw: string | undefined): BaseUrlResult {
         'localhost or [::1], for local runs). The key is sent in a header and must not cross a network in clear text.',
     };
   }
-  if (url.username || url.password || url.search || url.hash) {
+  // URL drops an empty user-info, query or fragment ("https://@host", "…/v0?", "…/v0#"): check the text too.
+  const userInfo = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(value);
+  if (userInfo || url.username || url.password || value.includes('?') || value.includes('#')) {
     return {
       ok: false,
       problem:

@@ -115,6 +115,9 @@ export class AwsStandIn {
         case 'ListSecretVersionIds':
           await sm.enter('ListSecretVersionIds');
           return sm.listSecretVersionIds(i);
+        case 'TagResource':
+          await sm.enter('TagResource');
+          return sm.tagResource(i);
         case 'RotateSecret':
           await sm.enter('RotateSecret');
           return this.rotateSecret(i);
@@ -124,16 +127,16 @@ export class AwsStandIn {
       const name = String(i.Name ?? i.Path ?? '');
       switch (operation) {
         case 'GetParameter':
-          this.ssm.enter('GetParameter', name);
+          await this.ssm.enter('GetParameter', name);
           return this.ssm.getParameter(i);
         case 'PutParameter':
-          this.ssm.enter('PutParameter', name);
+          await this.ssm.enter('PutParameter', name);
           return this.ssm.putParameter(i);
         case 'DeleteParameter':
-          this.ssm.enter('DeleteParameter', name);
+          await this.ssm.enter('DeleteParameter', name);
           return this.ssm.deleteParameter(i);
         case 'GetParametersByPath':
-          this.ssm.enter('GetParametersByPath', name);
+          await this.ssm.enter('GetParametersByPath', name);
           return this.ssm.getParametersByPath(i);
       }
     }

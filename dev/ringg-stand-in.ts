@@ -23,12 +23,20 @@ export type RinggFaultKind =
   | 'regenerate-403'
   /** GET /workspace answers 500. */
   | 'workspace-500'
+  /** PATCH is accepted and never answered (nothing regenerated). */
+  | 'regenerate-hang'
+  /** PATCH regenerates at once and answers only after `slowAnswerMs` (an overlapping delivery's window). */
+  | 'regenerate-slow-after'
+  /** GET /workspace is accepted and never answered. */
+  | 'workspace-hang'
   /** Any request is accepted and never answered. */
   | 'hang';
 
 export interface RinggFault {
   readonly kind: RinggFaultKind;
   times: number;
+  /** Matching requests let through before the fault applies. */
+  skip: number;
 }
 
 export interface RinggEvent {
@@ -51,12 +59,17 @@ interface Workspace {
 
 export const RINGG_BASE_PATH = '/ca/api/v0';
 
-type Reply = { status: number; body: unknown; headers?: Record<string, string> } | 'no-answer' | 'reset';
+type Reply =
+  | { status: number; body: unknown; headers?: Record<string, string>; delayMs?: number }
+  | 'no-answer'
+  | 'reset';
 
 const SERVER_ERROR: Reply = { status: 500, body: { detail: 'Internal Server Error' } };
 const UNAUTHORIZED: Reply = { status: 401, body: { detail: 'Invalid API key' } };
 const REGENERATE_FAULTS: readonly RinggFaultKind[] = [
   'hang',
+  'regenerate-hang',
+  'regenerate-slow-after',
   'regenerate-500-before',
   'regenerate-500-after',
   'regenerate-reset-after',
@@ -76,6 +89,13 @@ export class RinggStandIn {
   newKeyDelayMs = 0;
   /** When set, requests over this rate are answered 429 with Retry-After: 1, and change nothing. */
   rateLimit: RateLimit | undefined;
+  /** How long `regenerate-slow-after` holds its answer (real time). */
+  slowAnswerMs = 300;
+  /**
+   * How a regenerate answer spells `new_api_key`, for the key shapes the rotation must handle; the
+   * workspace's live key stays the issued one. Undefined: the key as issued.
+   */
+  newKeyAs: ((issued: string) => unknown) | undefined;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -132,8 +152,8 @@ export class RinggStandIn {
     return workspace.key;
   }
 
-  inject(kind: RinggFaultKind, times = 1): void {
-    this.faults.push({ kind, times });
+  inject(kind: RinggFaultKind, times = 1, skip = 0): void {
+    this.faults.push({ kind, times, skip });
   }
 
   clearFaults(): void {
@@ -154,6 +174,10 @@ export class RinggStandIn {
   private takeFault(kinds: readonly RinggFaultKind[]): RinggFaultKind | undefined {
     const fault = this.faults.find((f) => f.times > 0 && kinds.includes(f.kind));
     if (!fault) return undefined;
+    if (fault.skip > 0) {
+      fault.skip--;
+      return undefined;
+    }
     fault.times--;
     return fault.kind;
   }
@@ -179,8 +203,12 @@ export class RinggStandIn {
       req.socket.destroy();
       return;
     }
-    res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-    res.end(JSON.stringify(reply.body));
+    const answer = () => {
+      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+      res.end(JSON.stringify(reply.body));
+    };
+    if (reply.delayMs) setTimeout(answer, reply.delayMs);
+    else answer();
   }
 
   private authenticate(req: IncomingMessage): Workspace | undefined {
@@ -193,7 +221,7 @@ export class RinggStandIn {
   }
 
   private getWorkspace(req: IncomingMessage): Reply {
-    const fault = this.takeFault(['hang', 'workspace-500']);
+    const fault = this.takeFault(['hang', 'workspace-500', 'workspace-hang']);
     const workspace = this.authenticate(req);
     const reply = this.decideWorkspace(fault, workspace);
     this.record('workspace-call', workspace, reply);
@@ -201,7 +229,7 @@ export class RinggStandIn {
   }
 
   private decideWorkspace(fault: RinggFaultKind | undefined, workspace: Workspace | undefined): Reply {
-    if (fault === 'hang') return 'no-answer';
+    if (fault === 'hang' || fault === 'workspace-hang') return 'no-answer';
     if (fault === 'workspace-500') return SERVER_ERROR;
     if (!workspace) return UNAUTHORIZED;
     return {
@@ -238,7 +266,7 @@ export class RinggStandIn {
   }
 
   private decideRegenerate(fault: RinggFaultKind | undefined, workspace: Workspace | undefined): Reply {
-    if (fault === 'hang') return 'no-answer';
+    if (fault === 'hang' || fault === 'regenerate-hang') return 'no-answer';
     if (fault === 'regenerate-429')
       return { status: 429, body: { detail: 'Rate limit exceeded' }, headers: { 'retry-after': '1' } };
     if (fault === 'regenerate-500-before') return SERVER_ERROR;
@@ -253,7 +281,13 @@ export class RinggStandIn {
     if (fault === 'regenerate-500-after') return SERVER_ERROR;
     if (fault === 'regenerate-reset-after') return 'reset';
     if (fault === 'regenerate-200-without-key') return { status: 200, body: { message: 'ok' } };
-    return { status: 200, body: { new_api_key: workspace.key } };
+    const newApiKey = this.newKeyAs ? this.newKeyAs(workspace.key) : workspace.key;
+    if (typeof newApiKey === 'string' && newApiKey !== workspace.key) this.issuedKeys.push(newApiKey);
+    return {
+      status: 200,
+      body: { new_api_key: newApiKey },
+      ...(fault === 'regenerate-slow-after' ? { delayMs: this.slowAnswerMs } : {}),
+    };
   }
 
   private record(

@@ -27,6 +27,7 @@ interface Secret {
   readonly name: string;
   readonly kmsKeyId: string | undefined;
   readonly versions: Map<string, Version>;
+  readonly tags: Map<string, string>;
   rotationEnabled: boolean;
   rotationLambdaArn: string | undefined;
   rotationRules:
@@ -43,7 +44,8 @@ export type SmOperation =
   | 'UpdateSecretVersionStage'
   | 'ListSecretVersionIds'
   | 'RotateSecret'
-  | 'CreateSecret';
+  | 'CreateSecret'
+  | 'TagResource';
 
 /** Makes the next `times` calls of an operation fail, as a throttled or failing service would. */
 export interface SmFault {
@@ -52,6 +54,8 @@ export interface SmFault {
   readonly error?: AwsServiceError;
   /** Answer only after this many milliseconds (a slow service). */
   readonly delayMs?: number;
+  /** Never answer (a hung connection). */
+  readonly hang?: boolean;
 }
 
 export class SecretsManagerModel {
@@ -93,6 +97,7 @@ export class SecretsManagerModel {
     const fault = this.faults.find((f) => f.operation === operation && f.times > 0);
     if (!fault) return;
     fault.times--;
+    if (fault.hang) await new Promise<never>(() => {});
     if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault.error !== undefined || !fault.delayMs) {
       throw fault.error ?? new AwsServiceError('InternalServiceError', 'Injected failure', 500);
@@ -118,6 +123,7 @@ export class SecretsManagerModel {
       name: input.Name,
       kmsKeyId: input.KmsKeyId,
       versions: new Map(),
+      tags: new Map(),
       rotationEnabled: false,
       rotationLambdaArn: undefined,
       rotationRules: undefined,
@@ -176,7 +182,27 @@ export class SecretsManagerModel {
           ? new Date((secret.lastRotatedAt ?? secret.lastChangedAt) + days * 86_400_000)
           : undefined,
       VersionIdsToStages: stages,
+      ...(secret.tags.size > 0 ? { Tags: [...secret.tags].map(([Key, Value]) => ({ Key, Value })) } : {}),
     };
+  }
+
+  tagResource(input: { SecretId: string; Tags?: { Key?: string; Value?: string }[] }) {
+    const secret = this.find(input.SecretId);
+    for (const tag of input.Tags ?? []) {
+      if (!tag.Key || tag.Value === undefined || tag.Key.length > 128 || tag.Value.length > 256) {
+        throw new AwsServiceError(
+          'ValidationException',
+          'A tag needs a Key (1-128) and a Value (0-256 characters).',
+        );
+      }
+      secret.tags.set(tag.Key, tag.Value);
+    }
+    return {};
+  }
+
+  /** Removes a tag, as an operator with UntagResource would. */
+  untag(secretId: string, key: string): void {
+    this.find(secretId).tags.delete(key);
   }
 
   getSecretValue(input: { SecretId: string; VersionId?: string; VersionStage?: string }) {

@@ -8,6 +8,8 @@ export interface SsmFault {
   times: number;
   /** Only parameters whose name contains this; every parameter when absent. */
   readonly nameContains?: string;
+  /** Never answer (a hung connection), instead of failing. */
+  readonly hang?: boolean;
 }
 
 interface Parameter {
@@ -39,7 +41,8 @@ export class SsmModel {
     this.faults.length = 0;
   }
 
-  enter(operation: SsmOperation, name: string): void {
+  /** Counts the call and applies a pending fault; the wire and mock adapters call this first. */
+  async enter(operation: SsmOperation, name: string): Promise<void> {
     this.calls[operation] = (this.calls[operation] ?? 0) + 1;
     if (this.throttle && operation.startsWith('Get') && !this.throttle.take()) {
       throw new AwsServiceError('ThrottlingException', 'Rate exceeded', 400);
@@ -52,6 +55,7 @@ export class SsmModel {
     );
     if (!fault) return;
     fault.times--;
+    if (fault.hang) await new Promise<never>(() => {});
     throw new AwsServiceError('InternalServerError', 'Injected failure', 500);
   }
 
@@ -69,7 +73,14 @@ export class SsmModel {
     };
   }
 
-  putParameter(input: { Name: string; Value: string; Type?: string; Overwrite?: boolean; KeyId?: string }) {
+  putParameter(input: {
+    Name: string;
+    Value: string;
+    Type?: string;
+    Overwrite?: boolean;
+    KeyId?: string;
+    Tier?: string;
+  }) {
     const existing = this.parameters.get(input.Name);
     if (existing && !input.Overwrite) {
       throw new AwsServiceError(
@@ -77,7 +88,10 @@ export class SsmModel {
         'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
       );
     }
-    if (Buffer.byteLength(input.Value) > 4096) {
+    if (input.Tier !== undefined && input.Tier !== 'Standard') {
+      throw new AwsServiceError('ValidationException', 'The stand-in models the Standard tier only.');
+    }
+    if (input.Value.length > 4096) {
       throw new AwsServiceError(
         'ValidationException',
         'Standard tier parameters support a maximum parameter value of 4096 characters.',

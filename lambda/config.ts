@@ -22,6 +22,10 @@ export interface RotationConfig {
   readonly safetyMarginMs: number;
   /** Longest Retry-After the function waits for within one step. */
   readonly maxRetryAfterMs: number;
+  /** Longest any one Secrets Manager or SSM call may take, the SDK's retries included. */
+  readonly awsCallTimeoutMs: number;
+  /** Time kept back, while a new key exists only in memory, for writing it to the rescue parameter. */
+  readonly rescueReserveMs: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): RotationConfig {
@@ -37,6 +41,8 @@ export function loadConfig(env: Record<string, string | undefined>): RotationCon
     mirrorKmsKeyId: blankToUndefined(env.MIRROR_KMS_KEY_ID),
     safetyMarginMs: parseMillis(env, 'ROTATION_SAFETY_MARGIN_MS', 5_000),
     maxRetryAfterMs: parseMillis(env, 'RINGG_MAX_RETRY_AFTER_MS', 10_000),
+    awsCallTimeoutMs: parseMillis(env, 'ROTATION_AWS_CALL_TIMEOUT_MS', 10_000),
+    rescueReserveMs: parseMillis(env, 'ROTATION_RESCUE_RESERVE_MS', 3_000),
   };
 }
 

@@ -20,7 +20,15 @@ export type RotationErrorCode =
   | 'ringg-unavailable'
   | 'regenerate-outcome-unknown'
   | 'pending-version-empty'
-  | 'secret-write-conflict';
+  | 'secret-write-conflict'
+  | 'aws-call-timeout'
+  | 'intent-not-recorded'
+  | 'regenerate-in-progress'
+  | 'too-many-regenerate-attempts'
+  | 'secret-too-large'
+  | 'workspace-unknown'
+  | 'new-key-unusable'
+  | 'rescue-unreadable';
 
 export abstract class RotationError extends Error {
   abstract readonly code: RotationErrorCode;
@@ -166,11 +174,18 @@ export class KeyMismatchError extends RotationError {
 
 export class WrongWorkspaceError extends RotationError {
   readonly code = 'wrong-workspace';
-  constructor(secretName: string, token: string, expected: string, actual: string) {
+  /** `token` undefined: the AWSCURRENT key itself is of another workspace than the secret's tag says. */
+  constructor(secretName: string, token: string | undefined, expected: string, actual: string) {
     super(
-      `The key in version ${token} of secret "${secretName}" belongs to Ringg workspace ${actual}, but the ` +
-        `secret's key belonged to workspace ${expected}. It will not be promoted. Store a key of workspace ` +
-        `${expected} (README: runbook "Key lost").`,
+      token === undefined
+        ? `The AWSCURRENT key of secret "${secretName}" belongs to Ringg workspace ${actual}, but the secret's ` +
+            `tag ringg-rotation:workspace-id says ${expected}. Nothing was regenerated or changed. If the ` +
+            `secret now intentionally holds a key of workspace ${actual}, set the tag to it (aws ` +
+            'secretsmanager tag-resource); otherwise store a key of workspace ' +
+            `${expected} with \`ringg-rotate recover --secret-id ${secretName}\`.`
+        : `The key in version ${token} of secret "${secretName}" belongs to Ringg workspace ${actual}, but the ` +
+            `secret's tag ringg-rotation:workspace-id says ${expected}. It will not be promoted. Store a key ` +
+            `of workspace ${expected} (README: runbook "Key lost").`,
     );
   }
 }
@@ -229,6 +244,91 @@ export class SecretWriteConflictError extends RotationError {
         `issued, so it cannot be written. The key Ringg issued is kept in the SecureString parameter "${parameterName}". ` +
         'Someone wrote this version outside the rotation; store the key from that parameter as AWSCURRENT ' +
         '(README: runbook "Key lost").',
+    );
+  }
+}
+
+export class IntentNotRecordedError extends RotationError {
+  readonly code = 'intent-not-recorded';
+  override readonly retryable = true;
+  constructor(secretName: string, what: string, parameterName: string, cause: string) {
+    super(
+      `Could not ${what} "${parameterName}" of secret "${secretName}" (${cause}), so no regenerate was sent ` +
+        'and nothing was changed. Secrets Manager retries the rotation; if it keeps failing, check that SSM is ' +
+        'reachable and the function role has ssm:GetParameter and ssm:PutParameter on the parameter prefix.',
+    );
+  }
+}
+
+export class RegenerateInProgressError extends RotationError {
+  readonly code = 'regenerate-in-progress';
+  override readonly retryable = true;
+  constructor(secretName: string, token: string, until: string) {
+    super(
+      `Another delivery of the rotation to version ${token} of secret "${secretName}" is regenerating the ` +
+        `key right now (its intent is live until ${until}), and its outcome did not arrive while this delivery ` +
+        'could wait. This delivery changed nothing and sent no regenerate. Secrets Manager retries the ' +
+        'rotation, which then finds the new key stored, or rescued, or learns that it was lost.',
+    );
+  }
+}
+
+export class TooManyRegenerateAttemptsError extends RotationError {
+  readonly code = 'too-many-regenerate-attempts';
+  constructor(secretName: string, token: string, attempts: number) {
+    super(
+      `The rotation to version ${token} of secret "${secretName}" has already recorded ${attempts} regenerate ` +
+        'attempts without storing a key. It stops here; the old key still works and nothing more was changed. ' +
+        'Check the journal and the function logs for why the attempts failed, then start a new rotation.',
+    );
+  }
+}
+
+export class SecretTooLargeError extends RotationError {
+  readonly code = 'secret-too-large';
+  constructor(secretName: string, worstCaseBytes: number, limit: number) {
+    super(
+      `The new value of secret "${secretName}" could reach ${worstCaseBytes} bytes with the longest key Ringg ` +
+        `may issue, over Secrets Manager's limit of ${limit} bytes, so the key was not regenerated (the new ` +
+        'key could not have been stored). Nothing was changed. Remove fields from the JSON value of AWSCURRENT ' +
+        'until it is well under the limit, then rotate again.',
+    );
+  }
+}
+
+export class WorkspaceUnknownError extends RotationError {
+  readonly code = 'workspace-unknown';
+  constructor(secretName: string, problem: string) {
+    super(
+      `The Ringg workspace of secret "${secretName}" cannot be established: ${problem}. A key whose workspace ` +
+        'is not proven is never regenerated or promoted. Nothing was changed by this step. If the secret is ' +
+        'missing its tag, tag it with the workspace id shown in the Ringg dashboard: aws secretsmanager ' +
+        `tag-resource --secret-id "${secretName}" --tags Key=ringg-rotation:workspace-id,Value=<id>.`,
+    );
+  }
+}
+
+export class NewKeyUnusableError extends RotationError {
+  readonly code = 'new-key-unusable';
+  constructor(secretName: string, problem: string) {
+    super(
+      `Ringg regenerated the key of secret "${secretName}" but answered with a key that ${problem}, which ` +
+        'cannot be sent as an API key header. The old key is dead and the new one was not stored. Regenerate the ' +
+        'key in the Ringg dashboard and store it as AWSCURRENT with ' +
+        `\`ringg-rotate recover --secret-id ${secretName}\` (README: runbook "Key lost").`,
+    );
+  }
+}
+
+export class RescueUnreadableError extends RotationError {
+  readonly code = 'rescue-unreadable';
+  constructor(secretName: string, parameterName: string, problem: string) {
+    super(
+      `The rescue parameter "${parameterName}" of secret "${secretName}" exists but is not a rescue this ` +
+        `rotation wrote (${problem}). Nothing was regenerated or stored. Someone may have written it: inspect ` +
+        "it (aws ssm get-parameter --with-decryption); if it holds the workspace's live key, store that key " +
+        `with \`ringg-rotate recover --secret-id ${secretName}\`; otherwise delete the parameter and the ` +
+        'rotation continues on its next attempt.',
     );
   }
 }

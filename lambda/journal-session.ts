@@ -1,5 +1,5 @@
-import type { Step } from './event.js';
-import type { JournalEntry, JournalState, JournalStore } from './journal.js';
+import type { JournalEntry, JournalState, Step } from '../common/journal-entry.js';
+import type { JournalRead, JournalStore } from './journal.js';
 
 export interface JournalUpdate {
   readonly workspaceId?: string;
@@ -17,23 +17,18 @@ export class JournalSession {
     private readonly secretArn: string,
     private readonly token: string,
     private readonly step: Step,
-    previous: JournalEntry | undefined,
+    previous: JournalRead,
+    private readonly timeoutMs: () => number,
     private readonly now: () => number = Date.now,
   ) {
-    this.entry = previous?.secretArn === secretArn ? previous : undefined;
+    const entry = previous.kind === 'entry' ? previous.entry : undefined;
+    this.entry = entry?.secretArn === secretArn ? entry : undefined;
   }
 
-  /** The secret's workspace as last recorded, by this rotation or an earlier one. */
-  get workspaceId(): string | undefined {
-    return this.entry?.workspaceId;
-  }
-
-  /** An earlier attempt of this rotation sent a regenerate whose outcome was never recorded. */
-  get regenerateInFlight(): boolean {
-    return this.entry?.token === this.token && this.entry.regenerate?.state === 'in-flight';
-  }
-
-  /** The new key of this rotation reached Secrets Manager or the rescue parameter. */
+  /**
+   * A hint, never a safety decision: an earlier attempt of this rotation reports the new key saved, so
+   * an empty pending read is retried (a read right after a write can briefly miss it).
+   */
   get newKeySaved(): boolean {
     return (
       this.entry?.token === this.token &&
@@ -43,7 +38,8 @@ export class JournalSession {
     );
   }
 
-  async record(state: JournalState, update: JournalUpdate = {}): Promise<void> {
+  /** Best effort; `timeoutMs` overrides the step's own budget (the failure report has its own reserve). */
+  async record(state: JournalState, update: JournalUpdate = {}, timeoutMs = this.timeoutMs()): Promise<void> {
     const at = new Date(this.now()).toISOString();
     const sameRotation = this.entry?.token === this.token ? this.entry : undefined;
     const workspaceId = update.workspaceId ?? this.entry?.workspaceId;
@@ -61,6 +57,6 @@ export class JournalSession {
       ...(lastError ? { lastError } : {}),
     };
     this.entry = entry;
-    await this.store.write(this.name, entry);
+    await this.store.write(this.name, entry, timeoutMs);
   }
 }

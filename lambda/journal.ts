@@ -4,84 +4,68 @@ import {
   PutParameterCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import type { Step } from './event.js';
+import { type JournalEntry, parseJournalEntry } from '../common/journal-entry.js';
+import { callWithin } from './aws-call.js';
 import type { Logger } from './logger.js';
 
-export type JournalState =
-  | 'current-key-verified'
-  | 'regenerating'
-  | 'pending-stored'
-  | 'rescued'
-  | 'tested'
-  | 'finished'
-  | 'failed';
+export type { JournalEntry, JournalState } from '../common/journal-entry.js';
 
-/**
- * One secret's latest rotation, as an operator or a later attempt needs to see it. Never holds a key.
- * `regenerate` is kept apart from `state` so that a failure after an in-flight regenerate still
- * tells the next attempt that a new key may exist.
- */
-export interface JournalEntry {
-  readonly secretArn: string;
-  readonly token: string;
-  readonly step: Step;
-  readonly state: JournalState;
-  readonly startedAt: string;
-  readonly updatedAt: string;
-  /** The Ringg workspace the secret's key belongs to, carried over from rotation to rotation. */
-  readonly workspaceId?: string;
-  readonly regenerate?: {
-    readonly state: 'in-flight' | 'succeeded' | 'not-regenerated';
-    readonly at: string;
-  };
-  readonly lastError?: {
-    readonly code: string;
-    readonly message: string;
-    readonly step: Step;
-    readonly at: string;
-    /** Whether the service's next attempt can succeed without a person doing anything. */
-    readonly retryable: boolean;
-  };
-}
+/** What the journal parameter holds: nothing yet, a valid entry, or something that is not one. */
+export type JournalRead =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'entry'; readonly entry: JournalEntry }
+  | { readonly kind: 'unreadable'; readonly problem: string };
 
 export interface JournalStore {
-  read(name: string): Promise<JournalEntry | undefined>;
+  read(name: string, timeoutMs: number): Promise<JournalRead>;
   /** Best effort: a failing write is logged, never thrown. */
-  write(name: string, entry: JournalEntry): Promise<void>;
+  write(name: string, entry: JournalEntry, timeoutMs: number): Promise<void>;
 }
 
+/**
+ * The journal in an SSM String parameter. It only informs operators and the next attempt's log; no
+ * safety decision rests on it, so a read that fails or does not parse is "no progress known".
+ */
 export class SsmJournalStore implements JournalStore {
   constructor(
     private readonly client: SSMClient,
     private readonly log: Logger,
   ) {}
 
-  async read(name: string): Promise<JournalEntry | undefined> {
+  async read(name: string, timeoutMs: number): Promise<JournalRead> {
+    let text: string | undefined;
     try {
-      const out = await this.client.send(new GetParameterCommand({ Name: name }));
-      const parsed: unknown = JSON.parse(out.Parameter?.Value ?? '');
-      return typeof parsed === 'object' && parsed !== null ? (parsed as JournalEntry) : undefined;
+      const out = await callWithin('SSM GetParameter (journal)', timeoutMs, (abortSignal) =>
+        this.client.send(new GetParameterCommand({ Name: name }), { abortSignal }),
+      );
+      text = out.Parameter?.Value;
     } catch (error) {
-      if (!(error instanceof ParameterNotFound)) {
-        this.log.warn('journal read failed; continuing without it', {
-          parameter: name,
-          error: errorName(error),
-        });
-      }
-      return undefined;
+      if (error instanceof ParameterNotFound) return { kind: 'none' };
+      this.log.warn('journal read failed; no progress known', { parameter: name, error: errorName(error) });
+      return { kind: 'unreadable', problem: `reading it failed (${errorName(error)})` };
     }
+    const parsed = parseJournalEntry(text);
+    if (parsed.ok) return { kind: 'entry', entry: parsed.entry };
+    this.log.warn('journal does not match its schema; no progress known', {
+      parameter: name,
+      problem: parsed.problem,
+    });
+    return { kind: 'unreadable', problem: parsed.problem };
   }
 
-  async write(name: string, entry: JournalEntry): Promise<void> {
+  async write(name: string, entry: JournalEntry, timeoutMs: number): Promise<void> {
     try {
-      await this.client.send(
-        new PutParameterCommand({
-          Name: name,
-          Value: JSON.stringify(entry),
-          Type: 'String',
-          Overwrite: true,
-          Description: 'Ringg key rotation journal (no key inside)',
-        }),
+      await callWithin('SSM PutParameter (journal)', timeoutMs, (abortSignal) =>
+        this.client.send(
+          new PutParameterCommand({
+            Name: name,
+            Value: JSON.stringify(entry),
+            Type: 'String',
+            Overwrite: true,
+            Description: 'Ringg key rotation journal (no key inside)',
+          }),
+          { abortSignal },
+        ),
       );
     } catch (error) {
       this.log.warn('journal write failed; the rotation goes on', {

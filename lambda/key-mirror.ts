@@ -1,12 +1,13 @@
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
 import { mirrorParameterName } from '../common/parameter-names.js';
+import { callWithin } from './aws-call.js';
 import { errorName } from './journal.js';
 import type { Logger } from './logger.js';
 
 export interface KeyMirror {
   /** Best effort: a failure is logged with MIRROR_FAILED_MESSAGE and never thrown. */
-  write(secretName: string, key: string): Promise<boolean>;
+  write(secretName: string, key: string, timeoutMs: number): Promise<boolean>;
 }
 
 /** Copies a proven key to a SecureString for services that read Parameter Store. */
@@ -18,18 +19,21 @@ export class SsmKeyMirror implements KeyMirror {
     private readonly log: Logger,
   ) {}
 
-  async write(secretName: string, key: string): Promise<boolean> {
+  async write(secretName: string, key: string, timeoutMs: number): Promise<boolean> {
     const parameter = mirrorParameterName(this.prefix, secretName);
     try {
-      await this.client.send(
-        new PutParameterCommand({
-          Name: parameter,
-          Value: key,
-          Type: 'SecureString',
-          Overwrite: true,
-          Description: 'Ringg API key mirrored from Secrets Manager by the key rotation',
-          ...(this.kmsKeyId ? { KeyId: this.kmsKeyId } : {}),
-        }),
+      await callWithin('SSM PutParameter (mirror)', timeoutMs, (abortSignal) =>
+        this.client.send(
+          new PutParameterCommand({
+            Name: parameter,
+            Value: key,
+            Type: 'SecureString',
+            Overwrite: true,
+            Description: 'Ringg API key mirrored from Secrets Manager by the key rotation',
+            ...(this.kmsKeyId ? { KeyId: this.kmsKeyId } : {}),
+          }),
+          { abortSignal },
+        ),
       );
       return true;
     } catch (error) {

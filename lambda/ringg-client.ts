@@ -1,4 +1,6 @@
 import { Agent, type Dispatcher, request } from 'undici';
+import { normalizeApiKey } from '../common/secret-value.js';
+import { usableWorkspaceId } from '../common/workspace-tag.js';
 import type { RotationConfig } from './config.js';
 
 /**
@@ -16,8 +18,10 @@ export type WorkspaceResult =
 
 export type RegenerateResult =
   | { readonly kind: 'ok'; readonly newKey: string }
-  /** 200, but the body holds no usable `new_api_key`. */
+  /** 200, but the body holds no `new_api_key` at all (or an empty one, or the old key). */
   | { readonly kind: 'no-key' }
+  /** 200 with a `new_api_key` that breaks the key rule: Ringg regenerated, but the key cannot be used. */
+  | { readonly kind: 'unusable-key'; readonly problem: string }
   | RinggFailure;
 
 export interface RinggApi {
@@ -55,23 +59,24 @@ export class RinggClient implements RinggApi {
     const response = await this.call('GET', '/workspace', apiKey, timeoutMs);
     if (response.kind !== 'ok') return response;
     const info = field(response.body, 'workspace_info');
-    const id = field(info, 'id');
-    const key = field(info, 'api_key');
+    const key = normalizeApiKey(field(info, 'api_key'));
     return {
       kind: 'ok',
-      workspaceId: typeof id === 'string' && id !== '' ? id : undefined,
-      apiKey: typeof key === 'string' && key !== '' ? key : undefined,
+      workspaceId: usableWorkspaceId(field(info, 'id')),
+      apiKey: key.ok ? key.key : undefined,
     };
   }
 
   async regenerateKey(apiKey: string, timeoutMs: number): Promise<RegenerateResult> {
     const response = await this.call('PATCH', '/workspace/api-key', apiKey, timeoutMs);
     if (response.kind !== 'ok') return response;
-    const newKey = field(response.body, 'new_api_key');
-    if (typeof newKey !== 'string' || newKey.trim() === '' || /\s/.test(newKey) || newKey === apiKey) {
-      return { kind: 'no-key' };
-    }
-    return { kind: 'ok', newKey };
+    const raw = field(response.body, 'new_api_key');
+    if (typeof raw !== 'string' || raw.trim() === '') return { kind: 'no-key' };
+    // The key rule applies the moment Ringg answers: trimmed, or refused as unusable.
+    const newKey = normalizeApiKey(raw);
+    if (!newKey.ok) return { kind: 'unusable-key', problem: newKey.problem };
+    if (newKey.key === apiKey) return { kind: 'no-key' };
+    return { kind: 'ok', newKey: newKey.key };
   }
 
   private async call(
@@ -80,6 +85,8 @@ export class RinggClient implements RinggApi {
     apiKey: string,
     timeoutMs: number,
   ): Promise<{ kind: 'ok'; body: unknown } | RinggFailure> {
+    // A key that breaks the rule would be refused by undici as a header: never send it.
+    if (!normalizeApiKey(apiKey).ok) return { kind: 'network', sent: false, code: 'UNUSABLE_KEY' };
     try {
       const response = await request(`${this.baseUrl}${path}`, {
         method,

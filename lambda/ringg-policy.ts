@@ -10,6 +10,7 @@ export type RegenerateDecision =
   | { readonly action: 'retry' }
   | { readonly action: 'probe' }
   | { readonly action: 'fail-forbidden' }
+  | { readonly action: 'fail-unusable'; readonly problem: string }
   | { readonly action: 'fail-unauthorized' };
 
 export function decideAfterRegenerate(result: RegenerateResult): RegenerateDecision {
@@ -18,6 +19,8 @@ export function decideAfterRegenerate(result: RegenerateResult): RegenerateDecis
       return { action: 'store', newKey: result.newKey };
     case 'no-key':
       return { action: 'probe' };
+    case 'unusable-key':
+      return { action: 'fail-unusable', problem: result.problem };
     case 'network':
       return result.sent ? { action: 'probe' } : { action: 'retry' };
     case 'status':
@@ -53,7 +56,9 @@ export function decideAfterVerify(result: WorkspaceResult, retryUnauthorized: bo
   return 'give-up';
 }
 
-export function describeFailure(result: RinggFailure | { kind: 'no-key' }): string {
+export function describeFailure(
+  result: RinggFailure | { kind: 'no-key' } | { kind: 'unusable-key'; problem: string },
+): string {
   switch (result.kind) {
     case 'status':
       return `HTTP ${result.status}`;
@@ -61,6 +66,8 @@ export function describeFailure(result: RinggFailure | { kind: 'no-key' }): stri
       return result.sent ? `no answer: ${result.code}` : `not sent: ${result.code}`;
     case 'no-key':
       return 'HTTP 200 without a usable new_api_key';
+    case 'unusable-key':
+      return `HTTP 200 with a new_api_key that ${result.problem}`;
   }
 }
 
@@ -69,6 +76,7 @@ export function traceOf(result: RegenerateResult | WorkspaceResult): number | st
   switch (result.kind) {
     case 'ok':
     case 'no-key':
+    case 'unusable-key':
       return 200;
     case 'status':
       return result.status;

@@ -3,6 +3,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Dispatcher } from 'undici';
 import type { RotationConfig } from './config.js';
 import { sleep } from './deadline.js';
+import { SsmIntentStore } from './intent-store.js';
 import { SsmJournalStore } from './journal.js';
 import { SsmKeyMirror } from './key-mirror.js';
 import type { Logger } from './logger.js';
@@ -31,6 +32,7 @@ export function createRotationDeps(
     ringg: new RinggClient(config.ringgBaseUrl, clients.ringgDispatcher, now),
     journal: new SsmJournalStore(clients.ssm, log),
     rescue: new SsmRescueStore(clients.ssm, config.parameterKmsKeyId),
+    intents: new SsmIntentStore(clients.ssm),
     mirror: config.mirrorPrefix
       ? new SsmKeyMirror(clients.ssm, config.mirrorPrefix, config.mirrorKmsKeyId, log)
       : undefined,

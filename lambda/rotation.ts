@@ -25,13 +25,17 @@ const STEP_HANDLERS: Record<Step, (ctx: StepContext) => Promise<void>> = {
 
 /** Without a Lambda context (local runs), a step gets the time a 60 s function would give it. */
 const DEFAULT_BUDGET_MS = 60_000;
+/** Kept free even from the failure report: the log line must still be written before Lambda stops. */
+const FINAL_LOG_MS = 250;
 
 export function createRotationHandler(deps: RotationDeps) {
   return async function handler(rawEvent: unknown, context?: LambdaContextLike): Promise<void> {
     const startedAt = deps.now();
     const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS;
     const deadline = new Deadline(remaining - deps.config.safetyMarginMs, deps.now);
+    const reportDeadline = new Deadline(remaining - FINAL_LOG_MS, deps.now);
     const trace: StepTrace = { attempts: 0, ringgStatuses: [] };
+    const timeout = () => Math.min(deps.config.awsCallTimeoutMs, deadline.remainingMs());
     let log: Logger = deps.log;
     let journal: JournalSession | undefined;
     const summary = () => ({
@@ -44,7 +48,7 @@ export function createRotationHandler(deps: RotationDeps) {
       const event: RotationEvent = parseEvent(rawEvent);
       deps.log.redact(event.rotationToken);
       log = deps.log.child({ step: event.step, secretId: event.secretId, token: event.token });
-      const secret = await deps.secrets.describe(event.secretId);
+      const secret = await deps.secrets.describe(event.secretId, timeout());
       log = log.child({ secret: secret.name });
 
       if (checkRotationVersion(secret, event.token) === 'already-current') {
@@ -55,7 +59,7 @@ export function createRotationHandler(deps: RotationDeps) {
         return;
       }
       const names = parameterNames(deps.config.parameterPrefix, secret.name);
-      const previous = await deps.journal.read(names.journal);
+      const previous = await deps.journal.read(names.journal, timeout());
       journal = new JournalSession(
         deps.journal,
         names.journal,
@@ -63,9 +67,20 @@ export function createRotationHandler(deps: RotationDeps) {
         event.token,
         event.step,
         previous,
+        timeout,
         deps.now,
       );
-      await STEP_HANDLERS[event.step]({ event, secret, names, deps, log, deadline, journal, trace });
+      await STEP_HANDLERS[event.step]({
+        event,
+        secret,
+        names,
+        deps,
+        log,
+        deadline,
+        reportDeadline,
+        journal,
+        trace,
+      });
       log.info('step succeeded', { outcome: trace.outcome ?? 'done', ...summary() });
     } catch (error) {
       const code = error instanceof RotationError ? error.code : errorName(error);
@@ -78,7 +93,8 @@ export function createRotationHandler(deps: RotationDeps) {
         retryable,
         ...summary(),
       });
-      if (journal) await journal.record('failed', { error: { code, message, retryable } });
+      const reportMs = Math.min(deps.config.awsCallTimeoutMs, reportDeadline.remainingMs());
+      if (journal) await journal.record('failed', { error: { code, message, retryable } }, reportMs);
       throw error;
     }
   };

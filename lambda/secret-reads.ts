@@ -1,11 +1,11 @@
 import { parseSecretValue, type SecretValue } from '../common/secret-value.js';
 import { InvalidSecretValueError } from './errors.js';
-import type { StepContext } from './step-context.js';
+import { awsTimeoutMs, type StepContext } from './step-context.js';
 
 const PENDING_READ_RETRIES = 3;
 
 export async function readCurrentValue(ctx: StepContext): Promise<SecretValue> {
-  const raw = await ctx.deps.secrets.getCurrent(ctx.event.secretId);
+  const raw = await ctx.deps.secrets.getCurrent(ctx.event.secretId, awsTimeoutMs(ctx));
   return parseOrThrow(ctx, raw, 'AWSCURRENT');
 }
 
@@ -18,11 +18,11 @@ export async function readPendingRaw(
   expectValue = ctx.journal.newKeySaved,
 ): Promise<string | undefined> {
   const { secrets, sleep } = ctx.deps;
-  let value = await secrets.getPending(ctx.event.secretId, ctx.event.token);
+  let value = await secrets.getPending(ctx.event.secretId, ctx.event.token, awsTimeoutMs(ctx));
   for (let retry = 1; value === undefined && expectValue && retry <= PENDING_READ_RETRIES; retry++) {
     if (!ctx.deadline.allows(200 * retry + 500)) break;
     await sleep(200 * retry);
-    value = await secrets.getPending(ctx.event.secretId, ctx.event.token);
+    value = await secrets.getPending(ctx.event.secretId, ctx.event.token, awsTimeoutMs(ctx));
   }
   return value;
 }

@@ -2,6 +2,7 @@ import type { ParameterNames } from '../common/parameter-names.js';
 import type { RotationConfig } from './config.js';
 import type { Deadline, Sleep } from './deadline.js';
 import type { RotationEvent } from './event.js';
+import type { IntentStore } from './intent-store.js';
 import type { JournalStore } from './journal.js';
 import type { JournalSession } from './journal-session.js';
 import type { KeyMirror } from './key-mirror.js';
@@ -18,6 +19,7 @@ export interface RotationDeps {
   readonly ringg: RinggApi;
   readonly journal: JournalStore;
   readonly rescue: RescueStore;
+  readonly intents: IntentStore;
   /** Present when the key is mirrored to Parameter Store. */
   readonly mirror: KeyMirror | undefined;
   readonly log: Logger;
@@ -39,13 +41,32 @@ export interface StepContext {
   readonly names: ParameterNames;
   readonly deps: RotationDeps;
   readonly log: Logger;
+  /** The step's own deadline: the Lambda's remaining time minus the safety margin. */
   readonly deadline: Deadline;
+  /** The Lambda's remaining time minus a hair: only the failure report runs into the safety margin. */
+  readonly reportDeadline: Deadline;
   readonly journal: JournalSession;
   readonly trace: StepTrace;
 }
 
-/** Per-request timeout: the configured connect + headers + body time, never past the step's deadline. */
-export function requestTimeoutMs(ctx: StepContext): number {
+/**
+ * Per-request timeout for Ringg: the configured connect + headers + body time, never past the step's
+ * deadline less `reserveMs` (what must stay free afterwards, e.g. to store a key Ringg just issued).
+ */
+export function requestTimeoutMs(ctx: StepContext, reserveMs = 0): number {
   const { connectTimeoutMs, headersTimeoutMs, bodyTimeoutMs } = ctx.deps.config;
-  return Math.min(connectTimeoutMs + headersTimeoutMs + bodyTimeoutMs, ctx.deadline.remainingMs());
+  return Math.min(
+    connectTimeoutMs + headersTimeoutMs + bodyTimeoutMs,
+    ctx.deadline.remainingMs() - reserveMs,
+  );
+}
+
+/** Time one AWS call may take, its SDK retries included: the configured cap, within the step's deadline less `reserveMs`. */
+export function awsTimeoutMs(ctx: Pick<StepContext, 'deps' | 'deadline'>, reserveMs = 0): number {
+  return Math.min(ctx.deps.config.awsCallTimeoutMs, ctx.deadline.remainingMs() - reserveMs);
+}
+
+/** Time for the failure report, which may use the safety margin the step kept free for it. */
+export function reportTimeoutMs(ctx: Pick<StepContext, 'deps' | 'reportDeadline'>): number {
+  return Math.min(ctx.deps.config.awsCallTimeoutMs, ctx.reportDeadline.remainingMs());
 }

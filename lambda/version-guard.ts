@@ -6,6 +6,10 @@ export interface SecretDescription {
   readonly rotationEnabled: boolean;
   /** Version id to its staging labels. */
   readonly versions: Readonly<Record<string, readonly string[]>>;
+  /** The secret's customer-managed KMS key, absent when it uses aws/secretsmanager. */
+  readonly kmsKeyId?: string | undefined;
+  /** The value of the tag WORKSPACE_TAG_KEY: the workspace the secret's key must belong to. */
+  readonly workspaceTag?: string | undefined;
 }
 
 export type GuardResult = 'proceed' | 'already-current';

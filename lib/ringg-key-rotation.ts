@@ -14,6 +14,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DEFAULT_PARAMETER_PREFIX } from '../common/defaults.js';
 import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
+import { WORKSPACE_TAG_KEY } from '../common/workspace-tag.js';
 import { createAlarmTopic } from './alarm-topic.js';
 import { createCiRole, type GitHubCiRoleOptions } from './ci-role.js';
 import {
@@ -271,6 +272,8 @@ export class RinggKeyRotation extends Construct {
         RINGG_HEADERS_TIMEOUT_MS: String((timeouts.headers ?? Duration.seconds(10)).toMilliseconds()),
         RINGG_BODY_TIMEOUT_MS: String((timeouts.body ?? Duration.seconds(10)).toMilliseconds()),
         ROTATION_PARAMETER_PREFIX: this.parameterPrefix,
+        // The rescue parameter uses each secret's own key (from DescribeSecret); this is the fallback.
+        ...(keys.length === 1 && keys[0] ? { ROTATION_PARAMETER_KMS_KEY_ID: keys[0].keyArn } : {}),
         NODE_OPTIONS: '--enable-source-maps',
         ...(props.parameterStoreMirror
           ? {
@@ -297,6 +300,17 @@ export class RinggKeyRotation extends Construct {
         ),
       ],
     });
+    this.secretsPolicy.addStatements(
+      rotatedSecretsStatement(
+        stack,
+        this.function.functionArn,
+        'RecordTheWorkspaceTag',
+        ['secretsmanager:TagResource'],
+        {
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [WORKSPACE_TAG_KEY] },
+        },
+      ),
+    );
     acknowledgeRotatedSecretsWildcard(this.secretsPolicy);
     role.addToPolicy(
       new iam.PolicyStatement({
@@ -317,6 +331,14 @@ export class RinggKeyRotation extends Construct {
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
           resources: keys.map((key) => key.keyArn),
           conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'RescueParameterEncryption',
+          actions: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: keys.map((key) => key.keyArn),
+          conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` } },
         }),
       );
     }

@@ -1,12 +1,7 @@
-import {
-  CurrentKeyRejectedError,
-  KeyMismatchError,
-  NewKeyRejectedError,
-  WrongWorkspaceError,
-} from '../errors.js';
+import { CurrentKeyRejectedError, KeyMismatchError, NewKeyRejectedError } from '../errors.js';
 import { parseOrThrow, readCurrentValue, readPendingRaw } from '../secret-reads.js';
-import type { StepContext } from '../step-context.js';
-import { inconclusiveCheckError, verifyKey } from '../verify-key.js';
+import { awsTimeoutMs, type StepContext } from '../step-context.js';
+import { inconclusiveCheckError, requireTaggedWorkspace, verifyKey } from '../verify-key.js';
 
 /**
  * Proves the pending key works for the same workspace. With nothing new pending (the configuration
@@ -37,15 +32,13 @@ export async function testSecret(ctx: StepContext): Promise<void> {
     case 'unavailable':
       throw inconclusiveCheckError(name, verification, 'The new key is safe in AWSPENDING');
     case 'valid': {
-      const expected = ctx.journal.workspaceId;
-      if (expected && verification.workspaceId && verification.workspaceId !== expected) {
-        throw new WrongWorkspaceError(name, token, expected, verification.workspaceId);
-      }
+      // Fail closed: the new key is promoted only when Ringg names its workspace and it is the tag's.
+      requireTaggedWorkspace(ctx, verification.workspaceId, 'new');
       if (verification.apiKey !== undefined && verification.apiKey !== pending.apiKey) {
         throw new KeyMismatchError(name, token);
       }
       await ctx.journal.record('tested', { workspaceId: verification.workspaceId });
-      const mirrored = await ctx.deps.mirror?.write(ctx.secret.name, pending.apiKey);
+      const mirrored = await ctx.deps.mirror?.write(ctx.secret.name, pending.apiKey, awsTimeoutMs(ctx));
       ctx.trace.outcome = mirrored === false ? 'new-key-verified, mirror failed' : 'new-key-verified';
     }
   }

@@ -252,6 +252,20 @@ describe('least privilege', () => {
         Effect: 'Allow',
         Resource: `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:*`,
       },
+      {
+        Sid: 'RecordTheWorkspaceTag',
+        Action: 'secretsmanager:TagResource',
+        Condition: {
+          StringEquals: {
+            'secretsmanager:resource/AllowRotationLambdaArn': expect.stringMatching(
+              /^\$\{RotationFunction.*\.Arn\}$/,
+            ),
+          },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': ['ringg-rotation:workspace-id'] },
+        },
+        Effect: 'Allow',
+        Resource: `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:*`,
+      },
     ]);
     const statements = JSON.stringify(template.toJSON());
     expect(statements).not.toContain('kms:');
@@ -288,7 +302,44 @@ describe('least privilege', () => {
       Resource: KEY_ARN,
       Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${ENV.region}.amazonaws.com` } },
     });
-    expect(JSON.stringify(template.toJSON())).not.toMatch(/kms:(Encrypt|ReEncrypt|\*)/);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/kms:(ReEncrypt|\*)/);
+  });
+
+  it("encrypts the rescue SecureString with the secrets' key: passes it to the function and grants it through SSM only", () => {
+    const { template } = build((stack) => ({
+      secrets: [
+        secretsmanager.Secret.fromSecretAttributes(stack, 'WithKey', {
+          secretCompleteArn: SECRET_ARN,
+          encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY_ARN),
+        }),
+      ],
+    }));
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ROTATION_PARAMETER_KMS_KEY_ID: KEY_ARN }) },
+    });
+    expect(statementsOf(template, 'RotationRole')).toContainEqual({
+      Sid: 'RescueParameterEncryption',
+      Action: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
+      Effect: 'Allow',
+      Resource: KEY_ARN,
+      Condition: { StringEquals: { 'kms:ViaService': `ssm.${ENV.region}.amazonaws.com` } },
+    });
+  });
+
+  it('may tag the listed secrets with the workspace tag key only', () => {
+    const { template } = build();
+    const tagging = statementsOf(template, 'RotationRole').filter((s) =>
+      JSON.stringify(s.Action).includes('TagResource'),
+    );
+    expect(tagging).toEqual([
+      expect.objectContaining({
+        Action: 'secretsmanager:TagResource',
+        Condition: expect.objectContaining({
+          'ForAllValues:StringEquals': { 'aws:TagKeys': ['ringg-rotation:workspace-id'] },
+        }),
+      }),
+    ]);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/UntagResource/);
   });
 
   it('places the function in a VPC with network-interface permissions when given one', () => {

@@ -4,6 +4,7 @@ import {
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
+  TagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import {
@@ -35,7 +36,21 @@ export interface HarnessOptions {
   readonly env?: Record<string, string>;
   /** What context.getRemainingTimeInMillis() reports at the start of each step. */
   readonly remainingMs?: number;
+  /** Real clock and real sleeps, for deliveries that overlap in real time. */
+  readonly realTime?: boolean;
 }
+
+/**
+ * Where the process running the handler dies: at the first matching AWS call, `before` it reaches
+ * the service or `after` the service applied it. From then on every call of that instance hangs.
+ */
+export interface KillPoint {
+  readonly operation: string;
+  readonly when: 'before' | 'after';
+  readonly nameContains?: string;
+}
+
+const never = <T>(): Promise<T> => new Promise<T>(() => {});
 
 export interface SeededSecret {
   readonly secretId: string;
@@ -52,52 +67,83 @@ export async function createHarness(options: HarnessOptions = {}) {
   let skewMs = 0;
   const now = () => Date.now() + skewMs;
   const sleep = async (ms: number) => {
-    skewMs += ms;
     sleeps.push(ms);
+    if (options.realTime) await new Promise((resolve) => setTimeout(resolve, ms));
+    else skewMs += ms;
   };
   const sleeps: number[] = [];
+  const dead = new WeakSet<object>();
+  let instanceClients: object[] = [];
+  let killPoint: (KillPoint & { killed: () => void }) | undefined;
+  /** Runs a model operation for a client, unless its process is dead or dies here. */
+  const gate = async <T>(
+    operation: string,
+    name: string,
+    client: object,
+    run: () => Promise<T>,
+  ): Promise<T> => {
+    if (dead.has(client)) return never();
+    const k = killPoint;
+    if (!k || k.operation !== operation || (k.nameContains !== undefined && !name.includes(k.nameContains)))
+      return run();
+    killPoint = undefined;
+    if (k.when === 'after') await run();
+    for (const c of instanceClients) dead.add(c);
+    k.killed();
+    return never();
+  };
   const model = new SecretsManagerModel('us-east-1', '123456789012', now);
   const ssm = new SsmModel(now);
   const ringg = new RinggStandIn(now);
   await ringg.start();
 
-  const smMock = mockSecretsManager(model);
+  const smMock = mockSecretsManager(model, gate);
   const ssmMock = mockClient(SSMClient);
-  ssmMock.on(GetParameterCommand).callsFake((input) =>
-    asSdkCall('ssm', () => {
-      ssm.enter('GetParameter', input.Name);
-      return ssm.getParameter(input);
-    }),
+  ssmMock.on(GetParameterCommand).callsFake((input, client) =>
+    gate('GetParameter', input.Name, client(), () =>
+      asSdkCall('ssm', async () => {
+        await ssm.enter('GetParameter', input.Name);
+        return ssm.getParameter(input);
+      }),
+    ),
   );
-  ssmMock.on(PutParameterCommand).callsFake((input) =>
-    asSdkCall('ssm', () => {
-      ssm.enter('PutParameter', input.Name);
-      return ssm.putParameter(input);
-    }),
+  ssmMock.on(PutParameterCommand).callsFake((input, client) =>
+    gate('PutParameter', input.Name, client(), () =>
+      asSdkCall('ssm', async () => {
+        await ssm.enter('PutParameter', input.Name);
+        return ssm.putParameter(input);
+      }),
+    ),
   );
-  ssmMock.on(DeleteParameterCommand).callsFake((input) =>
-    asSdkCall('ssm', () => {
-      ssm.enter('DeleteParameter', input.Name);
-      return ssm.deleteParameter(input);
-    }),
+  ssmMock.on(DeleteParameterCommand).callsFake((input, client) =>
+    gate('DeleteParameter', input.Name, client(), () =>
+      asSdkCall('ssm', async () => {
+        await ssm.enter('DeleteParameter', input.Name);
+        return ssm.deleteParameter(input);
+      }),
+    ),
   );
 
   const logs: string[] = [];
   const log = new Logger((line) => logs.push(line));
   const config = loadConfig({ RINGG_BASE_URL: ringg.baseUrl(), ...options.env });
-  const dispatcher = createRinggDispatcher(config);
-  const handler = createRotationHandler(
-    createRotationDeps(
-      config,
-      {
-        secretsManager: new SecretsManagerClient({ region: 'us-east-1' }),
-        ssm: new SSMClient({ region: 'us-east-1' }),
-        ringgDispatcher: dispatcher,
-      },
-      log,
-      { sleep, now, random: () => 0.5 },
-    ),
-  );
+  const dispatchers: ReturnType<typeof createRinggDispatcher>[] = [];
+  /** A fresh instance of the function: new clients, new connection pool, nothing in memory. */
+  const startInstance = () => {
+    const dispatcher = createRinggDispatcher(config);
+    dispatchers.push(dispatcher);
+    const secretsManager = new SecretsManagerClient({ region: 'us-east-1' });
+    const ssmClient = new SSMClient({ region: 'us-east-1' });
+    instanceClients = [secretsManager, ssmClient];
+    return createRotationHandler(
+      createRotationDeps(config, { secretsManager, ssm: ssmClient, ringgDispatcher: dispatcher }, log, {
+        sleep,
+        now,
+        random: () => 0.5,
+      }),
+    );
+  };
+  let handler = startInstance();
   const remainingMs = options.remainingMs ?? 60_000;
   const invoke = (event: unknown) => handler(event, { getRemainingTimeInMillis: () => remainingMs });
 
@@ -128,6 +174,7 @@ export async function createHarness(options: HarnessOptions = {}) {
     model,
     ssm,
     smMock,
+    ssmMock,
     reports,
     ringg,
     logs,
@@ -137,10 +184,20 @@ export async function createHarness(options: HarnessOptions = {}) {
     seed,
     rotate,
     now,
+    /** The process dies at `point`; the promise settles when it has. */
+    killAt(point: KillPoint): Promise<void> {
+      return new Promise<void>((killed) => {
+        killPoint = { ...point, killed };
+      });
+    },
+    /** Lambda starts a new instance (a cold start): what the dead one held in memory is gone. */
+    restart() {
+      handler = startInstance();
+    },
     async close() {
       smMock.restore();
       ssmMock.restore();
-      await dispatcher.close();
+      for (const dispatcher of dispatchers) await dispatcher.destroy();
       await ringg.stop();
     },
   };
@@ -148,38 +205,59 @@ export async function createHarness(options: HarnessOptions = {}) {
 
 export type Harness = Awaited<ReturnType<typeof createHarness>>;
 
+type Gate = <T>(operation: string, name: string, client: object, run: () => Promise<T>) => Promise<T>;
+const open: Gate = (_operation, _name, _client, run) => run();
+
 /** Answers every SecretsManagerClient in the process from the stateful model, with the SDK's exception classes. */
-export function mockSecretsManager(model: SecretsManagerModel) {
+export function mockSecretsManager(model: SecretsManagerModel, gate: Gate = open) {
   const smMock = mockClient(SecretsManagerClient);
-  smMock.on(DescribeSecretCommand).callsFake((input) =>
-    asSdkCall('sm', async () => {
-      await model.enter('DescribeSecret');
-      return model.describeSecret(input);
-    }),
+  smMock.on(DescribeSecretCommand).callsFake((input, client) =>
+    gate('DescribeSecret', String(input.SecretId ?? ''), client(), () =>
+      asSdkCall('sm', async () => {
+        await model.enter('DescribeSecret');
+        return model.describeSecret(input);
+      }),
+    ),
   );
-  smMock.on(GetSecretValueCommand).callsFake((input) =>
-    asSdkCall('sm', async () => {
-      await model.enter('GetSecretValue');
-      return model.getSecretValue(input);
-    }),
+  smMock.on(GetSecretValueCommand).callsFake((input, client) =>
+    gate('GetSecretValue', String(input.SecretId ?? ''), client(), () =>
+      asSdkCall('sm', async () => {
+        await model.enter('GetSecretValue');
+        return model.getSecretValue(input);
+      }),
+    ),
   );
-  smMock.on(PutSecretValueCommand).callsFake((input) =>
-    asSdkCall('sm', async () => {
-      await model.enter('PutSecretValue');
-      return model.putSecretValue(input);
-    }),
+  smMock.on(PutSecretValueCommand).callsFake((input, client) =>
+    gate('PutSecretValue', String(input.SecretId ?? ''), client(), () =>
+      asSdkCall('sm', async () => {
+        await model.enter('PutSecretValue');
+        return model.putSecretValue(input);
+      }),
+    ),
   );
-  smMock.on(UpdateSecretVersionStageCommand).callsFake((input) =>
-    asSdkCall('sm', async () => {
-      await model.enter('UpdateSecretVersionStage');
-      return model.updateSecretVersionStage(input);
-    }),
+  smMock.on(UpdateSecretVersionStageCommand).callsFake((input, client) =>
+    gate('UpdateSecretVersionStage', String(input.SecretId ?? ''), client(), () =>
+      asSdkCall('sm', async () => {
+        await model.enter('UpdateSecretVersionStage');
+        return model.updateSecretVersionStage(input);
+      }),
+    ),
   );
-  smMock.on(ListSecretVersionIdsCommand).callsFake((input) =>
-    asSdkCall('sm', async () => {
-      await model.enter('ListSecretVersionIds');
-      return model.listSecretVersionIds(input);
-    }),
+  smMock.on(TagResourceCommand).callsFake((input, client) =>
+    gate('TagResource', String(input.SecretId ?? ''), client(), () =>
+      asSdkCall('sm', async () => {
+        await model.enter('TagResource');
+        return model.tagResource(input);
+      }),
+    ),
+  );
+  smMock.on(ListSecretVersionIdsCommand).callsFake((input, client) =>
+    gate('ListSecretVersionIds', String(input.SecretId ?? ''), client(), () =>
+      asSdkCall('sm', async () => {
+        await model.enter('ListSecretVersionIds');
+        return model.listSecretVersionIds(input);
+      }),
+    ),
   );
   return smMock;
 }

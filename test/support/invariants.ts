@@ -1,6 +1,6 @@
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { continueRotation, type RotationReport } from '../../dev/rotation-driver.js';
-import { type Harness, keyOf, type SeededSecret } from './harness.js';
+import { type Harness, type HarnessOptions, keyOf, type SeededSecret } from './harness.js';
 
 /** Labels as a map from label to version id, the way an operator reads them. */
 export function labels(h: Harness, secretId: string): Record<string, string> {
@@ -60,4 +60,34 @@ export async function rotateWithForeignPendingKey(h: Harness, secretId: string):
     VersionStages: ['AWSPENDING'],
   });
   return continueRotation(h.model, secretId, token, h.invoke, { maxAttempts: 1 });
+}
+
+/** Every line the harness logged and every error its rotations threw that contains a key Ringg ever issued. */
+export function keyLeaks(h: Harness, extra: string[] = []): string[] {
+  const output = [...h.logs, ...extra];
+  for (const report of h.reports)
+    for (const step of report.steps) if (step.error) output.push(step.error.message);
+  return output.filter((line) => h.ringg.issuedKeys.some((key) => line.includes(key)));
+}
+
+/**
+ * One harness per test, closed after it; each test proves on its own that no key it saw reached a
+ * log line or an error message (so no test depends on another having run).
+ */
+export function harnessPerTest(create: (options?: HarnessOptions) => Promise<Harness>) {
+  let current: Harness | undefined;
+  afterEach(async () => {
+    const h = current;
+    current = undefined;
+    if (!h) return;
+    try {
+      expect(keyLeaks(h)).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+  return async (options?: HarnessOptions): Promise<Harness> => {
+    current = await create(options);
+    return current;
+  };
 }

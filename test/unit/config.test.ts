@@ -10,8 +10,12 @@ describe('loadConfig', () => {
       bodyTimeoutMs: 10_000,
       parameterPrefix: '/ringg-rotation',
       parameterKmsKeyId: undefined,
+      mirrorPrefix: undefined,
+      mirrorKmsKeyId: undefined,
       safetyMarginMs: 5_000,
       maxRetryAfterMs: 10_000,
+      awsCallTimeoutMs: 10_000,
+      rescueReserveMs: 3_000,
     });
   });
 
@@ -32,8 +36,29 @@ describe('loadConfig', () => {
     ['not a url', /is not a URL/],
     ['https://user:pw@api.example.com', /must not carry credentials/],
     ['https://api.example.com/?x=1', /must not carry credentials, a query/],
+    ['https://prod-api.ringg.ai/ca/api/v0?', /must not carry credentials, a query/],
+    ['https://prod-api.ringg.ai/ca/api/v0#', /must not carry credentials, a query/],
+    ['https://prod-api.ringg.ai/ca/api/v0#frag', /must not carry credentials, a query/],
+    ['https://@prod-api.ringg.ai/ca/api/v0', /must not carry credentials/],
+    ['https://:@prod-api.ringg.ai/ca/api/v0', /must not carry credentials/],
+    ['https://user@prod-api.ringg.ai/ca/api/v0', /must not carry credentials/],
   ])('refuses %s', (raw, message) => {
     expect(() => loadConfig({ RINGG_BASE_URL: raw })).toThrow(message);
+  });
+
+  it('never echoes user-info it refuses', () => {
+    expect(() => loadConfig({ RINGG_BASE_URL: 'https://ops:hunter2@api.example.com' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    );
+  });
+
+  it('refuses AWS call timeouts and a rescue reserve out of range', () => {
+    expect(() => loadConfig({ ROTATION_AWS_CALL_TIMEOUT_MS: '0' })).toThrow(
+      /ROTATION_AWS_CALL_TIMEOUT_MS "0"/,
+    );
+    expect(() => loadConfig({ ROTATION_RESCUE_RESERVE_MS: 'soon' })).toThrow(
+      /ROTATION_RESCUE_RESERVE_MS "soon"/,
+    );
   });
 
   it('refuses timeouts that are not whole milliseconds in range, naming the variable', () => {

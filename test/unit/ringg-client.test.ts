@@ -70,10 +70,40 @@ describe('regenerateKey', () => {
     ['an empty key', { new_api_key: '' }],
     ['a number', { new_api_key: 42 }],
     ['the old key again', { new_api_key: 'old' }],
-    ['a key with spaces', { new_api_key: 'a b' }],
-  ])('treats a 200 with %s as no usable key', async (_what, body) => {
+    ['only white space', { new_api_key: ' \n' }],
+  ])('treats a 200 with %s as no key', async (_what, body) => {
     pool().intercept({ path: '/ca/api/v0/workspace/api-key', method: 'PATCH' }).reply(200, body);
     expect(await client.regenerateKey('old', 1000)).toEqual({ kind: 'no-key' });
+  });
+
+  it('applies the key rule the moment Ringg answers: surrounding white space is trimmed', async () => {
+    pool()
+      .intercept({ path: '/ca/api/v0/workspace/api-key', method: 'PATCH' })
+      .reply(200, { new_api_key: ' \tnew-key-1\r\n' });
+    expect(await client.regenerateKey('old', 1000)).toEqual({ kind: 'ok', newKey: 'new-key-1' });
+  });
+
+  it.each([
+    ['a space inside', 'new key', 'contains white space (a key is a single token)'],
+    ['a control character', 'new\u0007key', 'contains control characters'],
+    ['a newline inside', 'new\nkey', 'contains control characters'],
+    ['a non-ASCII character', 'new-kéy', 'contains characters outside printable ASCII'],
+    ['513 characters', 'k'.repeat(513), 'is longer than 512 characters'],
+  ])('reports a 200 with %s as an unusable key, without quoting it', async (_what, key, problem) => {
+    pool()
+      .intercept({ path: '/ca/api/v0/workspace/api-key', method: 'PATCH' })
+      .reply(200, { new_api_key: key });
+    const result = await client.regenerateKey('old', 1000);
+    expect(result).toEqual({ kind: 'unusable-key', problem });
+    expect(JSON.stringify(result)).not.toContain(key);
+  });
+
+  it('never sends a key that breaks the rule (undici would refuse it as a header)', async () => {
+    expect(await client.getWorkspace('bad\nkey', 1000)).toEqual({
+      kind: 'network',
+      sent: false,
+      code: 'UNUSABLE_KEY',
+    });
   });
 
   it('treats a 200 whose body is not JSON as no usable key', async () => {
