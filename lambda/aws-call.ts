@@ -1,11 +1,13 @@
 import { RotationError } from './errors.js';
 
 /**
- * Per HTTP attempt of an SDK call; the SDK makes up to SDK_MAX_ATTEMPTS of them (its standard retry
- * mode's default). The whole call, retries included, is further bounded by `callWithin`.
+ * Per HTTP attempt of an SDK call; the SDK makes up to SDK_MAX_ATTEMPTS of them. Twice the standard
+ * retry mode's default (3), so that a burst of throttling in a rotation storm (Parameter Store's 40 TPS,
+ * Secrets Manager's 50 TPS for writes) is absorbed inside the step instead of failing it; the whole call,
+ * retries included, stays bounded by `callWithin`.
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
  */
-export const SDK_MAX_ATTEMPTS = 3;
+export const SDK_MAX_ATTEMPTS = 6;
 export const SDK_CONNECTION_TIMEOUT_MS = 1_000;
 export const SDK_REQUEST_TIMEOUT_MS = 3_000;
 

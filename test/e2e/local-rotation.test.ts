@@ -138,6 +138,23 @@ describe('end to end over HTTP', () => {
     expect(e.ringg.regenerations(ws.id)).toBe(1);
   });
 
+  it('rides out a burst of failing Parameter Store reads inside the step (the SDK retries, bounded by the deadline)', async () => {
+    const { env: e, sm } = await start();
+    const ws = await seed(e, sm, 'ringg/e2e');
+    // One more failure in a row than the SDK's default three attempts would survive.
+    e.aws.ssm.injectFault({ operation: 'GetParameter', times: 4, nameContains: '/intent/' });
+    const token = await rotate(e, sm, 'ringg/e2e');
+    const report = (await e.aws.rotations.get(token ?? '')) as RotationReport;
+    expect(report.steps.map((s) => `${s.attempt}:${s.step}:${s.ok}`)).toEqual([
+      '1:createSecret:true',
+      '1:setSecret:true',
+      '1:testSecret:true',
+      '1:finishSecret:true',
+    ]);
+    expect((await state(sm, 'ringg/e2e')).key).toBe(e.ringg.liveKey(ws.id));
+    expect(e.ringg.regenerations(ws.id)).toBe(1);
+  });
+
   it('rotates two secrets at once, each with its own workspace', async () => {
     const { env: e, sm } = await start();
     const a = await seed(e, sm, 'ringg/a');
