@@ -115,6 +115,9 @@ export class AwsStandIn {
         case 'ListSecretVersionIds':
           await sm.enter('ListSecretVersionIds');
           return sm.listSecretVersionIds(i);
+        case 'ListSecrets':
+          await sm.enter('ListSecrets');
+          return sm.listSecrets(i);
         case 'RotateSecret':
           await sm.enter('RotateSecret');
           return this.rotateSecret(i);

@@ -50,6 +50,11 @@ export const RINGG_BASE_PATH = '/ca/api/v0';
 type Reply = { status: number; body: unknown; headers?: Record<string, string> } | 'no-answer' | 'reset';
 
 const SERVER_ERROR: Reply = { status: 500, body: { detail: 'Internal Server Error' } };
+const RATE_LIMITED: Reply = {
+  status: 429,
+  body: { detail: 'Rate limit exceeded' },
+  headers: { 'retry-after': '1' },
+};
 const UNAUTHORIZED: Reply = { status: 401, body: { detail: 'Invalid API key' } };
 const REGENERATE_FAULTS: readonly RinggFaultKind[] = [
   'hang',
@@ -70,6 +75,12 @@ export class RinggStandIn {
   readonly issuedKeys: string[] = [];
   /** A freshly issued key answers 401 for this long, as a key still propagating would. */
   newKeyDelayMs = 0;
+  /**
+   * Requests answered per rolling second before Ringg answers 429 with Retry-After: 1 (0: no limit).
+   * Ringg publishes no number; tests and the benchmark choose one.
+   */
+  rateLimitPerSecond = 0;
+  private readonly answeredAt: number[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -178,7 +189,18 @@ export class RinggStandIn {
     return undefined;
   }
 
+  /** True when this request is over the rate limit; otherwise counts it against the limit. */
+  private overRateLimit(): boolean {
+    if (this.rateLimitPerSecond <= 0) return false;
+    const now = this.now();
+    while (this.answeredAt.length > 0 && (this.answeredAt[0] ?? now) <= now - 1_000) this.answeredAt.shift();
+    if (this.answeredAt.length >= this.rateLimitPerSecond) return true;
+    this.answeredAt.push(now);
+    return false;
+  }
+
   private getWorkspace(req: IncomingMessage): Reply {
+    if (this.overRateLimit()) return this.rateLimited(req, 'workspace-call');
     const fault = this.takeFault(['hang', 'workspace-500']);
     const workspace = this.authenticate(req);
     const reply = this.decideWorkspace(fault, workspace);
@@ -205,7 +227,13 @@ export class RinggStandIn {
     };
   }
 
+  private rateLimited(req: IncomingMessage, kind: 'workspace-call' | 'regenerate-call'): Reply {
+    this.record(kind, this.authenticate(req), RATE_LIMITED);
+    return RATE_LIMITED;
+  }
+
   private regenerate(req: IncomingMessage): Reply {
+    if (this.overRateLimit()) return this.rateLimited(req, 'regenerate-call');
     const fault = this.takeFault(REGENERATE_FAULTS);
     const workspace = this.authenticate(req);
     const reply = this.decideRegenerate(fault, workspace);
@@ -215,8 +243,7 @@ export class RinggStandIn {
 
   private decideRegenerate(fault: RinggFaultKind | undefined, workspace: Workspace | undefined): Reply {
     if (fault === 'hang') return 'no-answer';
-    if (fault === 'regenerate-429')
-      return { status: 429, body: { detail: 'Rate limit exceeded' }, headers: { 'retry-after': '1' } };
+    if (fault === 'regenerate-429') return RATE_LIMITED;
     if (fault === 'regenerate-500-before') return SERVER_ERROR;
     if (!workspace) return UNAUTHORIZED;
     if (fault === 'regenerate-403' || !workspace.canManageKeys) {
