@@ -30,17 +30,26 @@ export type KeyCheck =
   | { readonly kind: 'rejected'; readonly status: number }
   | { readonly kind: 'unavailable'; readonly detail: string };
 
-/** `GET /workspace` with the key; 5xx, 429 and network errors are retried twice. */
+/** Attempts of a check that Ringg answers with 5xx or not at all, and with 429 (rate limited). */
+const MAX_ATTEMPTS = 3;
+const MAX_RATE_LIMITED_ATTEMPTS = 8;
+
+/**
+ * `GET /workspace` with the key; 5xx and network errors are retried twice, a 429 up to 7 times after
+ * its Retry-After (at most 10 s), since a bulk rotation shares Ringg's rate limit with the function.
+ */
 export async function checkWithRingg(ctx: CliContext, key: string): Promise<KeyCheck> {
   let detail = 'no answer';
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    if (attempt > 1) await ctx.io.sleep(500 * attempt);
+  for (let attempt = 1; ; attempt++) {
     const result = await ctx.ringg.getWorkspace(key, 15_000);
     if (result.kind === 'ok') return { kind: 'valid', workspaceId: result.workspaceId };
     if (result.kind === 'status' && (result.status === 401 || result.status === 403))
       return { kind: 'rejected', status: result.status };
     detail = describeFailure(result);
-    if (result.kind === 'status' && result.status < 500 && result.status !== 429) break;
+    const rateLimited = result.kind === 'status' && result.status === 429;
+    if (result.kind === 'status' && result.status < 500 && !rateLimited) break;
+    if (attempt >= (rateLimited ? MAX_RATE_LIMITED_ATTEMPTS : MAX_ATTEMPTS)) break;
+    await ctx.io.sleep(rateLimited ? Math.min(result.retryAfterMs ?? 1_000, 10_000) : 500 * (attempt + 1));
   }
   return { kind: 'unavailable', detail };
 }

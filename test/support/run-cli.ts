@@ -10,11 +10,12 @@ export interface CliRun {
 
 /**
  * Runs the CLI in-process with captured output. stdin is `input`, piped (not a terminal) unless
- * `tty`; waits are cut to at most 50 ms so polling loops run fast against the loopback stand-ins.
+ * `tty`; waits are cut to at most `maxSleepMs` (default 50) so polling loops run fast against the
+ * loopback stand-ins.
  */
 export async function runCli(
   args: string[],
-  options: { input?: string; tty?: boolean; columns?: number } = {},
+  options: { input?: string; tty?: boolean; columns?: number; maxSleepMs?: number } = {},
 ): Promise<CliRun> {
   const stdout: string[] = [];
   const stderr: string[] = [];
@@ -27,7 +28,7 @@ export async function runCli(
     stderr: { write: (t: string) => stderr.push(t) },
     stdin: Readable.from(options.input === undefined ? [] : [options.input]),
     env: process.env,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 50))),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, options.maxSleepMs ?? 50))),
     now: Date.now,
   };
   const code = await run(args, io);
