@@ -8,6 +8,7 @@ import type { StdoutCapture } from '../../dev/stdout-capture.js';
 import { startWithFreshHandler } from '../support/local.js';
 import { runCli } from '../support/run-cli.js';
 
+const ESC = String.fromCharCode(27);
 const FUNCTION_NAME = 'ringg-key-rotation-local';
 const OTHER_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:someone-elses-rotation';
 /** Ringg answers 429 above this many requests per rolling second. */
@@ -221,7 +222,7 @@ describe('ringg-rotate rotate with many secrets', () => {
     const result = await cli(['rotate', ...ids(secrets), '--parallel', '3'], { tty: true });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('\x1b[2K  ringg/bulk-01: ');
-    expect(result.stdout).toMatch(/\x1b\[\d+A/); // the running lines are redrawn, not appended
+    expect(result.stdout).toMatch(new RegExp(`${ESC}\\[\\d+A`)); // the running lines are redrawn, not appended
     for (const s of secrets) {
       const finals = result.stdout
         .split('\x1b[2K')
