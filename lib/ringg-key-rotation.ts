@@ -479,6 +479,20 @@ export class RinggKeyRotation extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({ sid: 'ReadJournal', actions: ['ssm:GetParameter'], resources: [journalArn] }),
     );
+    // `ringg-rotate rotate --all` finds the secrets of this function with ListSecrets, which has no
+    // resource-level permissions (IAM requires "*"); it returns names and metadata, never values.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'FindRotatedSecrets',
+        actions: ['secretsmanager:ListSecrets'],
+        resources: ['*'],
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: wildcardFindingId(this, '*'),
+      reason:
+        'secretsmanager:ListSecrets supports no resource-level permissions; it lists secret metadata, never values, for rotate --all.',
+    });
     Validations.of(role).acknowledge({
       id: wildcardFindingId(this, journalArn),
       reason: 'Read-only access to the journal parameter of each rotated secret, named after the secret.',

@@ -291,7 +291,7 @@ describe('the CI role', () => {
     build().template.resourceCountIs('AWS::IAM::Role', 1);
   });
 
-  it('trusts only GitHub OIDC tokens of the given repository and refs, and may only start and watch a rotation', () => {
+  it('trusts only GitHub OIDC tokens of the given repository and refs, and may only find secrets, start and watch a rotation', () => {
     const { template } = build(() => ({
       ciRole: { repository: 'acme/platform', refs: ['refs/heads/main', 'refs/tags/v1'] },
     }));
@@ -345,6 +345,13 @@ describe('the CI role', () => {
         Action: 'ssm:GetParameter',
         Effect: 'Allow',
         Resource: `arn:\${AWS::Partition}:ssm:${ENV.region}:${ENV.account}:parameter/ringg-rotation/*/journal`,
+      },
+      {
+        // rotate --all: ListSecrets has no resource-level permissions, so "*" is the only resource.
+        Sid: 'FindRotatedSecrets',
+        Action: 'secretsmanager:ListSecrets',
+        Effect: 'Allow',
+        Resource: '*',
       },
     ]);
   });
