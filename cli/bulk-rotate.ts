@@ -9,7 +9,7 @@ import { listRotatedSecrets } from './list-rotated-secrets.js';
 import { mapWithConcurrency } from './parallel.js';
 import { preflight } from './preflight.js';
 import { Reporter } from './reporter.js';
-import { rotateSecret } from './rotate-secret.js';
+import { describeProgress, rotateSecret } from './rotate-secret.js';
 import { outcomeJson } from './rotation-outcome-json.js';
 import { readSecretState } from './secret-state.js';
 import { entryLine, summaryMarkdown, summaryText } from './summary-table.js';
@@ -124,7 +124,7 @@ export async function bulkRotate(ctx: CliContext, cmd: BulkRotateCommand): Promi
             progress: (rotating, journal, seconds) =>
               progress.update(
                 secretId,
-                `  ${rotating}: ${journal ? `${journal.step}, ${journal.state}` : 'waiting for the first step'}${journal?.lastError && journal.state === 'failed' ? ` (attempt failed: ${journal.lastError.code}; Secrets Manager retries)` : ''}  ${seconds.toFixed(1)} s`,
+                `  ${rotating}: ${describeProgress(journal)}  ${seconds.toFixed(1)} s`,
               ),
           },
         ),

@@ -80,6 +80,16 @@ export interface RotationWatcher {
   progress?(name: string, journal: JournalEntry | undefined, elapsedSeconds: number): void;
 }
 
+/** Where a running rotation is, from its journal entry, e.g. `setSecret, regenerating`. */
+export function describeProgress(journal: JournalEntry | undefined): string {
+  const where = journal ? `${journal.step}, ${journal.state}` : 'waiting for the first step';
+  const retrying =
+    journal?.state === 'failed' && journal.lastError
+      ? ` (attempt failed: ${journal.lastError.code}; Secrets Manager retries)`
+      : '';
+  return `${where}${retrying}`;
+}
+
 /**
  * RotateSecret, then watch the rotation's version and the journal until it is AWSCURRENT, and check
  * the new key with Ringg when this caller may read it. Reports what happened instead of printing it.

@@ -1,7 +1,7 @@
 import type { CliContext } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { Reporter } from './reporter.js';
-import { type RotationOutcome, rotateSecret } from './rotate-secret.js';
+import { describeProgress, type RotationOutcome, rotateSecret } from './rotate-secret.js';
 import { outcomeJson } from './rotation-outcome-json.js';
 
 export interface RotateCommand {
@@ -16,14 +16,8 @@ export async function rotate(ctx: CliContext, cmd: RotateCommand): Promise<ExitC
   const out = new Reporter(ctx.io, cmd.json);
   const outcome = await rotateSecret(ctx, cmd, {
     started: (name, token) => out.line(`Rotation of ${name} started: version ${token}`),
-    progress: (name, journal, elapsed) => {
-      const where = journal ? `${journal.step}, ${journal.state}` : 'waiting for the first step';
-      const retrying =
-        journal?.state === 'failed' && journal.lastError
-          ? ` (attempt failed: ${journal.lastError.code}; Secrets Manager retries)`
-          : '';
-      out.progress(`rotating ${name}: ${where}${retrying}  ${elapsed.toFixed(1)} s`);
-    },
+    progress: (name, journal, elapsed) =>
+      out.progress(`rotating ${name}: ${describeProgress(journal)}  ${elapsed.toFixed(1)} s`),
   });
   for (const line of describe(outcome, cmd)) out.line(line);
   out.result({ command: 'rotate', ...outcomeJson(outcome) });

@@ -1,4 +1,5 @@
-// Figures, not pass/fail: bundle size, cold import, calls per rotation, the stale window, wall time.
+// Figures, not pass/fail: bundle size, cold import, calls per rotation, the stale window, wall time,
+// continuity, and a bulk rotation of many secrets against a rate-limited Ringg (scripts/bulk-bench.ts).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import {
 import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../dev/local-environment.js';
 import type { RotationReport } from '../dev/rotation-driver.js';
 import { StdoutCapture } from '../dev/stdout-capture.js';
+import { bulkBenchRows, runBulkBenchInChild } from './bulk-bench.js';
 import { runContinuity, TIME_SCALE } from './continuity.js';
 import { bundleLikeTheStack } from './lambda-bundle.js';
 
@@ -19,6 +21,10 @@ const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15);
 const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 5);
 const CONTINUITY_ROTATIONS = Number(process.env.BENCH_CONTINUITY_ROTATIONS ?? 20);
 const CONTINUITY_LOOPS = Number(process.env.BENCH_CONTINUITY_LOOPS ?? 4);
+const BULK_SECRETS = Number(process.env.BENCH_BULK_SECRETS ?? 100);
+const BULK_RINGG_RATE = Number(process.env.BENCH_RINGG_RATE ?? 20);
+/** Other --parallel values to compare with the default, e.g. BENCH_BULK_PARALLEL=1,8,16 (each run adds ~25 s). */
+const BULK_PARALLEL = (process.env.BENCH_BULK_PARALLEL ?? '').split(',').filter(Boolean).map(Number);
 const emitWarning = process.emitWarning.bind(process);
 process.emitWarning = ((warning: string | Error, ...rest: never[]) => {
   if (!String(warning).includes('NodeVersionSupportWarning')) emitWarning(warning, ...rest);
@@ -134,6 +140,15 @@ async function main() {
   }
   const { results, continuity } = await rotations();
   const calls = results[0]?.calls ?? {};
+  const bulk = [
+    bulkBenchRows(runBulkBenchInChild({ secrets: BULK_SECRETS, ringgRate: BULK_RINGG_RATE }), true),
+    ...BULK_PARALLEL.map((parallel) =>
+      bulkBenchRows(
+        runBulkBenchInChild({ secrets: BULK_SECRETS, ringgRate: BULK_RINGG_RATE, parallel }),
+        false,
+      ),
+    ),
+  ].flat();
 
   const rows: [string, string][] = [
     ['bundle index.js, raw', kib(code.length)],
@@ -170,6 +185,7 @@ async function main() {
       `continuity, naive consumer caching AWSCURRENT for ${continuity.naiveTtlMs} ms (${CONTINUITY_LOOPS} loops, same rotations)`,
       `${continuity.naive.failed} failed of ${continuity.naive.requests} requests`,
     ],
+    ...bulk,
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   process.stdout.write(`Ringg key rotation benchmark (Node ${process.version}, ${process.arch})\n\n`);
