@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { BulkRotateCommand } from './bulk-rotate.js';
 import { type FunctionRef, parseFunctionRef } from './function-ref.js';
 import { DEFAULT_PARALLEL, MAX_PARALLEL } from './parallel.js';
 
@@ -10,17 +11,8 @@ export type Command =
       readonly timeoutSeconds: number;
       readonly json: boolean;
     }
-  | {
-      /** Several secrets, --all, or a bulk option: see cli/bulk-rotate.ts. */
-      readonly name: 'bulk-rotate';
-      readonly targets: { readonly kind: 'ids'; readonly secretIds: string[] } | { readonly kind: 'all' };
-      readonly functionRef: FunctionRef | undefined;
-      readonly parallel: number;
-      readonly dryRun: boolean;
-      readonly timeoutSeconds: number;
-      readonly json: boolean;
-      readonly markdownSummary: string | undefined;
-    }
+  /** Several secrets, --all, or a bulk option: see cli/bulk-rotate.ts. */
+  | ({ readonly name: 'bulk-rotate' } & BulkRotateCommand)
   | { readonly name: 'status'; readonly secretId: string; readonly check: boolean; readonly json: boolean }
   | { readonly name: 'recover'; readonly secretId: string; readonly dryRun: boolean; readonly json: boolean }
   | { readonly name: 'help' };

@@ -8,14 +8,14 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../common/fingerprint.js';
 import { LOCAL_FUNCTION_ARN, type LocalEnvironment } from '../../dev/local-environment.js';
 import type { StdoutCapture } from '../../dev/stdout-capture.js';
+import { LeakWatch } from '../support/leak-watch.js';
 import { startWithFreshHandler } from '../support/local.js';
 import { runCli } from '../support/run-cli.js';
 
 const SECRET = 'ringg/cli';
 let env: LocalEnvironment | undefined;
 let functionLogs: StdoutCapture | undefined;
-const everything: string[] = [];
-const keys = new Set<string>();
+const watch = new LeakWatch();
 
 async function start(extraEnv?: Record<string, string>) {
   ({ env, logs: functionLogs } = await startWithFreshHandler(extraEnv));
@@ -40,23 +40,18 @@ async function start(extraEnv?: Record<string, string>) {
 }
 
 afterEach(async () => {
-  functionLogs?.restore();
-  if (env) {
-    for (const key of env.ringg.issuedKeys) keys.add(key);
-    everything.push(...(functionLogs?.lines ?? []));
-    await env.stop();
-  }
+  await watch.stop(env, functionLogs);
   env = undefined;
 });
 
 afterAll(() => {
-  expect(keys.size).toBeGreaterThan(5);
-  expect(everything.filter((line) => [...keys].some((key) => line.includes(key)))).toEqual([]);
+  expect(watch.keys.size).toBeGreaterThan(5);
+  expect(watch.leaks()).toEqual([]);
 });
 
 async function cli(args: string[], options: { input?: string; tty?: boolean } = {}) {
   const result = await runCli(args, options);
-  everything.push(result.stdout, result.stderr);
+  watch.see(result.stdout, result.stderr);
   return result;
 }
 
