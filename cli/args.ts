@@ -1,4 +1,7 @@
 import { parseArgs } from 'node:util';
+import type { BulkRotateCommand } from './bulk-rotate.js';
+import { type FunctionRef, parseFunctionRef } from './function-ref.js';
+import { DEFAULT_PARALLEL, MAX_PARALLEL } from './parallel.js';
 
 export type Command =
   | {
@@ -8,6 +11,8 @@ export type Command =
       readonly timeoutSeconds: number;
       readonly json: boolean;
     }
+  /** Several secrets, --all, or a bulk option: see cli/bulk-rotate.ts. */
+  | ({ readonly name: 'bulk-rotate' } & BulkRotateCommand)
   | { readonly name: 'status'; readonly secretId: string; readonly check: boolean; readonly json: boolean }
   | { readonly name: 'recover'; readonly secretId: string; readonly dryRun: boolean; readonly json: boolean }
   | { readonly name: 'help' };
@@ -18,6 +23,8 @@ export const HELP = `ringg-rotate: rotate a Ringg workspace API key kept in AWS 
 
 Usage:
   ringg-rotate rotate  --secret-id <name|arn> [--no-wait] [--timeout <seconds>] [--json]
+  ringg-rotate rotate  (--secret-id <id> --secret-id <id> ... | --all --function <name|arn>)
+                       [--parallel <n>] [--dry-run] [--timeout <seconds>] [--json] [--markdown-summary <file>]
   ringg-rotate status  --secret-id <name|arn> [--check] [--json]
   ringg-rotate recover --secret-id <name|arn> [--dry-run] [--json]
 
@@ -25,6 +32,9 @@ Commands:
   rotate    Start a rotation (RotateSecret) and wait until the new version is AWSCURRENT, showing the
             step reached. On success, checks the new key with Ringg (GET /workspace) when allowed to
             read the secret, and prints its fingerprint, never the key.
+            With several --secret-id, or --all, rotates many secrets, --parallel at a time: each is
+            checked first (refused if its rotation is unfinished, turned off, or run by another
+            function), one secret's trouble never stops the others, and a summary table ends it.
   status    Show the versions holding AWSCURRENT, AWSPENDING and AWSPREVIOUS, whether a rotation is
             stuck and since when, the last and next rotation, the schedule, and the journal.
   recover   For a lost key: regenerate it in the Ringg dashboard, then pipe or paste it here (it is
@@ -33,11 +43,20 @@ Commands:
             secret's format, which also ends a stuck rotation.
 
 Options:
-  --secret-id <id>     The secret's name or ARN (required).
+  --secret-id <id>     The secret's name or ARN (required). rotate takes it more than once.
+  --all                rotate: every secret whose rotation function is --function (ListSecrets).
+  --function <name|arn>
+                       rotate: this project's rotation function (stack output FunctionName or
+                       FunctionArn). Needed by --all; with --secret-id, refuses secrets it does not rotate.
+  --parallel <n>       rotate, several secrets: rotations at once, 1 to ${MAX_PARALLEL} (default ${DEFAULT_PARALLEL}).
+  --markdown-summary <file>
+                       rotate, several secrets: append the summary table as Markdown to <file>
+                       (e.g. "$GITHUB_STEP_SUMMARY").
   --no-wait            rotate: return once Secrets Manager accepted the rotation.
   --timeout <seconds>  rotate: how long to wait (default 300).
   --check              status: also check the current key with Ringg; exit 4 if Ringg rejects it.
   --dry-run            recover: check the key and show what would change, without writing.
+                       rotate: list what would rotate and what would be refused; changes nothing.
   --json               Print one JSON object instead of text (for CI).
   -h, --help           This text.
 
@@ -48,6 +67,8 @@ Exit codes:
   3   refused: Secrets Manager would not start a rotation, or recover would not write; nothing changed
   4   Ringg rejected the key that was checked
   64  bad command line
+  Several secrets: 1 if any secret failed (timed out or key rejected included), else 3 if any was
+  refused, else 0.
 
 Environment: the AWS SDK's standard credentials, AWS_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER /
 AWS_ENDPOINT_URL_SSM; RINGG_BASE_URL (default https://prod-api.ringg.ai/ca/api/v0) and
@@ -60,13 +81,17 @@ export function parseCommand(argv: string[]): Command {
   if (name !== 'rotate' && name !== 'status' && name !== 'recover') {
     throw new UsageError(`Unknown command "${name}". Use rotate, status or recover (ringg-rotate --help).`);
   }
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: rest,
       strict: true,
       options: {
-        'secret-id': { type: 'string' },
+        'secret-id': { type: 'string', multiple: true },
+        all: { type: 'boolean', default: false },
+        function: { type: 'string' },
+        parallel: { type: 'string' },
+        'markdown-summary': { type: 'string' },
         'no-wait': { type: 'boolean', default: false },
         timeout: { type: 'string' },
         check: { type: 'boolean', default: false },
@@ -80,25 +105,100 @@ export function parseCommand(argv: string[]): Command {
   }
   if (values.help) return { name: 'help' };
   const allowed: Record<string, string[]> = {
-    rotate: ['no-wait', 'timeout'],
+    rotate: ['no-wait', 'timeout', 'dry-run', 'all', 'function', 'parallel', 'markdown-summary'],
     status: ['check'],
     recover: ['dry-run'],
   };
-  for (const flag of ['no-wait', 'timeout', 'check', 'dry-run']) {
+  for (const flag of [
+    'no-wait',
+    'timeout',
+    'check',
+    'dry-run',
+    'all',
+    'function',
+    'parallel',
+    'markdown-summary',
+  ]) {
     if (values[flag] !== undefined && values[flag] !== false && !allowed[name]?.includes(flag)) {
       throw new UsageError(`--${flag} does not apply to ${name} (ringg-rotate --help).`);
     }
   }
-  const secretId = typeof values['secret-id'] === 'string' ? values['secret-id'].trim() : '';
+  const secretIds = [
+    ...new Set(((values['secret-id'] as string[] | undefined) ?? []).map((id) => id.trim())),
+  ];
+  if (name === 'rotate' && isBulk(values, secretIds)) return parseBulkRotate(values, secretIds);
+  if (secretIds.length > 1) throw new UsageError(`${name} takes one --secret-id (ringg-rotate --help).`);
+  const secretId = secretIds[0] ?? '';
   if (secretId === '') throw new UsageError(`${name} needs --secret-id <name or ARN> (ringg-rotate --help).`);
   const json = values.json === true;
   if (name === 'status') return { name, secretId, check: values.check === true, json };
   if (name === 'recover') return { name, secretId, dryRun: values['dry-run'] === true, json };
+  return { name, secretId, wait: values['no-wait'] !== true, timeoutSeconds: parseTimeout(values), json };
+}
+
+function parseTimeout(values: Record<string, unknown>): number {
   const timeout = values.timeout === undefined ? 300 : Number(values.timeout);
   if (!Number.isInteger(timeout) || timeout < 1 || timeout > 86_400) {
     throw new UsageError(
       `--timeout "${String(values.timeout)}" must be a whole number of seconds from 1 to 86400.`,
     );
   }
-  return { name, secretId, wait: values['no-wait'] !== true, timeoutSeconds: timeout, json };
+  return timeout;
+}
+
+const BULK_FLAGS = ['all', 'function', 'parallel', 'dry-run', 'markdown-summary'];
+
+/** `rotate` is a bulk rotation with several --secret-id, --all, or any option only a bulk rotation has. */
+function isBulk(values: Record<string, unknown>, secretIds: string[]): boolean {
+  return (
+    secretIds.length > 1 || BULK_FLAGS.some((flag) => values[flag] !== undefined && values[flag] !== false)
+  );
+}
+
+function parseBulkRotate(values: Record<string, unknown>, secretIds: string[]): Command {
+  const all = values.all === true;
+  if (all && secretIds.length > 0) {
+    throw new UsageError('Give either --all or --secret-id, not both (ringg-rotate --help).');
+  }
+  if (secretIds.some((id) => id === '')) throw new UsageError('--secret-id needs a name or ARN.');
+  if (!all && secretIds.length === 0) {
+    throw new UsageError(
+      'rotate needs --secret-id <name or ARN> (repeatable) or --all --function <name|arn>.',
+    );
+  }
+  if (values['no-wait'] === true) {
+    throw new UsageError(
+      '--no-wait rotates one secret only: a bulk rotation waits for each secret so that --parallel paces Ringg.',
+    );
+  }
+  let functionRef: FunctionRef | undefined;
+  if (typeof values.function === 'string') {
+    const parsed = parseFunctionRef(values.function);
+    if (!parsed.ok) throw new UsageError(parsed.problem);
+    functionRef = parsed.ref;
+  } else if (all) {
+    throw new UsageError(
+      '--all needs --function <name or ARN>: the rotation function whose secrets to rotate (the stack output FunctionName).',
+    );
+  }
+  const parallel = values.parallel === undefined ? DEFAULT_PARALLEL : Number(values.parallel);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL) {
+    throw new UsageError(
+      `--parallel "${String(values.parallel)}" must be a whole number from 1 to ${MAX_PARALLEL} (default ${DEFAULT_PARALLEL}).`,
+    );
+  }
+  const markdown = values['markdown-summary'];
+  if (typeof markdown === 'string' && markdown.trim() === '') {
+    throw new UsageError('--markdown-summary needs a file name, e.g. "$GITHUB_STEP_SUMMARY".');
+  }
+  return {
+    name: 'bulk-rotate',
+    targets: all ? { kind: 'all' } : { kind: 'ids', secretIds },
+    functionRef,
+    parallel,
+    dryRun: values['dry-run'] === true,
+    timeoutSeconds: parseTimeout(values),
+    json: values.json === true,
+    markdownSummary: typeof markdown === 'string' ? markdown : undefined,
+  };
 }

@@ -33,9 +33,11 @@ export type KeyCheck =
 
 const CLI_REQUEST_TIMEOUT_MS = 15_000;
 const CLI_MAX_RETRY_AFTER_MS = 10_000;
+const CLI_CHECK_ATTEMPTS = 8;
 
 /**
- * The function's own key check (lambda/verify-key.ts): 5xx, 429 and network errors retried twice; a
+ * The function's own key check (lambda/verify-key.ts): 5xx, 429 (after its Retry-After) and network
+ * errors retried, up to 8 attempts since a bulk rotation shares Ringg's rate limit with the function; a
  * 403 is a permission problem, reported as such, never as a rejected key.
  */
 export async function checkWithRingg(ctx: CliContext, key: string): Promise<KeyCheck> {
@@ -50,7 +52,7 @@ export async function checkWithRingg(ctx: CliContext, key: string): Promise<KeyC
       timeoutMs: () => CLI_REQUEST_TIMEOUT_MS,
     },
     key,
-    { fresh: false, maxAttempts: 3 },
+    { fresh: false, maxAttempts: CLI_CHECK_ATTEMPTS },
   );
   switch (result.kind) {
     case 'valid':

@@ -1,4 +1,5 @@
 import { HELP, parseCommand, UsageError } from './args.js';
+import { bulkRotate } from './bulk-rotate.js';
 import { createCliContext } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -54,6 +55,7 @@ export async function run(argv: string[], rawIo: CliIo): Promise<ExitCode> {
   }
   try {
     if (command.name === 'rotate') return await rotate(ctx, command);
+    if (command.name === 'bulk-rotate') return await bulkRotate(ctx, command);
     if (command.name === 'status') return await status(ctx, command);
     return await recover(ctx, command);
   } catch (error) {

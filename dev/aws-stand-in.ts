@@ -118,6 +118,9 @@ export class AwsStandIn {
         case 'TagResource':
           await sm.enter('TagResource');
           return sm.tagResource(i);
+        case 'ListSecrets':
+          await sm.enter('ListSecrets');
+          return sm.listSecrets(i);
         case 'RotateSecret':
           await sm.enter('RotateSecret');
           return this.rotateSecret(i);

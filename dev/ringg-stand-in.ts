@@ -65,6 +65,11 @@ type Reply =
   | 'reset';
 
 const SERVER_ERROR: Reply = { status: 500, body: { detail: 'Internal Server Error' } };
+const RATE_LIMITED: Reply = {
+  status: 429,
+  body: { detail: 'Rate limit exceeded' },
+  headers: { 'retry-after': '1' },
+};
 const UNAUTHORIZED: Reply = { status: 401, body: { detail: 'Invalid API key' } };
 const REGENERATE_FAULTS: readonly RinggFaultKind[] = [
   'hang',
@@ -186,13 +191,15 @@ export class RinggStandIn {
     req.resume();
     const path = (req.url ?? '').split('?')[0];
     // Over the rate: refused before anything is looked at or changed, as a rate limiter in front would.
-    if (this.rateLimit && path?.startsWith(`${RINGG_BASE_PATH}/workspace`) && !this.rateLimit.take()) {
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
-      res.end(JSON.stringify({ detail: 'Rate limit exceeded' }));
-      return;
-    }
+    const limited =
+      this.rateLimit && path?.startsWith(`${RINGG_BASE_PATH}/workspace`) && !this.rateLimit.take();
     let reply: Reply;
-    if (path === `${RINGG_BASE_PATH}/workspace` && req.method === 'GET') reply = this.getWorkspace(req);
+    if (limited)
+      reply = this.rateLimited(
+        req,
+        path === `${RINGG_BASE_PATH}/workspace` ? 'workspace-call' : 'regenerate-call',
+      );
+    else if (path === `${RINGG_BASE_PATH}/workspace` && req.method === 'GET') reply = this.getWorkspace(req);
     else if (path === `${RINGG_BASE_PATH}/workspace/api-key` && req.method === 'PATCH')
       reply = this.regenerate(req);
     else if (path === `${RINGG_BASE_PATH}/calling/outbound/individual` && req.method === 'POST')
@@ -257,6 +264,11 @@ export class RinggStandIn {
     return reply;
   }
 
+  private rateLimited(req: IncomingMessage, kind: 'workspace-call' | 'regenerate-call'): Reply {
+    this.record(kind, this.authenticate(req), RATE_LIMITED);
+    return RATE_LIMITED;
+  }
+
   private regenerate(req: IncomingMessage): Reply {
     const fault = this.takeFault(REGENERATE_FAULTS);
     const workspace = this.authenticate(req);
@@ -267,8 +279,7 @@ export class RinggStandIn {
 
   private decideRegenerate(fault: RinggFaultKind | undefined, workspace: Workspace | undefined): Reply {
     if (fault === 'hang' || fault === 'regenerate-hang') return 'no-answer';
-    if (fault === 'regenerate-429')
-      return { status: 429, body: { detail: 'Rate limit exceeded' }, headers: { 'retry-after': '1' } };
+    if (fault === 'regenerate-429') return RATE_LIMITED;
     if (fault === 'regenerate-500-before') return SERVER_ERROR;
     if (!workspace) return UNAUTHORIZED;
     if (fault === 'regenerate-403' || !workspace.canManageKeys) {

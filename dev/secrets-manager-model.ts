@@ -43,6 +43,7 @@ export type SmOperation =
   | 'PutSecretValue'
   | 'UpdateSecretVersionStage'
   | 'ListSecretVersionIds'
+  | 'ListSecrets'
   | 'RotateSecret'
   | 'CreateSecret'
   | 'TagResource';
@@ -316,6 +317,22 @@ export class SecretsManagerModel {
         CreatedDate: new Date(v.createdAt),
       }));
     return { ARN: secret.arn, Name: secret.name, Versions: versions };
+  }
+
+  /** ListSecrets without filters, paginated like the service (MaxResults 1-100, NextToken). */
+  listSecrets(input: { MaxResults?: number; NextToken?: string }) {
+    const pageSize = input.MaxResults ?? 100;
+    const start = input.NextToken === undefined ? 0 : Number(input.NextToken);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100 || !Number.isInteger(start)) {
+      throw new AwsServiceError('InvalidParameterException', 'Invalid MaxResults or NextToken.');
+    }
+    const all = [...this.secrets.values()];
+    const page = all.slice(start, start + pageSize).map((secret) => {
+      const { VersionIdsToStages, ...described } = this.describeSecret({ SecretId: secret.arn });
+      return { ...described, SecretVersionsToStages: VersionIdsToStages };
+    });
+    const next = start + pageSize;
+    return { SecretList: page, NextToken: next < all.length ? String(next) : undefined };
   }
 
   /**

@@ -126,6 +126,20 @@ export function createCiRole(
   role.addToPolicy(
     new iam.PolicyStatement({ sid: 'ReadJournal', actions: ['ssm:GetParameter'], resources: [journalArn] }),
   );
+  // `ringg-rotate rotate --all` finds the secrets of this function with ListSecrets, which has no
+  // resource-level permissions (IAM requires "*"); it returns names and metadata, never values.
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      sid: 'FindRotatedSecrets',
+      actions: ['secretsmanager:ListSecrets'],
+      resources: ['*'],
+    }),
+  );
+  Validations.of(role).acknowledge({
+    id: wildcardFindingId(role, '*'),
+    reason:
+      'secretsmanager:ListSecrets supports no resource-level permissions; it lists secret metadata, never values, for rotate --all.',
+  });
   acknowledgeRotatedSecretsWildcard(role);
   Validations.of(role).acknowledge({
     id: wildcardFindingId(role, journalArn),

@@ -1,5 +1,6 @@
 // Figures, not pass/fail: bundle size, cold import, calls per rotation, the stale window, wall time,
-// then the continuity figures per consumer kind and method (scripts/continuity.ts).
+// the rotation storm, the AWS limits at N secrets, a bulk rotation of many secrets against a rate-limited
+// Ringg (scripts/bulk-bench.ts), then the continuity figures per consumer kind and method (scripts/continuity.ts).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import {
 import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../dev/local-environment.js';
 import type { RotationReport } from '../dev/rotation-driver.js';
 import { StdoutCapture } from '../dev/stdout-capture.js';
+import { bulkBenchRows, runBulkBenchInChild } from './bulk-bench.js';
 import { bundleLikeTheStack } from './lambda-bundle.js';
 import { measureScale } from './scale-measure.js';
 import type { StormFigures } from './storm.js';
@@ -20,6 +22,10 @@ import './quiet-node-version-warning.js';
 
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15);
 const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 5);
+const BULK_SECRETS = Number(process.env.BENCH_BULK_SECRETS ?? 100);
+const BULK_RINGG_RATE = Number(process.env.BENCH_RINGG_RATE ?? 20);
+/** Other --parallel values to compare with the default, e.g. BENCH_BULK_PARALLEL=1,8,16 (each run adds ~25 s). */
+const BULK_PARALLEL = (process.env.BENCH_BULK_PARALLEL ?? '').split(',').filter(Boolean).map(Number);
 
 // Outside the repository: its package.json says "type": "module", which would make the CJS bundle ESM.
 const workdir = mkdtempSync(join(tmpdir(), 'ringg-bench-'));
@@ -134,6 +140,15 @@ async function main() {
     }),
   ) as StormFigures;
   const o = storm.options;
+  const bulk = [
+    bulkBenchRows(runBulkBenchInChild({ secrets: BULK_SECRETS, ringgRate: BULK_RINGG_RATE }), true),
+    ...BULK_PARALLEL.map((parallel) =>
+      bulkBenchRows(
+        runBulkBenchInChild({ secrets: BULK_SECRETS, ringgRate: BULK_RINGG_RATE, parallel }),
+        false,
+      ),
+    ),
+  ].flat();
 
   const rows: [string, string][] = [
     ['bundle index.js, raw', kib(code.length)],
@@ -183,6 +198,7 @@ async function main() {
       'storm: refused by the bounds',
       `Lambda throttled ${storm.lambdaThrottled}, Ringg 429 ${storm.ringg429}, SSM throttled ${storm.ssmThrottled}, SM throttled ${storm.secretsManagerThrottled}; failed steps ${JSON.stringify(storm.failedStepCodes)}`,
     ],
+    ...bulk,
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   process.stdout.write(`Ringg key rotation benchmark (Node ${process.version}, ${process.arch})\n\n`);

@@ -446,7 +446,7 @@ describe('the CI role', () => {
     return role?.[1].Properties.AssumeRolePolicyDocument.Statement[0].Condition;
   };
 
-  it('trusts GitHub OIDC tokens of the repository and refs in both subject forms, and may only start and watch a rotation', () => {
+  it('trusts GitHub OIDC tokens of the repository and refs in both subject forms, and may only find secrets, start and watch a rotation', () => {
     const { template } = build(() => ({
       ciRole: { repository: 'acme/platform', refs: ['refs/heads/main', 'refs/tags/v1'] },
     }));
@@ -515,6 +515,13 @@ describe('the CI role', () => {
         Action: 'ssm:GetParameter',
         Effect: 'Allow',
         Resource: `arn:\${AWS::Partition}:ssm:${ENV.region}:${ENV.account}:parameter/ringg-rotation/*/journal`,
+      },
+      {
+        // rotate --all: ListSecrets has no resource-level permissions, so "*" is the only resource.
+        Sid: 'FindRotatedSecrets',
+        Action: 'secretsmanager:ListSecrets',
+        Effect: 'Allow',
+        Resource: '*',
       },
     ]);
   });

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
@@ -6,18 +5,17 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../cli/io.js';
-import { run } from '../../cli/main.js';
 import { fingerprint } from '../../common/fingerprint.js';
 import { LOCAL_FUNCTION_ARN, type LocalEnvironment } from '../../dev/local-environment.js';
 import type { StdoutCapture } from '../../dev/stdout-capture.js';
+import { LeakWatch } from '../support/leak-watch.js';
 import { startWithFreshHandler } from '../support/local.js';
+import { runCli } from '../support/run-cli.js';
 
 const SECRET = 'ringg/cli';
 let env: LocalEnvironment | undefined;
 let functionLogs: StdoutCapture | undefined;
-const everything: string[] = [];
-const keys = new Set<string>();
+const watch = new LeakWatch();
 
 async function start(extraEnv?: Record<string, string>) {
   ({ env, logs: functionLogs } = await startWithFreshHandler(extraEnv));
@@ -42,35 +40,18 @@ async function start(extraEnv?: Record<string, string>) {
 }
 
 afterEach(async () => {
-  functionLogs?.restore();
-  if (env) {
-    for (const key of env.ringg.issuedKeys) keys.add(key);
-    everything.push(...(functionLogs?.lines ?? []));
-    await env.stop();
-  }
+  await watch.stop(env, functionLogs);
   env = undefined;
 });
 
 afterAll(() => {
-  expect(keys.size).toBeGreaterThan(5);
-  expect(everything.filter((line) => [...keys].some((key) => line.includes(key)))).toEqual([]);
+  expect(watch.keys.size).toBeGreaterThan(5);
+  expect(watch.leaks()).toEqual([]);
 });
 
-/** Runs the CLI in-process with captured output; stdin is `input`, piped (not a terminal) unless `tty`. */
 async function cli(args: string[], options: { input?: string; tty?: boolean } = {}) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const io: CliIo = {
-    stdout: { write: (t: string) => stdout.push(t), isTTY: options.tty ?? false },
-    stderr: { write: (t: string) => stderr.push(t) },
-    stdin: Readable.from(options.input === undefined ? [] : [options.input]),
-    env: process.env,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 50))),
-    now: Date.now,
-  };
-  const code = await run(args, io);
-  const result = { code, stdout: stdout.join(''), stderr: stderr.join('') };
-  everything.push(result.stdout, result.stderr);
+  const result = await runCli(args, options);
+  watch.see(result.stdout, result.stderr);
   return result;
 }
 

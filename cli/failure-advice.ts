@@ -1,0 +1,68 @@
+import { type BulkEntry, categoryOf, errorCodeOf } from './bulk-result.js';
+
+/**
+ * What an operator does about each error code, in one sentence; the README runbook has the detail.
+ * Codes come from the rotation function's journal, from Secrets Manager, or from the CLI itself.
+ */
+const KEY_LOST =
+  'Key lost: regenerate the key in the Ringg dashboard, then `ringg-rotate recover --secret-id <secret>` (README "Key lost").';
+
+const ADVICE: Record<string, string> = {
+  'current-key-rejected': `Ringg rejects AWSCURRENT; nothing was regenerated. ${KEY_LOST}`,
+  'new-key-lost': KEY_LOST,
+  'key-rejected': `The rotation finished but Ringg rejects the new AWSCURRENT. ${KEY_LOST}`,
+  'new-key-rejected': `Compare with the Ringg dashboard and store the live key. ${KEY_LOST}`,
+  'key-mismatch': `Compare with the Ringg dashboard and store the live key. ${KEY_LOST}`,
+  'wrong-workspace':
+    'The key belongs to another Ringg workspace: store this workspace\'s live key with `ringg-rotate recover` (README "Key lost").',
+  'permission-denied':
+    "Ringg answered 403: the key may not manage API keys. Store a workspace administrator's key with `ringg-rotate recover`, then rotate again.",
+  'ringg-unavailable':
+    'Ringg did not answer usefully (5xx, 429 or timeouts); nothing was lost. Check Ringg status, then rotate this secret again (with a lower --parallel if Ringg answered 429).',
+  'regenerate-outcome-unknown':
+    'Secrets Manager retries and the next attempt checks first; watch it with `ringg-rotate status --secret-id <secret>`.',
+  'new-key-rescued':
+    'The new key is safe in the rescue parameter and the next attempt stores it; if it stays stuck, README "Rotation stuck".',
+  'new-key-unsaved':
+    'Fix the function role (PutSecretValue, PutParameter); if the next attempt does not finish, README "Key lost".',
+  'secret-write-conflict':
+    'Store the key from the rescue parameter named in the error as AWSCURRENT (README "Key lost").',
+  'pending-version-empty': '`ringg-rotate status --secret-id <secret>` shows why; README "Rotation stuck".',
+  'invalid-secret-value':
+    'Fix the secret value (README "Secret formats"); nothing was changed. Then rotate again.',
+  'invalid-configuration': 'Fix the function\'s environment (README "Configuration") and redeploy.',
+  'rotation-not-enabled':
+    'Rotation was turned off meanwhile; deploy the stack to turn it on, then rotate again.',
+  'rotation-abandoned':
+    'A new value was written to the secret during the rotation; find who wrote it (CloudTrail PutSecretValue), check the key works (`ringg-rotate status --check`), then rotate again.',
+  'previous-rotation-incomplete':
+    'An earlier rotation is unfinished and Secrets Manager reattempts it itself: `ringg-rotate status --secret-id <secret>`, then README "Rotation stuck".',
+  'rotation-disabled':
+    'Rotation is turned off on this secret and the CLI will not turn it on: deploy the stack (or enable rotation), then rotate again.',
+  'rotation-not-configured':
+    'No rotation function is set: add the secret to the stack (secretNames/secretArns), deploy, then rotate.',
+  'other-rotation-function':
+    "Another function rotates this secret: leave it out, or check that --function names this project's function.",
+  'timed-out':
+    'Not finished in time; Secrets Manager may still finish it: `ringg-rotate status --secret-id <secret>`, or rotate again with a longer --timeout.',
+  ResourceNotFoundException: 'No such secret here: check the name or ARN and the region (AWS_REGION).',
+  AccessDeniedException:
+    "These credentials may not rotate this secret: the CI role covers only the stack's secrets; use credentials that may.",
+};
+
+const UNKNOWN =
+  '`ringg-rotate status --secret-id <secret>` shows its state and the journal; then the README runbook.';
+
+export function adviceFor(code: string): string {
+  return ADVICE[code] ?? UNKNOWN;
+}
+
+/** Advice for a secret that did not rotate; a timeout also gets its last error's advice. */
+export function adviceForEntry(entry: BulkEntry): string | undefined {
+  if (categoryOf(entry) === 'rotated') return undefined;
+  if (entry.result === 'timed-out') {
+    const base = ADVICE['timed-out'] ?? UNKNOWN;
+    return entry.error ? `${base} Last error ${entry.error.code}: ${adviceFor(entry.error.code)}` : base;
+  }
+  return adviceFor(errorCodeOf(entry) ?? '');
+}

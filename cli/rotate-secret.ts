@@ -1,0 +1,207 @@
+import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { fingerprint } from '../common/fingerprint.js';
+import type { JournalEntry } from '../common/journal-entry.js';
+import { parameterNames } from '../common/parameter-names.js';
+import type { CliContext } from './context.js';
+import { checkWithRingg, readCurrentValue } from './key-check.js';
+import { readJournal, readSecretState } from './secret-state.js';
+
+const POLL_MS = 1_000;
+const INCOMPLETE = /previous rotation isn.?t complete/i;
+
+export interface RotationError {
+  readonly code: string;
+  readonly message: string;
+  readonly step?: string;
+  readonly at?: string;
+  readonly retryable?: boolean;
+}
+
+export interface KeyReport {
+  /** `sha256:…` of the new AWSCURRENT key; null when this caller may not read the secret. */
+  readonly fingerprint: string | null;
+  readonly verified: boolean;
+  readonly reason?: string;
+}
+
+/** What became of one rotation; never holds a key. */
+export type RotationOutcome = { readonly secretId: string; readonly elapsedSeconds: number } & (
+  | { readonly result: 'started'; readonly name: string; readonly token: string }
+  | {
+      readonly result: 'refused';
+      readonly name: string;
+      readonly error: RotationError;
+      /** For a stuck secret: the version AWSPENDING is on, since when, and the journal's last error. */
+      readonly pendingVersion?: string;
+      readonly pendingSince?: string;
+      readonly lastError?: RotationError;
+    }
+  | {
+      readonly result: 'failed';
+      readonly name: string;
+      readonly token: string;
+      readonly step?: string;
+      readonly error: RotationError;
+    }
+  | {
+      readonly result: 'timed-out';
+      readonly name: string;
+      readonly token: string;
+      readonly step?: string;
+      readonly error?: RotationError;
+    }
+  | {
+      readonly result: 'rotated';
+      readonly name: string;
+      readonly token: string;
+      readonly key: KeyReport;
+      readonly workspaceId?: string;
+      /** Why Ringg could not confirm the key, when it did not answer usefully. */
+      readonly checkProblem?: string;
+    }
+  | {
+      readonly result: 'key-rejected';
+      readonly name: string;
+      readonly token: string;
+      readonly key: KeyReport;
+      readonly status: number;
+    }
+);
+
+export interface RotateSecretOptions {
+  readonly secretId: string;
+  readonly wait: boolean;
+  readonly timeoutSeconds: number;
+}
+
+export interface RotationWatcher {
+  started?(name: string, token: string): void;
+  /** The step the journal shows for this rotation, or undefined before the first step. */
+  progress?(name: string, journal: JournalEntry | undefined, elapsedSeconds: number): void;
+}
+
+/** Where a running rotation is, from its journal entry, e.g. `setSecret, regenerating`. */
+export function describeProgress(journal: JournalEntry | undefined): string {
+  const where = journal ? `${journal.step}, ${journal.state}` : 'waiting for the first step';
+  const retrying =
+    journal?.state === 'failed' && journal.lastError
+      ? ` (attempt failed: ${journal.lastError.code}; Secrets Manager retries)`
+      : '';
+  return `${where}${retrying}`;
+}
+
+/**
+ * RotateSecret, then watch the rotation's version and the journal until it is AWSCURRENT, and check
+ * the new key with Ringg when this caller may read it. Reports what happened instead of printing it.
+ */
+export async function rotateSecret(
+  ctx: CliContext,
+  options: RotateSecretOptions,
+  watcher: RotationWatcher = {},
+): Promise<RotationOutcome> {
+  const started = ctx.io.now();
+  const elapsed = () => Math.round((ctx.io.now() - started) / 100) / 10;
+  const secretId = options.secretId;
+
+  let token: string;
+  let name: string;
+  try {
+    const accepted = await ctx.sm.send(
+      new RotateSecretCommand({ SecretId: secretId, RotateImmediately: true }),
+    );
+    token = accepted.VersionId ?? '';
+    name = accepted.Name ?? secretId;
+  } catch (error) {
+    return { ...(await refusal(ctx, secretId, error)), elapsedSeconds: elapsed() };
+  }
+  watcher.started?.(name, token);
+  if (!options.wait) return { secretId, result: 'started', name, token, elapsedSeconds: elapsed() };
+
+  const journalName = parameterNames(ctx.config.parameterPrefix, name).journal;
+  const deadline = started + options.timeoutSeconds * 1000;
+  for (;;) {
+    const stages =
+      (await ctx.sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
+    const { journal } = await readJournal(ctx, journalName);
+    const mine = journal?.token === token ? journal : undefined;
+    if (stages[token]?.includes('AWSCURRENT')) break;
+    const lastError = mine?.lastError;
+    const base = { secretId, name, token, elapsedSeconds: elapsed() };
+    if (mine?.state === 'failed' && lastError && !lastError.retryable) {
+      return { ...base, result: 'failed', step: lastError.step, error: pick(lastError) };
+    }
+    if (!stages[token]?.includes('AWSPENDING')) {
+      const message =
+        'the rotation was abandoned: its version is no longer AWSPENDING (a new value was written to the secret meanwhile)';
+      return { ...base, result: 'failed', error: { code: 'rotation-abandoned', message } };
+    }
+    if (ctx.io.now() >= deadline) {
+      return {
+        ...base,
+        result: 'timed-out',
+        step: mine?.step,
+        error: lastError ? pick(lastError) : undefined,
+      };
+    }
+    watcher.progress?.(name, mine, elapsed());
+    await ctx.io.sleep(POLL_MS);
+  }
+
+  const base = { secretId, name, token };
+  const current = await readCurrentValue(ctx, secretId);
+  if (current.kind === 'unreadable') {
+    return {
+      ...base,
+      result: 'rotated',
+      elapsedSeconds: elapsed(),
+      key: { fingerprint: null, verified: false, reason: current.reason },
+    };
+  }
+  const check = await checkWithRingg(ctx, current.value.apiKey);
+  const key = { fingerprint: fingerprint(current.value.apiKey), verified: check.kind === 'valid' };
+  if (check.kind === 'rejected') {
+    return { ...base, result: 'key-rejected', elapsedSeconds: elapsed(), key, status: check.status };
+  }
+  return {
+    ...base,
+    result: 'rotated',
+    elapsedSeconds: elapsed(),
+    key,
+    workspaceId: check.kind === 'valid' ? check.workspaceId : undefined,
+    checkProblem: check.kind === 'unavailable' ? check.detail : undefined,
+  };
+}
+
+/** Why Secrets Manager would not start the rotation; for a stuck secret, since when and why. */
+async function refusal(
+  ctx: CliContext,
+  secretId: string,
+  error: unknown,
+): Promise<Omit<Extract<RotationOutcome, { result: 'refused' }>, 'elapsedSeconds'>> {
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  if (!INCOMPLETE.test(message)) {
+    return { secretId, result: 'refused', name: secretId, error: { code: name, message } };
+  }
+  const state = await readSecretState(ctx, secretId).catch(() => undefined);
+  const lastError = state?.journal?.lastError;
+  return {
+    secretId,
+    result: 'refused',
+    name: state?.name ?? secretId,
+    error: { code: 'previous-rotation-incomplete', message },
+    pendingVersion: state?.stuck?.versionId,
+    pendingSince: state?.stuck?.since?.toISOString(),
+    lastError: lastError ? pick(lastError) : undefined,
+  };
+}
+
+function pick(error: NonNullable<JournalEntry['lastError']>): RotationError {
+  return {
+    code: error.code,
+    message: error.message,
+    step: error.step,
+    at: error.at,
+    retryable: error.retryable,
+  };
+}

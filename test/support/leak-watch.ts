@@ -1,0 +1,29 @@
+import type { LocalEnvironment } from '../../dev/local-environment.js';
+import type { StdoutCapture } from '../../dev/stdout-capture.js';
+
+/**
+ * Collects, across a test file, every key the Ringg stand-in issued and every text a user or the
+ * function's log could see, so that one check at the end proves no key appeared in any of them.
+ */
+export class LeakWatch {
+  readonly keys = new Set<string>();
+  private readonly texts: string[] = [];
+
+  see(...texts: string[]): void {
+    this.texts.push(...texts);
+  }
+
+  /** After each test: keep the stand-in's keys and the function's log lines, then stop both. */
+  async stop(env: LocalEnvironment | undefined, logs: StdoutCapture | undefined): Promise<void> {
+    logs?.restore();
+    if (!env) return;
+    for (const key of env.ringg.issuedKeys) this.keys.add(key);
+    this.see(...(logs?.lines ?? []));
+    await env.stop();
+  }
+
+  /** The texts that contain an issued key: should be none. */
+  leaks(): string[] {
+    return this.texts.filter((text) => [...this.keys].some((key) => text.includes(key)));
+  }
+}
