@@ -1,4 +1,6 @@
-import { EVENT_PATTERN_MAX_CHARS } from './scale-limits.js';
+import { Token } from 'aws-cdk-lib';
+import type { RotatedSecret } from './rotated-secrets.js';
+import { EVENT_PATTERN_MAX_CHARS, worstCaseSecretArnChars } from './scale-limits.js';
 
 /**
  * The event pattern of a rule that forwards Secrets Manager's `RotationFailed` and `RotationAbandoned`
@@ -6,15 +8,30 @@ import { EVENT_PATTERN_MAX_CHARS } from './scale-limits.js';
  * matches `ringg/prod-2`. Written as CloudFormation's `EventPattern`.
  */
 export function failurePattern(secretArns: readonly unknown[]) {
+  return rotationEventsPattern(['RotationFailed', 'RotationAbandoned'], secretArns);
+}
+
+/**
+ * The pattern of Secrets Manager's rotation events `eventNames` (recorded by CloudTrail) for exactly
+ * the listed secret ARNs, as CloudFormation's `EventPattern`.
+ */
+export function rotationEventsPattern(eventNames: readonly string[], secretArns: readonly unknown[]) {
   return {
     source: ['aws.secretsmanager'],
     'detail-type': ['AWS Service Event via CloudTrail'],
     detail: {
       eventSource: ['secretsmanager.amazonaws.com'],
-      eventName: ['RotationFailed', 'RotationAbandoned'],
+      eventName: [...eventNames],
       additionalEventData: { SecretId: [...secretArns] },
     },
   };
+}
+
+/** The deployed length of a secret's ARN, or its upper bound when the ARN is known only at deploy time. */
+export function secretArnChars(secret: RotatedSecret): number {
+  return secret.completeArn && !Token.isUnresolved(secret.completeArn)
+    ? secret.completeArn.length
+    : worstCaseSecretArnChars(secret.name ?? '');
 }
 
 const BASE_CHARS = JSON.stringify(failurePattern([])).length;

@@ -17,6 +17,7 @@ import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
 import { WORKSPACE_TAG_KEY } from '../common/workspace-tag.js';
 import { createAlarmTopic } from './alarm-topic.js';
 import { createCiRole, type GitHubCiRoleOptions } from './ci-role.js';
+import { secretArnChars } from './failure-pattern.js';
 import {
   acknowledgeRotatedSecretsWildcard,
   invokeSourceArnPattern,
@@ -27,6 +28,7 @@ import { readRotatedSecrets } from './rotated-secrets.js';
 import {
   EcsForceNewDeployment,
   type ForceEcsDeploymentOptions,
+  type RotatedSecretArn,
   type RotationSucceededOptions,
   rotationSucceededRule,
 } from './rotation-event.js';
@@ -203,6 +205,8 @@ export class RinggKeyRotation extends Construct {
   readonly scheduleStacks: ScheduleStack[];
   /** The secrets this construct rotates. */
   readonly secrets: secretsmanager.ISecret[];
+  /** Each rotated secret's exact ARN, for rules that must match it and nothing else. */
+  private readonly secretArns = new Map<secretsmanager.ISecret, RotatedSecretArn>();
 
   constructor(scope: Construct, id: string, props: RinggKeyRotationProps) {
     super(scope, id);
@@ -404,6 +408,12 @@ export class RinggKeyRotation extends Construct {
       return nested;
     });
     this.rotationFailureRules = this.scheduleStacks.flatMap((nested) => nested.failureRules);
+    const exactArns = new Map(this.scheduleStacks.flatMap((nested) => [...nested.secretArns]));
+    props.secrets.forEach((secret, index) => {
+      const entry = rotated[index];
+      const arn = entry && exactArns.get(entry);
+      if (entry && arn) this.secretArns.set(secret, { arn, chars: secretArnChars(entry) });
+    });
 
     this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
       alarmDescription:
@@ -429,7 +439,7 @@ export class RinggKeyRotation extends Construct {
    * that must be told to re-read the key. The event names the secret, never a key.
    */
   onRotationSucceeded(id: string, options: RotationSucceededOptions = {}): events.Rule {
-    return rotationSucceededRule(this, id, this.secrets, options);
+    return rotationSucceededRule(this, id, this.secretArns, options);
   }
 
   /**
@@ -438,7 +448,7 @@ export class RinggKeyRotation extends Construct {
    * redeploy alarms to the alarm topic.
    */
   forceEcsDeploymentOnRotation(id: string, options: ForceEcsDeploymentOptions): EcsForceNewDeployment {
-    return new EcsForceNewDeployment(this, id, this.secrets, { alarmTopic: this.alarmTopic, ...options });
+    return new EcsForceNewDeployment(this, id, this.secretArns, { alarmTopic: this.alarmTopic, ...options });
   }
 
   private mirrorKey(props: RinggKeyRotationProps, keys: kms.IKey[]): kms.IKey | undefined {

@@ -9,6 +9,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { packFailurePatterns, rotationEventsPattern } from './failure-pattern.js';
+import { EVENT_PATTERN_MAX_CHARS } from './scale-limits.js';
 
 /**
  * A successful rotation as an event: Secrets Manager's own `RotationSucceeded`, which it records in
@@ -19,77 +21,70 @@ import { Construct } from 'constructs';
  */
 export const ROTATION_SUCCEEDED = 'RotationSucceeded';
 
-/**
- * More secrets than this in one rule could exceed EventBridge's 2,048-character event pattern limit
- * (a secret ARN is up to ~100 characters).
- */
-export const MAX_SECRETS_PER_RULE = 15;
-
 /** Options of `RinggKeyRotation.onRotationSucceeded`. */
 export interface RotationSucceededOptions extends events.OnEventOptions {
   /**
    * Only the rotations of these secrets (each must be one the construct rotates): the ones whose
-   * consumers the target refreshes.
+   * consumers the target refreshes. One rule matches the exact ARN of each, so they must fit in one
+   * EventBridge pattern (2,048 characters: about 20 secrets); the error says how many fit.
    *
    * @default - every secret the construct rotates
    */
   readonly secrets?: secretsmanager.ISecret[];
 }
 
-/** The EventBridge pattern of Secrets Manager's rotation events `eventNames` for `secrets`. */
-export function rotationEventPattern(
-  secrets: secretsmanager.ISecret[],
-  eventNames: string[],
-): events.EventPattern {
-  return {
-    source: ['aws.secretsmanager'],
-    detailType: ['AWS Service Event via CloudTrail'],
-    detail: {
-      eventSource: ['secretsmanager.amazonaws.com'],
-      eventName: eventNames,
-      additionalEventData: {
-        // An imported-by-name secret has only a partial ARN: match its random suffix by prefix.
-        SecretId: secrets.map((secret) => secret.secretFullArn ?? { prefix: `${secret.secretArn}-` }),
-      },
-    },
-  };
+/** How a rule refers to one rotated secret: its complete ARN (or a deploy-time token for it), and its length. */
+export interface RotatedSecretArn {
+  readonly arn: string;
+  /** The ARN's length once deployed, or its upper bound. */
+  readonly chars: number;
 }
 
 /**
- * A rule matching the successful rotations of `options.secrets` (default: all of `rotated`), with
- * `options.target` attached if given. Works like aws-cdk-lib's `onEvent` methods.
+ * A rule matching the successful rotations of `options.secrets` (default: every secret in `rotated`) by
+ * exact ARN, never by prefix (`ringg/prod` must not match `ringg/prod-2`), with `options.target` attached
+ * if given. Works like aws-cdk-lib's `onEvent` methods.
  */
 export function rotationSucceededRule(
   scope: Construct,
   id: string,
-  rotated: secretsmanager.ISecret[],
+  rotated: ReadonlyMap<secretsmanager.ISecret, RotatedSecretArn>,
   options: RotationSucceededOptions = {},
 ): events.Rule {
-  const secrets = options.secrets ?? rotated;
+  const secrets = options.secrets ?? [...rotated.keys()];
   if (secrets.length === 0)
     throw new Error(
       `onRotationSucceeded("${id}"): \`secrets\` is empty; leave it out to match every rotated secret.`,
     );
-  if (secrets.some((secret) => !rotated.includes(secret))) {
+  const arns = secrets.map((secret) => {
+    const arn = rotated.get(secret);
+    if (!arn) {
+      throw new Error(
+        `onRotationSucceeded("${id}"): every secret in \`secrets\` must be one of the construct's \`secrets\` ` +
+          '(the same imported object): another secret is not rotated by this construct, so no event would ever match.',
+      );
+    }
+    return arn;
+  });
+  const fitting = packFailurePatterns(arns, (arn) => arn.chars)[0]?.length ?? 0;
+  if (fitting < arns.length) {
     throw new Error(
-      `onRotationSucceeded("${id}"): every secret in \`secrets\` must be one of the construct's \`secrets\` ` +
-        '(the same imported object): another secret is not rotated by this construct, so no event would ever match.',
+      `onRotationSucceeded("${id}"): the exact ARNs of ${arns.length} secrets exceed EventBridge's ` +
+        `${EVENT_PATTERN_MAX_CHARS.toLocaleString('en-US')}-character event pattern limit (the first ${fitting} fit). ` +
+        "Pass `secrets` with the ones this target's consumers use, and add one rule per group.",
     );
   }
-  if (secrets.length > MAX_SECRETS_PER_RULE) {
-    throw new Error(
-      `onRotationSucceeded("${id}"): ${secrets.length} secrets in one rule may exceed EventBridge's 2,048-character ` +
-        `event pattern limit. Pass \`secrets\` with the ones this target's consumers use (at most ${MAX_SECRETS_PER_RULE}), ` +
-        'and add one rule per group.',
-    );
-  }
+  const pattern = rotationEventsPattern(
+    [ROTATION_SUCCEEDED],
+    arns.map((arn) => arn.arn),
+  );
   const rule = new events.Rule(scope, id, {
     description:
       options.description ??
       'A Ringg key was rotated: Secrets Manager reports RotationSucceeded (AWSCURRENT is the new key)',
     ruleName: options.ruleName,
     crossStackScope: options.crossStackScope,
-    eventPattern: rotationEventPattern(secrets, [ROTATION_SUCCEEDED]),
+    eventPattern: { source: pattern.source, detailType: pattern['detail-type'], detail: pattern.detail },
   });
   if (options.eventPattern) rule.addEventPattern(options.eventPattern);
   if (options.target) rule.addTarget(options.target);
@@ -167,7 +162,7 @@ export class EcsForceNewDeployment extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    rotated: secretsmanager.ISecret[],
+    rotated: ReadonlyMap<secretsmanager.ISecret, RotatedSecretArn>,
     options: ForceEcsDeploymentOptions,
   ) {
     super(scope, id);

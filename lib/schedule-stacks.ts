@@ -3,7 +3,7 @@ import { NestedStack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { failurePattern, packFailurePatterns } from './failure-pattern.js';
+import { failurePattern, packFailurePatterns, secretArnChars } from './failure-pattern.js';
 import type { RotatedSecret } from './rotated-secrets.js';
 import { CFN_RESOURCES_PER_STACK, worstCaseSecretArnChars } from './scale-limits.js';
 
@@ -61,13 +61,15 @@ export interface ScheduleStackProps {
 export class ScheduleStack extends NestedStack {
   readonly schedules: secretsmanager.CfnRotationSchedule[] = [];
   readonly failureRules: events.Rule[] = [];
+  /** Each secret's complete ARN: as imported, or the schedule's `Ref` (known at deploy time). */
+  readonly secretArns = new Map<RotatedSecret, string>();
 
   constructor(scope: Construct, id: string, props: ScheduleStackProps) {
     super(scope, id, {
       description: `Ringg key rotation schedules, group ${props.index} (${props.secrets.length} secrets)`,
     });
     let previous: secretsmanager.CfnRotationSchedule | undefined;
-    const arns = new Map<RotatedSecret, string>();
+    const arns = this.secretArns;
     for (const secret of props.secrets) {
       const schedule = new secretsmanager.CfnRotationSchedule(this, scheduleLogicalId(secret.key), {
         secretId: secret.secretId,
@@ -83,11 +85,7 @@ export class ScheduleStack extends NestedStack {
       arns.set(secret, secret.completeArn ?? schedule.ref);
     }
 
-    const groups = packFailurePatterns(props.secrets, (secret) =>
-      secret.completeArn && !Token.isUnresolved(secret.completeArn)
-        ? secret.completeArn.length
-        : worstCaseSecretArnChars(secret.name ?? ''),
-    );
+    const groups = packFailurePatterns(props.secrets, secretArnChars);
     groups.forEach((group, i) => {
       const pattern = failurePattern(group.map((secret) => arns.get(secret)));
       this.failureRules.push(

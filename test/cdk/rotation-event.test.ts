@@ -86,7 +86,7 @@ describe('onRotationSucceeded', () => {
     expect(rules[0]?.Targets?.[0]?.Arn).toBe(`arn:aws:lambda:${ENV.region}:${ENV.account}:function:refresh`);
   });
 
-  it('narrows to given secrets; a secret imported by name matches its random suffix', () => {
+  it('narrows to given secrets; a secret imported by name matches its exact ARN (the schedule Ref), never a prefix', () => {
     const { template } = build(
       (s) => [
         secretsmanager.Secret.fromSecretNameV2(s, 'ByName', 'ringg/staging'),
@@ -98,9 +98,11 @@ describe('onRotationSucceeded', () => {
         }),
     );
     const [rule] = succeededRules(template);
+    // ringg/staging- as a prefix would also match ringg/staging-2: the ARN comes from the schedule stack.
     expect(rule?.EventPattern.detail.additionalEventData.SecretId).toEqual([
-      { prefix: `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:ringg/staging-` },
+      expect.stringMatching(/^\$\{RotationSchedules\d.*\.Outputs\..*Scheduleringgstaging.*Ref\}$/),
     ]);
+    expect(JSON.stringify(rule?.EventPattern)).not.toContain('prefix');
   });
 
   it('refuses a secret the construct does not rotate, and too many secrets for one pattern', () => {
@@ -113,12 +115,23 @@ describe('onRotationSucceeded', () => {
     expect(() =>
       build(
         (s) =>
-          Array.from({ length: 16 }, (_, i) =>
+          Array.from({ length: 40 }, (_, i) =>
             secretsmanager.Secret.fromSecretNameV2(s, `S${i}`, `ringg/w${i}`),
           ),
         (rotation) => rotation.onRotationSucceeded('All'),
       ),
-    ).toThrow(/2,048-character event pattern limit.*at most 15/);
+    ).toThrow(/40 secrets exceed EventBridge's 2,048-character event pattern limit \(the first \d+ fit\)/);
+    // Sized by the ARNs' real bound, not a fixed count: twenty such secrets fit in one rule.
+    const twenty = build(
+      (s) =>
+        Array.from({ length: 20 }, (_, i) =>
+          secretsmanager.Secret.fromSecretNameV2(s, `S${i}`, `ringg/w${i}`),
+        ),
+      (rotation) => rotation.onRotationSucceeded('Twenty'),
+    );
+    expect(succeededRules(twenty.template)[0]?.EventPattern.detail.additionalEventData.SecretId).toHaveLength(
+      20,
+    );
   });
 });
 
