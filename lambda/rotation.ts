@@ -1,6 +1,6 @@
-import { parameterNames } from '../common/parameter-names.js';
+import { parameterNames, parameterNamesProblem } from '../common/parameter-names.js';
 import { Deadline } from './deadline.js';
-import { RotationError } from './errors.js';
+import { InvalidConfigurationError, RotationError } from './errors.js';
 import { parseEvent, type RotationEvent, type Step } from './event.js';
 import { errorName } from './journal.js';
 import { JournalSession } from './journal-session.js';
@@ -57,6 +57,12 @@ export function createRotationHandler(deps: RotationDeps) {
           ...summary(),
         });
         return;
+      }
+      const namesProblem = parameterNamesProblem(deps.config.parameterPrefix, secret.name);
+      if (namesProblem) {
+        throw new InvalidConfigurationError(
+          `Secret "${secret.name}" cannot be rotated: ${namesProblem} (ROTATION_PARAMETER_PREFIX). Nothing was changed.`,
+        );
       }
       const names = parameterNames(deps.config.parameterPrefix, secret.name);
       const previous = await deps.journal.read(names.journal, timeout());

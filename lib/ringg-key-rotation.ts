@@ -24,7 +24,7 @@ import {
   rotatedSecretsStatement,
 } from './iam-scope.js';
 import { wildcardFindingId } from './nag-finding.js';
-import { readRotatedSecrets } from './rotated-secrets.js';
+import { checkParameterNames, readRotatedSecrets } from './rotated-secrets.js';
 import {
   EcsForceNewDeployment,
   type ForceEcsDeploymentOptions,
@@ -224,6 +224,7 @@ export class RinggKeyRotation extends Construct {
     const scheduleStacks = props.scheduleStacks ?? 10;
     checkConcurrency(maxConcurrentRotations, scheduleStacks);
     this.parameterPrefix = props.parameterPrefix ?? DEFAULT_PARAMETER_PREFIX;
+    checkParameterNames(rotated, this.parameterPrefix, props.parameterStoreMirror?.prefix);
     const parameterArn = (path: string) =>
       stack.formatArn({
         service: 'ssm',

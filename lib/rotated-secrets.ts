@@ -1,6 +1,13 @@
 import { Token } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  levelsOf,
+  mirrorParameterName,
+  parameterNames,
+  parameterNamesProblem,
+  SSM_MAX_HIERARCHY_LEVELS,
+} from '../common/parameter-names.js';
 
 /** One secret the construct rotates, as the template refers to it. */
 export interface RotatedSecret {
@@ -76,6 +83,40 @@ function readOne(secret: secretsmanager.ISecret, index: number): RotatedSecret {
     );
   }
   return { key: name, secretId: name, name, completeArn: undefined, encryptionKey };
+}
+
+/**
+ * Refuses, at synth, secrets whose journal, intent, rescue or mirror parameters SSM could not hold
+ * (more than 15 levels) or that two secrets would share, instead of failing every rotation later.
+ */
+export function checkParameterNames(
+  secrets: readonly RotatedSecret[],
+  parameterPrefix: string,
+  mirrorPrefix: string | undefined,
+): void {
+  const owners = new Map<string, string>();
+  for (const secret of secrets) {
+    if (secret.name === undefined) continue;
+    const problem = parameterNamesProblem(parameterPrefix, secret.name);
+    if (problem) throw new Error(`Secret "${secret.name}" cannot be rotated: ${problem} (parameterPrefix).`);
+    const mirror = mirrorPrefix === undefined ? undefined : mirrorParameterName(mirrorPrefix, secret.name);
+    if (mirror && levelsOf(mirror) > SSM_MAX_HIERARCHY_LEVELS) {
+      throw new Error(
+        `Secret "${secret.name}" cannot be mirrored: ${mirror} would have ${levelsOf(mirror)} levels, and SSM ` +
+          `Parameter Store allows ${SSM_MAX_HIERARCHY_LEVELS}. Use a shorter parameterStoreMirror.prefix.`,
+      );
+    }
+    for (const parameter of [parameterNames(parameterPrefix, secret.name).journal, mirror]) {
+      if (parameter === undefined) continue;
+      const other = owners.get(parameter);
+      if (other !== undefined && other !== secret.name) {
+        throw new Error(
+          `Secrets "${other}" and "${secret.name}" would share the SSM parameter ${parameter}: rename one of them.`,
+        );
+      }
+      owners.set(parameter, secret.name);
+    }
+  }
 }
 
 /** Secrets Manager's rule for names (CreateSecret: Name). */

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
+import { parameterNames } from '../../common/parameter-names.js';
 import { readRotationContext } from '../../lib/context.js';
 import { KeyRotationSchedule } from '../../lib/rotation-schedule.js';
 import { build, byName, ENV, flatten, onlyResource, resourcesOf, statementsOf } from './support.js';
@@ -215,6 +216,33 @@ describe('the schedule', () => {
     ).toThrow(/is in account 444455556666, the stack in 111122223333/);
     expect(() => build(byName('ringg/prod team'))).toThrow(
       /"ringg\/prod team" is not a Secrets Manager secret name/,
+    );
+  });
+
+  it('refuses a name whose rotation or mirror parameters SSM could not hold (15 levels), before any rotation fails', () => {
+    expect(() => build(byName('org/a/b/c/d/e/f/g/h/i/j/k/ringg'))).toThrow(
+      /"org\/a\/b\/c\/d\/e\/f\/g\/h\/i\/j\/k\/ringg" cannot be rotated: .* would have 16 levels, and SSM Parameter Store allows 15/,
+    );
+    expect(() => build(byName('org/a/b/c/d/e/f/g/h/i/j/ringg'))).not.toThrow();
+    expect(() =>
+      build((stack) => ({
+        ...byName('org/a/b/c/d/e/f/g/h/i/j/ringg')(stack),
+        parameterStoreMirror: { prefix: '/m/n/o/p' },
+      })),
+    ).toThrow(/cannot be mirrored: .* would have 16 levels/);
+  });
+
+  it('accepts names that differ only in characters SSM names cannot hold (ringg/team+a, ringg/team=a), mirror included', () => {
+    expect(() =>
+      build((stack) => ({
+        ...byName('ringg/team+a', 'ringg/team=a')(stack),
+        parameterStoreMirror: { prefix: '/services/ringg' },
+      })),
+    ).not.toThrow();
+    // A name spelled like another's encoded path would share its journal: refused at synth.
+    const encoded = parameterNames('/x', 'ringg/team+a').journal.slice('/x/'.length, -'/journal'.length);
+    expect(() => build(byName('ringg/team+a', encoded))).toThrow(
+      /Secrets "ringg\/team\+a" and "ringg\/team_a\.[0-9a-f]{10}" would share the SSM parameter/,
     );
   });
 });
