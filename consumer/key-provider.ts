@@ -67,6 +67,8 @@ export class RinggKeyProvider {
   private inFlight: Flight | undefined;
   /** The last key Ringg rejected: never cached for long again, even if AWSCURRENT still holds it. */
   private lastRejected: string | undefined;
+  /** A rejected key for which the secret was just found to hold nothing newer, and until when to believe it. */
+  private nothingNewer: { readonly key: string; readonly until: number } | undefined;
   private readonly client: SecretsManagerClient;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -95,6 +97,9 @@ export class RinggKeyProvider {
    */
   async refresh(rejectedKey: string): Promise<string> {
     this.lastRejected = rejectedKey;
+    // A dead key with nothing newer in the secret ("Key lost"): every 401 would otherwise read the
+    // secret again, so a storm of rejected requests is answered from what the last read found.
+    if (this.nothingNewer?.key === rejectedKey && this.nothingNewer.until > this.now()) return rejectedKey;
     // At most two rounds: a load already under way for another reason may return the rejected key.
     for (let round = 0; round < 2; round++) {
       if (this.cached && this.cached.key !== rejectedKey && this.cached.expiresAt > this.now())
@@ -137,7 +142,9 @@ export class RinggKeyProvider {
         `Secret ${this.options.secretId} holds no Ringg key in AWSCURRENT. Store the workspace's key in it (README "Deploy").`,
       );
     // Nothing newer exists: the rejected key is all there is. Keep it briefly so callers do not hammer Secrets Manager.
-    return this.keep(current, 'AWSCURRENT', this.options.pendingTtlMs ?? 5_000);
+    const ttl = this.options.pendingTtlMs ?? 5_000;
+    if (rejectedKey !== undefined) this.nothingNewer = { key: rejectedKey, until: this.now() + ttl };
+    return this.keep(current, 'AWSCURRENT', ttl);
   }
 
   private keep(key: string, stage: 'AWSCURRENT' | 'AWSPENDING', ttlMs?: number): string {
