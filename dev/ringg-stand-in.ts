@@ -13,6 +13,11 @@ export type RinggFaultKind =
   | 'regenerate-500-before'
   /** PATCH regenerates, then answers 500: the new key is lost. */
   | 'regenerate-500-after'
+  /**
+   * PATCH answers 500 at once, and Ringg applies it late: right after it answers the next
+   * GET /workspace of that workspace (with the old key still valid), the key is regenerated and lost.
+   */
+  | 'regenerate-500-applied-late'
   /** PATCH regenerates, then drops the connection without an answer. */
   | 'regenerate-reset-after'
   /** PATCH regenerates, then answers 200 with a body that has no new_api_key. */
@@ -77,6 +82,7 @@ const REGENERATE_FAULTS: readonly RinggFaultKind[] = [
   'regenerate-slow-after',
   'regenerate-500-before',
   'regenerate-500-after',
+  'regenerate-500-applied-late',
   'regenerate-reset-after',
   'regenerate-200-without-key',
   'regenerate-429',
@@ -94,6 +100,8 @@ export class RinggStandIn {
   newKeyDelayMs = 0;
   /** When set, requests over this rate are answered 429 with Retry-After: 1, and change nothing. */
   rateLimit: RateLimit | undefined;
+  /** Workspaces with a regenerate Ringg has yet to apply (fault `regenerate-500-applied-late`). */
+  private readonly appliedLate = new Set<string>();
   /** How long `regenerate-slow-after` holds its answer (real time). */
   slowAnswerMs = 300;
   /**
@@ -232,7 +240,15 @@ export class RinggStandIn {
     const workspace = this.authenticate(req);
     const reply = this.decideWorkspace(fault, workspace);
     this.record('workspace-call', workspace, reply);
+    if (workspace && this.appliedLate.delete(workspace.id)) this.issueNewKey(workspace);
     return reply;
+  }
+
+  private issueNewKey(workspace: Workspace): void {
+    workspace.key = randomUUID();
+    workspace.keyIssuedAt = this.now();
+    this.issuedKeys.push(workspace.key);
+    this.events.push({ at: this.now(), kind: 'regenerated', workspaceId: workspace.id, status: 200 });
   }
 
   private decideWorkspace(fault: RinggFaultKind | undefined, workspace: Workspace | undefined): Reply {
@@ -285,10 +301,11 @@ export class RinggStandIn {
     if (fault === 'regenerate-403' || !workspace.canManageKeys) {
       return { status: 403, body: { detail: 'Not allowed to manage API keys' } };
     }
-    workspace.key = randomUUID();
-    workspace.keyIssuedAt = this.now();
-    this.issuedKeys.push(workspace.key);
-    this.events.push({ at: this.now(), kind: 'regenerated', workspaceId: workspace.id, status: 200 });
+    if (fault === 'regenerate-500-applied-late') {
+      this.appliedLate.add(workspace.id);
+      return SERVER_ERROR;
+    }
+    this.issueNewKey(workspace);
     if (fault === 'regenerate-500-after') return SERVER_ERROR;
     if (fault === 'regenerate-reset-after') return 'reset';
     if (fault === 'regenerate-200-without-key') return { status: 200, body: { message: 'ok' } };

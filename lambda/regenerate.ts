@@ -104,6 +104,8 @@ async function sendRegenerate(ctx: StepContext, current: SecretValue): Promise<R
   const name = ctx.secret.name;
   const reserve = config.rescueReserveMs + MIN_WRITE_ATTEMPT_MS;
   let lastDetail = 'no attempt fitted in the time left';
+  /** What an earlier attempt got when it may have reached Ringg without an answer: Ringg could apply it late. */
+  let earlierAmbiguous: string | undefined;
   for (let attempt = 1; attempt <= MAX_REGENERATE_ATTEMPTS; attempt++) {
     if (!ctx.deadline.allows(MIN_PATCH_MS, reserve)) break;
     ctx.trace.attempts++;
@@ -120,6 +122,15 @@ async function sendRegenerate(ctx: StepContext, current: SecretValue): Promise<R
       case 'fail-forbidden':
         return { kind: 'not-regenerated', error: new PermissionDeniedError(name, PATCH) };
       case 'fail-unauthorized':
+        if (earlierAmbiguous) {
+          return {
+            kind: 'may-have-regenerated',
+            error: new NewKeyLostError(
+              name,
+              `an earlier regenerate attempt got no usable answer (${earlierAmbiguous}), the check after it still found the old key valid, and the next attempt was rejected: Ringg most likely applied the earlier attempt late`,
+            ),
+          };
+        }
         // The current key worked a moment ago and no other delivery owns this generation: it was
         // changed outside the rotation, and this request regenerated nothing.
         return { kind: 'not-regenerated', error: new CurrentKeyRejectedError(name) };
@@ -156,6 +167,7 @@ async function sendRegenerate(ctx: StepContext, current: SecretValue): Promise<R
             ),
           };
         }
+        earlierAmbiguous = lastDetail;
         const wait = backoffMs(attempt, 500, 4_000, random);
         if (!ctx.deadline.allows(wait + MIN_PATCH_MS, reserve)) break;
         await sleep(wait);

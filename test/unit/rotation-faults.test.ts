@@ -170,6 +170,18 @@ describe('regenerate faults', () => {
     });
   }
 
+  it('a 500 that Ringg applies after the check said "not regenerated": the next 401 is reported as a lost key, not an outside change', async () => {
+    const s = (await harness()).seed('plain');
+    h.ringg.inject('regenerate-500-applied-late');
+    const report = await h.rotate(s.secretId, { maxAttempts: 1 });
+    expect(failedSteps(report)).toEqual(['1:setSecret:NewKeyLostError']);
+    expect(report.steps.at(-1)?.error?.message).toMatch(
+      /an earlier regenerate attempt got no usable answer \(HTTP 500\).*applied the earlier attempt late/,
+    );
+    expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+    expect(journalOf(h, s.secretId)).toMatchObject({ lastError: { code: 'new-key-lost', retryable: false } });
+  });
+
   it('429: honours Retry-After, then rotates', async () => {
     const s = (await harness()).seed('plain');
     h.ringg.inject('regenerate-429');
