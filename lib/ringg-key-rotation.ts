@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Arn, ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -16,6 +15,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { DEFAULT_PARAMETER_PREFIX } from '../common/defaults.js';
 import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
+import { rotationFunctionCode } from './function-code.js';
 import { wildcardFindingId } from './nag-finding.js';
 import { KeyRotationSchedule } from './rotation-schedule.js';
 
@@ -165,7 +165,6 @@ export interface RinggKeyRotationProps {
   readonly ciRole?: GitHubCiRoleOptions;
 }
 
-const LAMBDA_ENTRY = fileURLToPath(new URL('../lambda/handler.ts', import.meta.url));
 const SECRET_ACTIONS = [
   'secretsmanager:DescribeSecret',
   'secretsmanager:GetSecretValue',
@@ -233,8 +232,7 @@ export class RinggKeyRotation extends Construct {
 
     const timeouts = props.ringgTimeouts ?? {};
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: LAMBDA_ENTRY,
-      handler: 'handler',
+      ...rotationFunctionCode(),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
@@ -257,7 +255,6 @@ export class RinggKeyRotation extends Construct {
             }
           : {}),
       },
-      bundling: { minify: true, sourceMap: true, target: 'node22', forceDockerBundling: false },
       vpc: props.vpc,
       vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
       securityGroups: props.vpc ? props.securityGroups : undefined,
