@@ -1,10 +1,12 @@
 import { HELP, parseCommand, UsageError } from './args.js';
-import { createCliContext } from './context.js';
+import { type ConfigurationProblem, checkAwsSetup, configurationProblem } from './aws-setup.js';
+import { type CliContext, createCliContext } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { recover } from './recover.js';
 import { rotate } from './rotate.js';
 import { status } from './status.js';
+import { packageVersion } from './version.js';
 
 /** Runs one command and returns its exit code; never prints a key. */
 export async function run(argv: string[], io: CliIo): Promise<ExitCode> {
@@ -20,18 +22,40 @@ export async function run(argv: string[], io: CliIo): Promise<ExitCode> {
     io.stdout.write(HELP);
     return EXIT.ok;
   }
-  let ctx: ReturnType<typeof createCliContext>;
+  if (command.name === 'version') {
+    io.stdout.write(`${packageVersion()}\n`);
+    return EXIT.ok;
+  }
+  const stop = (problem: ConfigurationProblem): ExitCode => {
+    io.stderr.write(
+      `Configuration problem: ${problem.message} Nothing was changed.\nHint: ${problem.hint}\n`,
+    );
+    if (command.json) {
+      io.stdout.write(
+        `${JSON.stringify({ command: command.name, result: 'configuration-error', error: problem }, null, 2)}\n`,
+      );
+    }
+    return EXIT.configuration;
+  };
+  let ctx: CliContext;
   try {
     ctx = createCliContext(io);
   } catch (error) {
-    io.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT.usage;
+    return stop({
+      code: 'invalid-environment',
+      message: error instanceof Error ? error.message : String(error),
+      hint: 'Fix or unset that environment variable (ringg-rotate --help lists the ones read).',
+    });
   }
   try {
+    const problem = await checkAwsSetup(ctx, command.secretId);
+    if (problem) return stop(problem);
     if (command.name === 'rotate') return await rotate(ctx, command);
     if (command.name === 'status') return await status(ctx, command);
     return await recover(ctx, command);
   } catch (error) {
+    const problem = await configurationProblem(error, ctx, command.secretId);
+    if (problem) return stop(problem);
     const name = error instanceof Error ? error.name : 'Error';
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`${command.name} failed: ${name}: ${message}\n`);
@@ -39,9 +63,7 @@ export async function run(argv: string[], io: CliIo): Promise<ExitCode> {
       io.stdout.write(
         `${JSON.stringify({ command: command.name, result: 'error', error: { code: name, message } })}\n`,
       );
-    return name === 'ResourceNotFoundException' || name === 'AccessDeniedException'
-      ? EXIT.refused
-      : EXIT.failed;
+    return EXIT.failed;
   } finally {
     await ctx.close();
   }
