@@ -20,6 +20,8 @@ export interface LocalEnvironmentOptions {
   readonly maxAttempts?: number;
   readonly retryDelayMs?: number;
   readonly onStep?: (secretId: string, report: StepReport) => void;
+  /** Loopback ports of the stand-ins; 0 (the default) takes free ones. */
+  readonly ports?: { readonly aws?: number; readonly ringg?: number };
 }
 
 export const LOCAL_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:ringg-key-rotation-local';
@@ -30,7 +32,7 @@ export const LOCAL_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:functio
  */
 export async function startLocalEnvironment(options: LocalEnvironmentOptions) {
   const ringg = new RinggStandIn();
-  await ringg.start();
+  await ringg.start(options.ports?.ringg);
   let handler: RotationHandler | undefined;
   const timeoutMs = options.functionTimeoutMs ?? 90_000;
   const invoke = async (event: RotationEventOut) => {
@@ -44,7 +46,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions) {
     retryDelayMs: options.retryDelayMs,
     onStep: options.onStep,
   });
-  const endpoint = await aws.start();
+  const endpoint = await aws.start(options.ports?.aws);
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',

@@ -11,18 +11,26 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../dev/local-environment.js';
 import type { RotationReport } from '../dev/rotation-driver.js';
+import { dropSdkNodeVersionWarning } from '../dev/sdk-warning.js';
 import { StdoutCapture } from '../dev/stdout-capture.js';
 import { runContinuity, TIME_SCALE } from './continuity.js';
 import { bundleLikeTheStack } from './lambda-bundle.js';
+import { parseScriptArgs } from './script-args.js';
 
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15);
 const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 5);
 const CONTINUITY_ROTATIONS = Number(process.env.BENCH_CONTINUITY_ROTATIONS ?? 20);
 const CONTINUITY_LOOPS = Number(process.env.BENCH_CONTINUITY_LOOPS ?? 4);
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: never[]) => {
-  if (!String(warning).includes('NodeVersionSupportWarning')) emitWarning(warning, ...rest);
-}) as typeof process.emitWarning;
+dropSdkNodeVersionWarning();
+parseScriptArgs(
+  `Usage: npm run bench
+
+Prints the figures of the README's Performance table (about 20 s). No options; the environment
+variables BENCH_COLD_RUNS, BENCH_ROTATIONS, BENCH_CONTINUITY_ROTATIONS and BENCH_CONTINUITY_LOOPS
+change how many runs each figure takes.
+`,
+  {},
+);
 
 // Outside the repository: its package.json says "type": "module", which would make the CJS bundle ESM.
 const workdir = mkdtempSync(join(tmpdir(), 'ringg-bench-'));
