@@ -20,7 +20,7 @@ const CJS = 'dist/cjs';
 rmSync('dist', { recursive: true, force: true });
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
-  stdio: 'inherit',
+  stdio: ['ignore', process.stderr, process.stderr],
 });
 
 // CommonJS twins only for what require() can reach: the root entry point and ./consumer (the bin is an
@@ -72,7 +72,8 @@ const lambdaOut = 'dist/lambda/index.js';
 await bundleLikeTheStack({ file: 'lambda/handler.ts' }, lambdaOut);
 
 const kib = (file: string) => `${(statSync(file).size / 1024).toFixed(0)} KiB`;
-console.log(
+// stderr: `npm pack --json` prints its result on stdout after this script has run.
+console.error(
   `dist built in ${((performance.now() - started) / 1000).toFixed(1)} s: ${modules.length} modules as ESM and CommonJS; ` +
     `${lambdaOut} ${kib(lambdaOut)}, source map ${kib(`${lambdaOut}.map`)}`,
 );
