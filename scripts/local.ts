@@ -1,5 +1,6 @@
 // npm run local: the stand-ins and the real rotation function, kept running until Ctrl-C, so the CLI
 // and the consumer library can be tried by hand against them from another shell.
+import { existsSync } from 'node:fs';
 import {
   CreateSecretCommand,
   RotateSecretCommand,
@@ -95,6 +96,8 @@ for (const [name, value] of Object.entries(exported)) print(`export ${name}=${va
 print();
 print(`npx ringg-rotate status --secret-id ${secretId} --check`);
 print(`npx ringg-rotate rotate --secret-id ${secretId}`);
+if (!existsSync('dist/esm/bin/ringg-rotate.js'))
+  print('(npx ringg-rotate runs the built CLI: run npm run build once first)');
 print('(the consumer library: new RinggApi({ baseUrl: process.env.RINGG_BASE_URL, keys: ... }))');
 print();
 print('Rotation steps appear here as they run:');
