@@ -1,3 +1,8 @@
+import {
+  CreateSecretCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { AwsStandIn } from './aws-stand-in.js';
 import { RinggStandIn } from './ringg-stand-in.js';
 import type { RotationEventOut, StepReport } from './rotation-driver.js';
@@ -71,3 +76,25 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions) {
 }
 
 export type LocalEnvironment = Awaited<ReturnType<typeof startLocalEnvironment>>;
+
+/**
+ * Creates a secret holding `secretString` and turns rotation on with the local function, as the CDK
+ * stack does: Secrets Manager runs only the configuration test, and nothing rotates yet.
+ */
+export async function seedRotatingSecret(env: LocalEnvironment, name: string, secretString: string) {
+  const sm = new SecretsManagerClient({ endpoint: env.endpoint });
+  try {
+    await sm.send(new CreateSecretCommand({ Name: name, SecretString: secretString }));
+    await sm.send(
+      new RotateSecretCommand({
+        SecretId: name,
+        RotationLambdaARN: LOCAL_FUNCTION_ARN,
+        RotationRules: { ScheduleExpression: 'rate(30 days)' },
+        RotateImmediately: false,
+      }),
+    );
+    await env.aws.settled();
+  } finally {
+    sm.destroy();
+  }
+}

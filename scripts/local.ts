@@ -1,13 +1,8 @@
 // npm run local: the stand-ins and the real rotation function, kept running until Ctrl-C, so the CLI
 // and the consumer library can be tried by hand against them from another shell.
 import { existsSync } from 'node:fs';
-import {
-  CreateSecretCommand,
-  RotateSecretCommand,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
 import { fingerprint } from '../common/fingerprint.js';
-import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../dev/local-environment.js';
+import { seedRotatingSecret, startLocalEnvironment } from '../dev/local-environment.js';
 import type { StepReport } from '../dev/rotation-driver.js';
 import { dropSdkNodeVersionWarning } from '../dev/sdk-warning.js';
 import { StdoutCapture } from '../dev/stdout-capture.js';
@@ -64,18 +59,7 @@ const env = await startLocalEnvironment({
   process.exit(1);
 });
 const workspace = env.ringg.addWorkspace({ name: 'Local workspace' });
-const sm = new SecretsManagerClient({});
-await sm.send(new CreateSecretCommand({ Name: secretId, SecretString: workspace.key }));
-// Rotation configured as the stack does it: the configuration test runs, nothing rotates yet.
-await sm.send(
-  new RotateSecretCommand({
-    SecretId: secretId,
-    RotationLambdaARN: LOCAL_FUNCTION_ARN,
-    RotationRules: { ScheduleExpression: 'rate(30 days)' },
-    RotateImmediately: false,
-  }),
-);
-await env.aws.settled();
+await seedRotatingSecret(env, secretId, workspace.key);
 
 const exported = {
   AWS_REGION: process.env.AWS_REGION,
@@ -107,7 +91,6 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   print('Stopping the stand-ins.');
-  sm.destroy();
   await env.stop();
   capture.restore();
   process.exit(0);

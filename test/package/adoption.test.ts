@@ -15,13 +15,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  CreateSecretCommand,
-  RotateSecretCommand,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_FUNCTION_ARN, type LocalEnvironment } from '../../dev/local-environment.js';
+import { type LocalEnvironment, seedRotatingSecret } from '../../dev/local-environment.js';
 import { bundleLikeTheStack } from '../../scripts/lambda-bundle.js';
 import { startWithFreshHandler } from '../support/local.js';
 import { type PackedPackage, writeScratchProject } from './scratch-project.js';
@@ -112,19 +107,7 @@ beforeAll(async () => {
 
   ({ env } = await startWithFreshHandler());
   workspace = env.ringg.addWorkspace({ name: 'Adoption' });
-  const sm = new SecretsManagerClient({});
-  await sm.send(
-    new CreateSecretCommand({ Name: SECRET, SecretString: JSON.stringify({ apiKey: workspace.key }) }),
-  );
-  await sm.send(
-    new RotateSecretCommand({
-      SecretId: SECRET,
-      RotationLambdaARN: LOCAL_FUNCTION_ARN,
-      RotateImmediately: false,
-    }),
-  );
-  await env.aws.settled();
-  sm.destroy();
+  await seedRotatingSecret(env, SECRET, JSON.stringify({ apiKey: workspace.key }));
 }, 600_000);
 
 afterAll(async () => {
