@@ -46,18 +46,30 @@ async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Runs a command; its output and exit code, never an exception. */
+/** A command that has not finished in this time is killed and fails the test with its output. */
+const COMMAND_TIMEOUT_MS = 240_000;
+
+/** Runs a command with no input; its output and exit code, never an exception. */
 async function exec(file: string, args: string[], options: { cwd: string; env?: Record<string, string> }) {
   try {
-    const { stdout, stderr } = await run(file, args, {
+    const running = run(file, args, {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
       maxBuffer: 64 * 1024 * 1024,
+      timeout: COMMAND_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
     });
+    running.child.stdin?.end();
+    const { stdout, stderr } = await running;
     return { code: 0, stdout, stderr };
   } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+    const e = error as { code?: number; killed?: boolean; stdout?: string; stderr?: string };
+    const killed = e.killed ? `\n(killed after ${COMMAND_TIMEOUT_MS / 1000} s without finishing)` : '';
+    return {
+      code: typeof e.code === 'number' ? e.code : -1,
+      stdout: e.stdout ?? '',
+      stderr: `${e.stderr ?? ''}${killed}`,
+    };
   }
 }
 
@@ -71,7 +83,9 @@ async function ok(file: string, args: string[], options: { cwd: string; env?: Re
 
 /** npm ci from the cache only: fails instead of reaching for the registry. */
 const installOffline = (cwd: string) =>
-  ok('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd });
+  ok('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--no-update-notifier', '--loglevel=error'], {
+    cwd,
+  });
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 function duBytes(dir: string): number {
@@ -100,10 +114,9 @@ beforeAll(async () => {
 
   writeScratchProject(SERVICE, packed, []);
   writeScratchProject(CDK, packed, ['aws-cdk-lib', 'constructs'], ['typescript', 'ts-node', '@types/node']);
-  await Promise.all([
-    timed('npm ci --offline: consumer-only service', () => installOffline(SERVICE)),
-    timed('npm ci --offline: CDK app', () => installOffline(CDK)),
-  ]);
+  // One after the other: two npm processes extracting the same tarball from one cache once hung here.
+  await timed('npm ci --offline: consumer-only service', () => installOffline(SERVICE));
+  await timed('npm ci --offline: CDK app', () => installOffline(CDK));
 
   ({ env } = await startWithFreshHandler());
   workspace = env.ringg.addWorkspace({ name: 'Adoption' });
@@ -223,6 +236,8 @@ describe('the ringg-rotate CLI from the installed package', () => {
 const APP = `import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { KeyRotationSchedule, RinggKeyRotation, type RinggKeyRotationProps } from 'ringg-key-rotation';
+// Types of the second entry point too (node10 finds them through typesVersions).
+import type { RinggKeyProviderOptions } from 'ringg-key-rotation/consumer';
 
 const app = new App({ outdir: process.env.OUTDIR });
 const stack = new Stack(app, 'Adopted');
@@ -232,6 +247,7 @@ const props: RinggKeyRotationProps = {
 };
 new RinggKeyRotation(stack, 'Rotation', props);
 app.synth();
+export const consumer: RinggKeyProviderOptions = { secretId: 'ringg/prod' };
 `;
 
 /** A TypeScript CDK app folder inside the CDK project, with its own module type and tsconfig. */
