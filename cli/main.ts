@@ -26,10 +26,12 @@ export async function run(argv: string[], io: CliIo): Promise<ExitCode> {
     io.stdout.write(`${packageVersion()}\n`);
     return EXIT.ok;
   }
-  const stop = (problem: ConfigurationProblem): ExitCode => {
-    io.stderr.write(
-      `Configuration problem: ${problem.message} Nothing was changed.\nHint: ${problem.hint}\n`,
-    );
+  const stop = (problem: ConfigurationProblem, when: 'before' | 'during' = 'before'): ExitCode => {
+    const effect =
+      when === 'before'
+        ? 'Nothing was changed.'
+        : `The ${command.name} command stopped part-way; ringg-rotate status --secret-id ${command.secretId} shows where things are.`;
+    io.stderr.write(`Configuration problem: ${problem.message} ${effect}\nHint: ${problem.hint}\n`);
     if (command.json) {
       io.stdout.write(
         `${JSON.stringify({ command: command.name, result: 'configuration-error', error: problem }, null, 2)}\n`,
@@ -55,7 +57,7 @@ export async function run(argv: string[], io: CliIo): Promise<ExitCode> {
     return await recover(ctx, command);
   } catch (error) {
     const problem = await configurationProblem(error, ctx, command.secretId);
-    if (problem) return stop(problem);
+    if (problem) return stop(problem, 'during');
     const name = error instanceof Error ? error.name : 'Error';
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`${command.name} failed: ${name}: ${message}\n`);

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { configurationProblem } from '../../cli/aws-setup.js';
+import type { CliContext } from '../../cli/context.js';
 import type { CliIo } from '../../cli/io.js';
 import { run } from '../../cli/main.js';
 import type { LocalEnvironment } from '../../dev/local-environment.js';
@@ -115,5 +117,42 @@ describe('configuration problems exit 78 with a hint, distinct from a failed rot
     const result = await cli(['status', '--secret-id', 'ringg/configured']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Secret {7}ringg\/configured/);
+  });
+});
+
+describe('which errors are configuration problems', () => {
+  const ctx = { sm: { config: { region: async () => 'eu-west-1' } } } as unknown as CliContext;
+  const named = (name: string, message = 'x', extra: Record<string, unknown> = {}) =>
+    Object.assign(new Error(message), { name, ...extra });
+
+  it.each([
+    [named('Error', 'Region is missing'), 'no-region'],
+    [named('CredentialsProviderError', 'Could not load credentials from any providers'), 'no-credentials'],
+    [
+      named('ExpiredTokenException', 'The security token included in the request is expired'),
+      'invalid-credentials',
+    ],
+    [named('UnrecognizedClientException'), 'invalid-credentials'],
+    [
+      named('ResourceNotFoundException', "Secrets Manager can't find the specified secret."),
+      'unknown-secret',
+    ],
+    [
+      named('AccessDeniedException', 'not authorized to perform: secretsmanager:DescribeSecret'),
+      'access-denied',
+    ],
+    [named('Error', 'connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' }), 'aws-unreachable'],
+  ])('%s → %s', async (error, code) => {
+    const problem = await configurationProblem(error, ctx, 'ringg/prod');
+    expect(problem?.code).toBe(code);
+    expect(problem?.hint).toMatch(/\w/);
+  });
+
+  it.each([
+    named('InternalServiceError', 'Injected failure'),
+    named('ThrottlingException', 'Rate exceeded'),
+    new Error('something else'),
+  ])('%s is not one: the command reports it as a failure', async (error) => {
+    expect(await configurationProblem(error, ctx, 'ringg/prod')).toBeUndefined();
   });
 });
