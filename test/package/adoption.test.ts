@@ -294,6 +294,9 @@ describe.concurrent('a TypeScript CDK app that installs the package', () => {
       ok(join(CDK, 'node_modules', '.bin', 'ts-node'), ['app.ts'], { cwd: dir, env: { OUTDIR: outdir } }),
     );
     expect(existsSync(join(CDK, 'node_modules', 'esbuild'))).toBe(false);
+    console.log(
+      `CDK app install: node_modules ${(duBytes(join(CDK, 'node_modules')) / 1024 / 1024).toFixed(1)} MiB`,
+    );
     const fn = synthesized(outdir);
     expect(fn.handler).toBe('index.handler');
     expect(fn.map).toBe(true);
