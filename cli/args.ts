@@ -15,7 +15,8 @@ export type Command =
   | ({ readonly name: 'bulk-rotate' } & BulkRotateCommand)
   | { readonly name: 'status'; readonly secretId: string; readonly check: boolean; readonly json: boolean }
   | { readonly name: 'recover'; readonly secretId: string; readonly dryRun: boolean; readonly json: boolean }
-  | { readonly name: 'help' };
+  | { readonly name: 'help' }
+  | { readonly name: 'version' };
 
 export class UsageError extends Error {}
 
@@ -59,6 +60,7 @@ Options:
                        rotate: list what would rotate and what would be refused; changes nothing.
   --json               Print one JSON object instead of text (for CI).
   -h, --help           This text.
+  -v, --version        The installed version of ringg-key-rotation.
 
 Exit codes:
   0   done (rotate: the key rotated)
@@ -67,8 +69,10 @@ Exit codes:
   3   refused: Secrets Manager would not start a rotation, or recover would not write; nothing changed
   4   Ringg rejected the key that was checked
   64  bad command line
+  78  configuration problem: no AWS region, no or rejected credentials, no such secret, no permission
+      to use it, AWS unreachable, or a bad environment variable; nothing ran, and a hint says what to do
   Several secrets: 1 if any secret failed (timed out or key rejected included), else 3 if any was
-  refused, else 0.
+  refused, else 0; 78 only when nothing could run at all.
 
 Environment: the AWS SDK's standard credentials, AWS_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER /
 AWS_ENDPOINT_URL_SSM; RINGG_BASE_URL (default https://prod-api.ringg.ai/ca/api/v0) and
@@ -78,6 +82,10 @@ ROTATION_PARAMETER_PREFIX (default /ringg-rotation), as for the function.
 export function parseCommand(argv: string[]): Command {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') return { name: 'help' };
+  if (name === '--version' || name === '-v' || name === 'version') {
+    if (rest.length > 0) throw new UsageError(`--version takes no arguments (ringg-rotate --help).`);
+    return { name: 'version' };
+  }
   if (name !== 'rotate' && name !== 'status' && name !== 'recover') {
     throw new UsageError(`Unknown command "${name}". Use rotate, status or recover (ringg-rotate --help).`);
   }

@@ -12,6 +12,11 @@ export const EXIT = {
   keyRejected: 4,
   /** The command line was wrong. */
   usage: 64,
+  /**
+   * The CLI cannot work as configured: no region, no or rejected credentials, no such secret, no
+   * permission, AWS unreachable, or a bad environment variable. Nothing ran; the message has a hint.
+   */
+  configuration: 78,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -1,11 +1,13 @@
 import { HELP, parseCommand, UsageError } from './args.js';
+import { type ConfigurationProblem, checkAwsSetup, configurationProblem } from './aws-setup.js';
 import { bulkRotate } from './bulk-rotate.js';
-import { createCliContext } from './context.js';
+import { type CliContext, createCliContext } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { recover } from './recover.js';
 import { rotate } from './rotate.js';
 import { status } from './status.js';
+import { packageVersion } from './version.js';
 
 const REDACTED = '[REDACTED]';
 
@@ -46,19 +48,44 @@ export async function run(argv: string[], rawIo: CliIo): Promise<ExitCode> {
     io.stdout.write(HELP);
     return EXIT.ok;
   }
-  let ctx: ReturnType<typeof createCliContext>;
+  if (command.name === 'version') {
+    io.stdout.write(`${packageVersion()}\n`);
+    return EXIT.ok;
+  }
+  const secretId = command.name === 'bulk-rotate' ? undefined : command.secretId;
+  const stop = (problem: ConfigurationProblem, when: 'before' | 'during' = 'before'): ExitCode => {
+    const effect =
+      when === 'before'
+        ? 'Nothing was changed.'
+        : `The ${command.name} command stopped part-way; ringg-rotate status --secret-id ${secretId ?? '<id>'} shows where things are.`;
+    io.stderr.write(`Configuration problem: ${problem.message} ${effect}\nHint: ${problem.hint}\n`);
+    if (command.json) {
+      io.stdout.write(
+        `${JSON.stringify({ command: command.name, result: 'configuration-error', error: problem }, null, 2)}\n`,
+      );
+    }
+    return EXIT.configuration;
+  };
+  let ctx: CliContext;
   try {
     ctx = createCliContext(io);
   } catch (error) {
-    io.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT.usage;
+    return stop({
+      code: 'invalid-environment',
+      message: error instanceof Error ? error.message : String(error),
+      hint: 'Fix or unset that environment variable (ringg-rotate --help lists the ones read).',
+    });
   }
   try {
+    const problem = await checkAwsSetup(ctx, secretId);
+    if (problem) return stop(problem);
     if (command.name === 'rotate') return await rotate(ctx, command);
     if (command.name === 'bulk-rotate') return await bulkRotate(ctx, command);
     if (command.name === 'status') return await status(ctx, command);
     return await recover(ctx, command);
   } catch (error) {
+    const problem = await configurationProblem(error, ctx, secretId);
+    if (problem) return stop(problem, 'during');
     const name = error instanceof Error ? error.name : 'Error';
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`${command.name} failed: ${name}: ${message}\n`);
@@ -66,9 +93,7 @@ export async function run(argv: string[], rawIo: CliIo): Promise<ExitCode> {
       io.stdout.write(
         `${JSON.stringify({ command: command.name, result: 'error', error: { code: name, message } })}\n`,
       );
-    return name === 'ResourceNotFoundException' || name === 'AccessDeniedException'
-      ? EXIT.refused
-      : EXIT.failed;
+    return EXIT.failed;
   } finally {
     await ctx.close();
   }

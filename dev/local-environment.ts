@@ -1,3 +1,8 @@
+import {
+  CreateSecretCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { AwsStandIn } from './aws-stand-in.js';
 import { RinggStandIn } from './ringg-stand-in.js';
 import type { RotationEventOut, StepReport } from './rotation-driver.js';
@@ -25,6 +30,8 @@ export interface LocalEnvironmentOptions {
    * TooManyRequestsException (the step fails, and the service retries the rotation later).
    */
   readonly maxConcurrency?: number;
+  /** Loopback ports of the stand-ins; 0 (the default) takes free ones. */
+  readonly ports?: { readonly aws?: number; readonly ringg?: number };
 }
 
 export const LOCAL_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:ringg-key-rotation-local';
@@ -35,7 +42,7 @@ export const LOCAL_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:functio
  */
 export async function startLocalEnvironment(options: LocalEnvironmentOptions) {
   const ringg = new RinggStandIn();
-  await ringg.start();
+  await ringg.start(options.ports?.ringg);
   let handler: RotationHandler | undefined;
   const timeoutMs = options.functionTimeoutMs ?? 90_000;
   const lambda = { running: 0, throttled: 0 };
@@ -61,7 +68,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions) {
     retryDelayMs: options.retryDelayMs,
     onStep: options.onStep,
   });
-  const endpoint = await aws.start();
+  const endpoint = await aws.start(options.ports?.aws);
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
@@ -88,3 +95,25 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions) {
 }
 
 export type LocalEnvironment = Awaited<ReturnType<typeof startLocalEnvironment>>;
+
+/**
+ * Creates a secret holding `secretString` and turns rotation on with the local function, as the CDK
+ * stack does: Secrets Manager runs only the configuration test, and nothing rotates yet.
+ */
+export async function seedRotatingSecret(env: LocalEnvironment, name: string, secretString: string) {
+  const sm = new SecretsManagerClient({ endpoint: env.endpoint });
+  try {
+    await sm.send(new CreateSecretCommand({ Name: name, SecretString: secretString }));
+    await sm.send(
+      new RotateSecretCommand({
+        SecretId: name,
+        RotationLambdaARN: LOCAL_FUNCTION_ARN,
+        RotationRules: { ScheduleExpression: 'rate(30 days)' },
+        RotateImmediately: false,
+      }),
+    );
+    await env.aws.settled();
+  } finally {
+    sm.destroy();
+  }
+}

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -18,6 +17,7 @@ import { WORKSPACE_TAG_KEY } from '../common/workspace-tag.js';
 import { createAlarmTopic } from './alarm-topic.js';
 import { createCiRole, type GitHubCiRoleOptions } from './ci-role.js';
 import { secretArnChars } from './failure-pattern.js';
+import { rotationFunctionCode } from './function-code.js';
 import {
   acknowledgeRotatedSecretsWildcard,
   invokeSourceArnPattern,
@@ -178,7 +178,6 @@ export interface RinggKeyRotationProps {
   readonly scheduleStacks?: number;
 }
 
-const LAMBDA_ENTRY = fileURLToPath(new URL('../lambda/handler.ts', import.meta.url));
 const SECRET_ACTIONS = [
   'secretsmanager:DescribeSecret',
   'secretsmanager:GetSecretValue',
@@ -261,8 +260,7 @@ export class RinggKeyRotation extends Construct {
 
     const timeouts = props.ringgTimeouts ?? {};
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: LAMBDA_ENTRY,
-      handler: 'handler',
+      ...rotationFunctionCode(),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
@@ -287,7 +285,6 @@ export class RinggKeyRotation extends Construct {
             }
           : {}),
       },
-      bundling: { minify: true, sourceMap: true, target: 'node22', forceDockerBundling: false },
       reservedConcurrentExecutions: maxConcurrentRotations,
       vpc: props.vpc,
       vpcSubnets: props.vpc ? props.vpcSubnets : undefined,

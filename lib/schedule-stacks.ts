@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { NestedStack, Token } from 'aws-cdk-lib';
+import { NestedStack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { failurePattern, packFailurePatterns, secretArnChars } from './failure-pattern.js';
 import type { RotatedSecret } from './rotated-secrets.js';
-import { CFN_RESOURCES_PER_STACK, worstCaseSecretArnChars } from './scale-limits.js';
+import { CFN_RESOURCES_PER_STACK } from './scale-limits.js';
 
 /**
  * The stack a secret's schedule lives in: a hash of the secret's name (or complete ARN), so it never

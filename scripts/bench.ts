@@ -13,12 +13,13 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../dev/local-environment.js';
 import type { RotationReport } from '../dev/rotation-driver.js';
+import { dropSdkNodeVersionWarning } from '../dev/sdk-warning.js';
 import { StdoutCapture } from '../dev/stdout-capture.js';
 import { bulkBenchRows, runBulkBenchInChild } from './bulk-bench.js';
 import { bundleLikeTheStack } from './lambda-bundle.js';
 import { measureScale } from './scale-measure.js';
+import { parseScriptArgs } from './script-args.js';
 import type { StormFigures } from './storm.js';
-import './quiet-node-version-warning.js';
 
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15);
 const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 5);
@@ -26,6 +27,17 @@ const BULK_SECRETS = Number(process.env.BENCH_BULK_SECRETS ?? 100);
 const BULK_RINGG_RATE = Number(process.env.BENCH_RINGG_RATE ?? 20);
 /** Other --parallel values to compare with the default, e.g. BENCH_BULK_PARALLEL=1,8,16 (each run adds ~25 s). */
 const BULK_PARALLEL = (process.env.BENCH_BULK_PARALLEL ?? '').split(',').filter(Boolean).map(Number);
+
+dropSdkNodeVersionWarning();
+parseScriptArgs(
+  `Usage: npm run bench
+
+Prints the figures of the README's Performance table (about three minutes). No options; the
+environment variables BENCH_COLD_RUNS, BENCH_ROTATIONS, BENCH_BULK_SECRETS, BENCH_RINGG_RATE,
+BENCH_BULK_PARALLEL and BENCH_STEP_GAPS_MS change what each figure takes.
+`,
+  {},
+);
 
 // Outside the repository: its package.json says "type": "module", which would make the CJS bundle ESM.
 const workdir = mkdtempSync(join(tmpdir(), 'ringg-bench-'));

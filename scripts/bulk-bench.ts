@@ -2,6 +2,7 @@
 // real CLI, the real handler and the loopback stand-ins. Runs in its own process (the handler reads
 // its configuration once per process), started by scripts/bench.ts or alone:
 //   npx tsx scripts/bulk-bench.ts '{"secrets":100,"ringgRate":20}'
+
 import { execFileSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,7 @@ import type { CliIo } from '../cli/io.js';
 import { run } from '../cli/main.js';
 import { DEFAULT_PARALLEL } from '../cli/parallel.js';
 import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../dev/local-environment.js';
+import { dropSdkNodeVersionWarning } from '../dev/sdk-warning.js';
 import { StdoutCapture } from '../dev/stdout-capture.js';
 import { RateLimit } from '../dev/throttle.js';
 
@@ -125,10 +127,7 @@ export function runBulkBenchInChild(options: BulkBenchOptions): BulkBenchResult 
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const emitWarning = process.emitWarning.bind(process);
-  process.emitWarning = ((warning: string | Error, ...rest: never[]) => {
-    if (!String(warning).includes('NodeVersionSupportWarning')) emitWarning(warning, ...rest);
-  }) as typeof process.emitWarning;
+  dropSdkNodeVersionWarning();
   const options = JSON.parse(process.argv[2] ?? '{"secrets":100,"ringgRate":20}') as BulkBenchOptions;
   runBulkBench(options)
     .then((result) => process.stdout.write(`${JSON.stringify(result)}\n`))

@@ -10,6 +10,7 @@ import { parseSecretValue } from '../common/secret-value.js';
 import { RinggApi, RinggKeyProvider } from '../consumer/index.js';
 import { LOCAL_FUNCTION_ARN, type LocalEnvironment } from '../dev/local-environment.js';
 import { runRotation } from '../dev/rotation-driver.js';
+import { dropSdkNodeVersionWarning } from '../dev/sdk-warning.js';
 
 /** One second of AWS time is one millisecond here: a 300 s cache TTL becomes 300 ms. */
 export const TIME_SCALE = 1 / 1000;
@@ -298,7 +299,7 @@ async function main(): Promise<void> {
   const gaps = numbersFrom('BENCH_STEP_GAPS_MS', '150,1000');
   const [rotations = 6] = numbersFrom('BENCH_CONTINUITY_ROTATIONS', '6');
   const [loops = 2] = numbersFrom('BENCH_CONTINUITY_LOOPS', '2');
-  await import('./quiet-node-version-warning.js');
+  dropSdkNodeVersionWarning();
   const { startLocalEnvironment } = await import('../dev/local-environment.js');
   const { StdoutCapture } = await import('../dev/stdout-capture.js');
   const capture = new StdoutCapture();

@@ -14,27 +14,29 @@ import { parseSecretValue } from '../common/secret-value.js';
 import { DEMO_FAULTS, type DemoFault } from '../dev/demo-faults.js';
 import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../dev/local-environment.js';
 import type { StepReport } from '../dev/rotation-driver.js';
+import { dropSdkNodeVersionWarning } from '../dev/sdk-warning.js';
 import { StdoutCapture } from '../dev/stdout-capture.js';
+import { parseScriptArgs } from './script-args.js';
 
 const SECRET = 'ringg/demo';
 
-// The SDK warns on every run that Node.js 20 support ends in January 2027; the function runs on 24.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: never[]) => {
-  if (!String(warning).includes('NodeVersionSupportWarning')) emitWarning(warning, ...rest);
-}) as typeof process.emitWarning;
-const args = process.argv.slice(2);
-const verbose = args.includes('--verbose');
-const faultName = args.includes('--fault') ? args[args.indexOf('--fault') + 1] : undefined;
+dropSdkNodeVersionWarning();
+const FAULT_LIST = Object.entries(DEMO_FAULTS).map(([name, f]) => `  ${name.padEnd(22)} ${f.summary}`);
+const USAGE = `Usage: npm run demo -- [--fault <name>] [--verbose]
 
-if (args.includes('--help') || (faultName !== undefined && !(faultName in DEMO_FAULTS))) {
-  const known = Object.entries(DEMO_FAULTS).map(([name, f]) => `  ${name.padEnd(22)} ${f.summary}`);
-  const problem =
-    faultName !== undefined && !(faultName in DEMO_FAULTS) ? `Unknown fault "${faultName}".\n\n` : '';
-  process.stderr.write(
-    `${problem}Usage: npm run demo -- [--fault <name>] [--verbose]\n\nFaults:\n${known.join('\n')}\n`,
-  );
-  process.exit(problem ? 2 : 0);
+A full rotation on this machine. --fault shows how a fault is handled; --verbose also prints the
+function's own JSON log lines.
+
+Faults:
+${FAULT_LIST.join('\n')}
+`;
+const { fault: faultName, verbose = false } = parseScriptArgs(USAGE, {
+  fault: { type: 'string' },
+  verbose: { type: 'boolean' },
+});
+if (faultName !== undefined && !(faultName in DEMO_FAULTS)) {
+  process.stderr.write(`Unknown fault "${faultName}".\n\n${USAGE}`);
+  process.exit(64);
 }
 
 const fault: DemoFault | undefined = faultName ? DEMO_FAULTS[faultName] : undefined;

@@ -1,6 +1,6 @@
 import { type BuildOptions, build } from 'esbuild';
 
-/** The settings the CDK stack bundles the function with (lib/ringg-key-rotation.ts `bundling`). */
+/** The settings CDK bundles the function with from source (lib/function-code.ts `LAMBDA_BUNDLING`). */
 export const LAMBDA_BUNDLE_OPTIONS: BuildOptions = {
   bundle: true,
   platform: 'node',

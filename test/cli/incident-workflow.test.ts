@@ -38,6 +38,7 @@ function runStep(env: Record<string, string>, npxExit = 0) {
       REASON: 'INC-42 leaked .env',
       PARALLEL: '4',
       ROTATION_FUNCTION: '',
+      RINGG_KEY_ROTATION_VERSION: '0.1.0',
       ...env,
     },
     encoding: 'utf8',
@@ -51,6 +52,9 @@ describe('the incident workflow', () => {
     const run = runStep({ SECRET_IDS: 'ringg/a, ringg/b ringg/c*' });
     expect(run.code).toBe(0);
     expect(run.args).toEqual([
+      '--yes',
+      '--package',
+      'ringg-key-rotation@0.1.0',
       'ringg-rotate',
       'rotate',
       '--parallel',
@@ -82,6 +86,12 @@ describe('the incident workflow', () => {
   it('fails the job when any secret did not rotate (the CLI exits 1 or 3)', () => {
     expect(runStep({ SECRET_IDS: 'ringg/a' }, 1).code).toBe(1);
     expect(runStep({ SECRET_IDS: 'ringg/a' }, 3).code).toBe(3);
+  });
+
+  it('runs the CLI of the package version this repository releases', () => {
+    const pinned = /RINGG_KEY_ROTATION_VERSION: (\S+)/.exec(readFileSync(WORKFLOW, 'utf8'))?.[1];
+    const released = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+    expect(pinned).toBe(released);
   });
 
   it('has a script bash can parse (bash -n)', () => {
