@@ -50,7 +50,13 @@ export async function rotate(ctx: CliContext, cmd: RotateCommand): Promise<ExitC
       (await ctx.sm.send(new DescribeSecretCommand({ SecretId: cmd.secretId }))).VersionIdsToStages ?? {};
     ({ journal } = await readJournal(ctx, journalName));
     const mine = journal?.token === token ? journal : undefined;
-    if (stages[token]?.includes('AWSCURRENT')) break;
+    // Done when the rotation is complete, not merely promoted: setSecret moves AWSCURRENT as soon as
+    // Ringg accepts the new key, and testSecret and finishSecret still run after it.
+    if (
+      stages[token]?.includes('AWSCURRENT') &&
+      (!stages[token]?.includes('AWSPENDING') || mine?.state === 'finished')
+    )
+      break;
     const lastError = mine?.lastError;
     if (mine?.state === 'failed' && lastError && !lastError.retryable) {
       out.line(`Rotation FAILED in ${lastError.step} after ${elapsed()} s: ${lastError.code}`);

@@ -11,6 +11,20 @@ export function labels(h: Harness, secretId: string): Record<string, string> {
   return out;
 }
 
+/**
+ * Records the labels after every step the driver runs, for tests that assert where AWSCURRENT and
+ * AWSPENDING stood at each point and not only at the end. Pass `onStep` to the rotation.
+ */
+export function labelTrail(h: Harness, secretId: string) {
+  const trail: { step: string; ok: boolean; labels: Record<string, string> }[] = [];
+  return {
+    trail,
+    onStep: (report: { step: string; ok: boolean }) => {
+      trail.push({ step: report.step, ok: report.ok, labels: labels(h, secretId) });
+    },
+  };
+}
+
 /** One regenerate, AWSCURRENT on the rotation's version holding Ringg's live key, the old key as AWSPREVIOUS. */
 export function expectRotatedOnce(h: Harness, s: SeededSecret, report: RotationReport): void {
   expect(report.succeeded, JSON.stringify(report.steps.filter((r) => !r.ok))).toBe(true);
