@@ -575,16 +575,8 @@ describe('promotion the moment the new key is proven', () => {
     const s = (await harness()).seed('plain');
     const old = labels(h, s.secretId).AWSCURRENT ?? '';
     const { trail, onStep } = labelTrail(h, s.secretId);
-    const other = h.ringg.addWorkspace({ name: 'Someone else' });
-    const token = h.model.beginRotation({ SecretId: s.secretId });
-    await h.invoke({ Step: 'createSecret', SecretId: s.secretId, ClientRequestToken: token });
-    h.model.putSecretValue({
-      SecretId: s.secretId,
-      ClientRequestToken: token,
-      SecretString: other.key,
-      VersionStages: ['AWSPENDING'],
-    });
-    const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1, onStep });
+    const report = await rotateWithForeignPendingKey(h, s.secretId, { onStep });
+    const token = report.token;
     expect(failedSteps(report)).toEqual(['1:testSecret:WrongWorkspaceError']);
     expect(named(trail, old, token)).toEqual([
       'createSecret: current=old pending=new',
@@ -594,7 +586,7 @@ describe('promotion the moment the new key is proven', () => {
     expect(stepLine('setSecret')).toMatchObject({
       outcome: 'new-key-already-stored',
       promotion: 'deferred',
-      promotionDeferredBecause: `the new key belongs to workspace ${other.id}, not ${s.workspaceId}`,
+      promotionDeferredBecause: `the new key belongs to workspace ${report.otherWorkspaceId}, not ${s.workspaceId}`,
     });
     expect(journalOf(h, s.secretId)).toMatchObject({ lastError: { code: 'wrong-workspace' } });
     expect(h.model.calls.UpdateSecretVersionStage).toBeUndefined();
