@@ -62,6 +62,8 @@ export interface SmFault {
   readonly delayMs?: number;
   /** Never answer (a hung connection). */
   readonly hang?: boolean;
+  /** Matching calls let through before the fault applies. */
+  skip?: number;
 }
 
 export class SecretsManagerModel {
@@ -102,6 +104,10 @@ export class SecretsManagerModel {
     }
     const fault = this.faults.find((f) => f.operation === operation && f.times > 0);
     if (!fault) return;
+    if (fault.skip) {
+      fault.skip--;
+      return;
+    }
     fault.times--;
     if (fault.hang) await new Promise<never>(() => {});
     if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));

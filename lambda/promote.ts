@@ -74,7 +74,10 @@ export async function promoteIfProven(ctx: StepContext): Promise<void> {
         ctx.trace.promotion = 'already-promoted';
         return;
       case 'prove': {
-        const parsed = parseSecretValue(await readPendingRaw(ctx, true));
+        const parsed = await readPendingRaw(ctx, true).then(parseSecretValue, (error: unknown) => ({
+          ok: false as const,
+          problem: errorName(error),
+        }));
         if (!parsed.ok) {
           reason = `the stored value could not be read back: ${parsed.problem}`;
           facts = { ...facts, proof: 'not-proven' };

@@ -631,6 +631,25 @@ describe('promotion the moment the new key is proven', () => {
     expect(h.model.calls.UpdateSecretVersionStage).toBe(2);
   });
 
+  it('the stored key cannot be read back for the proof: setSecret still succeeds, finishSecret promotes', async () => {
+    const s = (await harness({ env: { ROTATION_AWS_CALL_TIMEOUT_MS: '200' } })).seed('plain');
+    const token = h.model.beginRotation({ SecretId: s.secretId });
+    await h.invoke({ Step: 'createSecret', SecretId: s.secretId, ClientRequestToken: token });
+    // setSecret's reads: AWSPENDING (empty), AWSCURRENT, then, after the write, the read for the proof.
+    h.model.injectFault({ operation: 'GetSecretValue', times: 1, hang: true, skip: 2 });
+    await h.invoke({ Step: 'setSecret', SecretId: s.secretId, ClientRequestToken: token });
+    expect(labels(h, s.secretId)).toMatchObject({
+      AWSPENDING: token,
+      AWSCURRENT: expect.not.stringMatching(token),
+    });
+    expect(stepLine('setSecret')).toMatchObject({
+      promotion: 'deferred',
+      promotionDeferredBecause: expect.stringMatching(/^the stored value could not be read back: /),
+    });
+    const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1 });
+    expectRotatedOnce(h, s, report);
+  });
+
   it('a stage move that was applied but whose answer was lost counts as the promotion', async () => {
     const s = (await harness()).seed('plain');
     h.loseAnswerOf('UpdateSecretVersionStage');
