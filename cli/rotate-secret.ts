@@ -124,7 +124,13 @@ export async function rotateSecret(
       (await ctx.sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
     const { journal } = await readJournal(ctx, journalName);
     const mine = journal?.token === token ? journal : undefined;
-    if (stages[token]?.includes('AWSCURRENT')) break;
+    // Done when the rotation is complete, not merely promoted: setSecret moves AWSCURRENT as soon as
+    // Ringg accepts the new key, and testSecret and finishSecret still run after it.
+    if (
+      stages[token]?.includes('AWSCURRENT') &&
+      (!stages[token]?.includes('AWSPENDING') || mine?.state === 'finished')
+    )
+      break;
     const lastError = mine?.lastError;
     const base = { secretId, name, token, elapsedSeconds: elapsed() };
     if (mine?.state === 'failed' && lastError && !lastError.retryable) {

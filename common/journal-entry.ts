@@ -11,6 +11,7 @@ export const JOURNAL_STATES = [
   'regenerating',
   'pending-stored',
   'rescued',
+  'promoted',
   'tested',
   'finished',
   'failed',
@@ -19,6 +20,10 @@ export type JournalState = (typeof JOURNAL_STATES)[number];
 
 export const REGENERATE_STATES = ['in-flight', 'succeeded', 'not-regenerated'] as const;
 export type RegenerateState = (typeof REGENERATE_STATES)[number];
+
+/** Where AWSCURRENT moved: `promoted` (by `step`), or `deferred` by setSecret to finishSecret, with why. */
+export const PROMOTION_STATES = ['promoted', 'deferred'] as const;
+export type PromotionState = (typeof PROMOTION_STATES)[number];
 
 export interface JournalEntry {
   readonly secretArn: string;
@@ -30,6 +35,13 @@ export interface JournalEntry {
   /** The Ringg workspace of the secret's key, as last seen; for display (the check uses the secret's tag). */
   readonly workspaceId?: string;
   readonly regenerate?: { readonly state: RegenerateState; readonly at: string };
+  readonly promotion?: {
+    readonly state: PromotionState;
+    readonly step: Step;
+    readonly at: string;
+    /** Why setSecret left the version pending (`deferred` only). Never a key. */
+    readonly reason?: string;
+  };
   readonly lastError?: {
     readonly code: string;
     readonly message: string;
@@ -73,6 +85,16 @@ export function parseJournalEntry(text: string | undefined): JournalParse {
     else {
       oneOf('regenerate.state', raw.regenerate.state, REGENERATE_STATES);
       str('regenerate.at', raw.regenerate.at);
+    }
+  }
+  if (raw.promotion !== undefined) {
+    const p = raw.promotion;
+    if (!isObject(p)) problems.push('"promotion" is not an object');
+    else {
+      oneOf('promotion.state', p.state, PROMOTION_STATES);
+      oneOf('promotion.step', p.step, STEPS);
+      str('promotion.at', p.at);
+      str('promotion.reason', p.reason, true);
     }
   }
   if (raw.lastError !== undefined) {

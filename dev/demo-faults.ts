@@ -10,6 +10,8 @@ export interface DemoFault {
   readonly expect: 'rotated' | string;
   /** Regenerates Ringg must have seen. */
   readonly regenerations: number;
+  /** For a rotation that succeeds: the step that moved AWSCURRENT. @default 'setSecret' */
+  readonly promotedIn?: 'setSecret' | 'finishSecret';
 }
 
 export const DEMO_FAULTS: Record<string, DemoFault> = {
@@ -80,6 +82,15 @@ export const DEMO_FAULTS: Record<string, DemoFault> = {
     setup: (env) => env.aws.secretsManager.injectFault({ operation: 'PutSecretValue', times: 15 }),
     expect: 'rotated',
     regenerations: 1,
+  },
+  'promotion-fails': {
+    summary:
+      'Secrets Manager refuses to move AWSCURRENT in setSecret; the new key stays AWSPENDING and finishSecret promotes it',
+    // One setSecret move, retried 3 times by the SDK.
+    setup: (env) => env.aws.secretsManager.injectFault({ operation: 'UpdateSecretVersionStage', times: 3 }),
+    expect: 'rotated',
+    regenerations: 1,
+    promotedIn: 'finishSecret',
   },
   'ringg-hang': {
     summary: 'Ringg accepts connections and never answers (Ringg timeouts set to 300 ms for the demo)',

@@ -35,6 +35,12 @@ interface Secret {
     | undefined;
   lastRotatedAt: number | undefined;
   lastChangedAt: number;
+  /**
+   * The version of the rotation the service has open (started, not completed nor abandoned). Labels
+   * alone cannot tell: after an early promotion AWSPENDING sits on the AWSCURRENT version while the
+   * service still runs (or retries) the rotation's steps.
+   */
+  openRotation: string | undefined;
 }
 
 export type SmOperation =
@@ -57,6 +63,8 @@ export interface SmFault {
   readonly delayMs?: number;
   /** Never answer (a hung connection). */
   readonly hang?: boolean;
+  /** Matching calls let through before the fault applies. */
+  skip?: number;
 }
 
 export class SecretsManagerModel {
@@ -97,6 +105,10 @@ export class SecretsManagerModel {
     }
     const fault = this.faults.find((f) => f.operation === operation && f.times > 0);
     if (!fault) return;
+    if (fault.skip) {
+      fault.skip--;
+      return;
+    }
     fault.times--;
     if (fault.hang) await new Promise<never>(() => {});
     if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
@@ -130,6 +142,7 @@ export class SecretsManagerModel {
       rotationRules: undefined,
       lastRotatedAt: undefined,
       lastChangedAt: this.now(),
+      openRotation: undefined,
     };
     this.secrets.set(input.Name, secret);
     const versionId = input.ClientRequestToken ?? randomUUID();
@@ -261,11 +274,16 @@ export class SecretsManagerModel {
       return { ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: [...existing.stages] };
     }
     if (existing === undefined) {
-      // A new version while a rotation is open abandons that rotation.
+      // A new version while a rotation is open abandons that rotation: its AWSPENDING label goes, even
+      // when it sits on the AWSCURRENT version (promoted early, the rotation not yet completed).
       const pendingId = this.versionWith(secret, 'AWSPENDING');
-      if (pendingId !== undefined && pendingId !== this.versionWith(secret, 'AWSCURRENT')) {
+      if (
+        pendingId !== undefined &&
+        (pendingId !== this.versionWith(secret, 'AWSCURRENT') || pendingId === secret.openRotation)
+      ) {
         secret.versions.get(pendingId)?.stages.delete('AWSPENDING');
       }
+      secret.openRotation = undefined;
     }
     const version: Version = existing ?? { value: undefined, stages: new Set(), createdAt: this.now() };
     version.value = input.SecretString;
@@ -374,6 +392,7 @@ export class SecretsManagerModel {
       );
     }
     secret.versions.set(token, { value: undefined, stages: new Set(['AWSPENDING']), createdAt: this.now() });
+    secret.openRotation = token;
     return token;
   }
 
@@ -394,12 +413,16 @@ export class SecretsManagerModel {
     this.find(secretId).versions.delete(token);
   }
 
-  /** The service's clean-up once every step succeeded: AWSPENDING leaves the now-current version. */
+  /**
+   * The service's clean-up once every step succeeded: AWSPENDING leaves the now-current version. The
+   * function never removes it itself; until this runs, a version promoted early carries both labels.
+   */
   completeRotation(secretId: string, token: string): boolean {
     const secret = this.find(secretId);
     const version = secret.versions.get(token);
     if (!version?.stages.has('AWSCURRENT')) return false;
     version.stages.delete('AWSPENDING');
+    if (secret.openRotation === token) secret.openRotation = undefined;
     secret.lastRotatedAt = this.now();
     return true;
   }

@@ -124,12 +124,18 @@ export class NewKeyLostError extends RotationError {
 export class NewKeyRejectedError extends RotationError {
   readonly code = 'new-key-rejected';
   override readonly retryable = true;
-  constructor(secretName: string, token: string, detail: string) {
+  /** `promoted`: the version already holds AWSCURRENT (setSecret promoted it once Ringg accepted it). */
+  constructor(secretName: string, token: string, detail: string, promoted = false) {
     super(
-      `Ringg did not accept the new key in version ${token} of secret "${secretName}" (${detail}). The old key ` +
-        'is already dead, so AWSCURRENT is not usable until this is resolved. The rotation retries testSecret ' +
-        'on its own; if it keeps failing, compare the key in the Ringg dashboard with AWSPENDING and store ' +
-        'the live one as AWSCURRENT (README: runbook "Key lost").',
+      promoted
+        ? `Ringg no longer accepts the key in version ${token} of secret "${secretName}" (${detail}), which is ` +
+            'already AWSCURRENT: Ringg accepted it when setSecret promoted it, so it was changed or revoked ' +
+            'outside this rotation since. Compare the key in the Ringg dashboard with AWSCURRENT and store the ' +
+            'live one as AWSCURRENT (README: runbook "Key lost").'
+        : `Ringg did not accept the new key in version ${token} of secret "${secretName}" (${detail}). The old key ` +
+            'is already dead, so AWSCURRENT is not usable until this is resolved. The rotation retries testSecret ' +
+            'on its own; if it keeps failing, compare the key in the Ringg dashboard with AWSPENDING and store ' +
+            'the live one as AWSCURRENT (README: runbook "Key lost").',
     );
   }
 }

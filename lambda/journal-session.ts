@@ -1,9 +1,10 @@
-import type { JournalEntry, JournalState, Step } from '../common/journal-entry.js';
+import type { JournalEntry, JournalState, PromotionState, Step } from '../common/journal-entry.js';
 import type { JournalRead, JournalStore } from './journal.js';
 
 export interface JournalUpdate {
   readonly workspaceId?: string;
   readonly regenerate?: NonNullable<JournalEntry['regenerate']>['state'];
+  readonly promotion?: { readonly state: PromotionState; readonly reason?: string };
   readonly error?: { readonly code: string; readonly message: string; readonly retryable: boolean };
 }
 
@@ -34,6 +35,7 @@ export class JournalSession {
       this.entry?.token === this.token &&
       (this.entry.state === 'pending-stored' ||
         this.entry.state === 'rescued' ||
+        this.entry.state === 'promoted' ||
         this.entry.state === 'tested')
     );
   }
@@ -44,6 +46,9 @@ export class JournalSession {
     const sameRotation = this.entry?.token === this.token ? this.entry : undefined;
     const workspaceId = update.workspaceId ?? this.entry?.workspaceId;
     const regenerate = update.regenerate ? { state: update.regenerate, at } : sameRotation?.regenerate;
+    const promotion = update.promotion
+      ? { ...update.promotion, step: this.step, at }
+      : sameRotation?.promotion;
     const lastError = update.error ? { ...update.error, step: this.step, at } : sameRotation?.lastError;
     const entry: JournalEntry = {
       secretArn: this.secretArn,
@@ -54,6 +59,7 @@ export class JournalSession {
       updatedAt: at,
       ...(workspaceId ? { workspaceId } : {}),
       ...(regenerate ? { regenerate } : {}),
+      ...(promotion ? { promotion } : {}),
       ...(lastError ? { lastError } : {}),
     };
     this.entry = entry;

@@ -134,3 +134,34 @@ export function identityFact(tag: string | undefined, ringgWorkspaceId: string |
   if (tag === undefined || tag === '') return 'untagged';
   return tag === ringgWorkspaceId ? 'confirmed' : 'mismatch';
 }
+
+/**
+ * setSecret, once the new key is stored (every non-failing end of `decideNextAction` in `regenerate`
+ * mode): Ringg already killed the old key, so AWSCURRENT holds a dead key until it moves. It moves in
+ * the same invocation as soon as Ringg proves the new key; a key that is not proven (or not in time)
+ * stays AWSPENDING, and testSecret and finishSecret decide as they always did.
+ */
+export interface PromotionFacts {
+  /** The rotation's version already holds AWSCURRENT: an earlier delivery of this rotation moved it. */
+  readonly versionIsCurrent: boolean;
+  /** `not-proven`: Ringg rejected it, did not answer usefully, or named another workspace or key. */
+  readonly proof: 'unchecked' | 'proven' | 'not-proven';
+  /** The step has time for a proof attempt and, after it, the reserve for moving AWSCURRENT. */
+  readonly timeForProof: boolean;
+}
+
+export type PromotionAction =
+  | { readonly kind: 'already-promoted' }
+  /** GET /workspace with the new key (retrying a fresh key's brief 401s), leaving the move's reserve. */
+  | { readonly kind: 'prove' }
+  /** Write the mirror, then UpdateSecretVersionStage AWSCURRENT → the rotation's version. */
+  | { readonly kind: 'promote' }
+  /** Log and journal why; setSecret still succeeds (the key is stored), testSecret and finishSecret go on. */
+  | { readonly kind: 'leave-pending'; readonly why: 'no-time' | 'not-proven' };
+
+export function decidePromotion(f: PromotionFacts): PromotionAction {
+  if (f.versionIsCurrent) return { kind: 'already-promoted' };
+  if (f.proof === 'proven') return { kind: 'promote' };
+  if (f.proof === 'not-proven') return { kind: 'leave-pending', why: 'not-proven' };
+  return f.timeForProof ? { kind: 'prove' } : { kind: 'leave-pending', why: 'no-time' };
+}

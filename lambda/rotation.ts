@@ -42,6 +42,9 @@ export function createRotationHandler(deps: RotationDeps) {
       durationMs: deps.now() - startedAt,
       attempts: trace.attempts,
       ringgStatuses: trace.ringgStatuses,
+      ...(trace.promotion ? { promotion: trace.promotion } : {}),
+      ...(trace.promotionDeferredBecause ? { promotionDeferredBecause: trace.promotionDeferredBecause } : {}),
+      ...(trace.mirror ? { mirror: trace.mirror } : {}),
     });
 
     try {
@@ -51,7 +54,10 @@ export function createRotationHandler(deps: RotationDeps) {
       const secret = await deps.secrets.describe(event.secretId, timeout());
       log = log.child({ secret: secret.name });
 
-      if (checkRotationVersion(secret, event.token) === 'already-current') {
+      const version = checkRotationVersion(secret, event.token);
+      // testSecret is never skipped: a version promoted early is still proven with Ringg, even if the
+      // service had already completed the rotation (removed AWSPENDING) when testSecret arrives.
+      if (version === 'already-current' && event.step !== 'testSecret') {
         log.info('step skipped: this version is already AWSCURRENT', {
           outcome: 'already-current',
           ...summary(),
@@ -79,6 +85,7 @@ export function createRotationHandler(deps: RotationDeps) {
       await STEP_HANDLERS[event.step]({
         event,
         secret,
+        version,
         names,
         deps,
         log,

@@ -10,7 +10,7 @@ import type { Logger } from './logger.js';
 import type { RescueStore } from './rescue-store.js';
 import type { RinggApi } from './ringg-client.js';
 import type { SecretsStore } from './secrets-store.js';
-import type { SecretDescription } from './version-guard.js';
+import type { GuardResult, SecretDescription } from './version-guard.js';
 
 /** What lives once per container and is shared by every invocation and every secret. */
 export interface RotationDeps {
@@ -33,11 +33,19 @@ export interface StepTrace {
   attempts: number;
   readonly ringgStatuses: (number | string)[];
   outcome?: string;
+  /** Where AWSCURRENT stands after the step, when the step dealt with it. */
+  promotion?: 'promoted' | 'deferred' | 'already-promoted';
+  /** Why setSecret left the version pending. Never a key. */
+  promotionDeferredBecause?: string;
+  /** The Parameter Store mirror write made at the promotion. */
+  mirror?: 'written' | 'failed';
 }
 
 export interface StepContext {
   readonly event: RotationEvent;
   readonly secret: SecretDescription;
+  /** What the guard found for the rotation's version (see version-guard.ts). */
+  readonly version: GuardResult;
   readonly names: ParameterNames;
   readonly deps: RotationDeps;
   readonly log: Logger;

@@ -1,5 +1,7 @@
 import { backoffMs, type Sleep } from './deadline.js';
 import {
+  KeyMismatchError,
+  NewKeyRejectedError,
   PermissionDeniedError,
   RinggUnavailableError,
   type RotationError,
@@ -21,6 +23,8 @@ export interface VerifyOptions {
   /** A key Ringg issued moments ago may answer 401 briefly: retry it instead of giving up. */
   readonly fresh: boolean;
   readonly maxAttempts: number;
+  /** Time the check must leave free in the step's deadline (e.g. to move AWSCURRENT after it). */
+  readonly reserveMs?: number;
 }
 
 /** What the check needs around it; the function passes its step's deadline, the CLI its own limits. */
@@ -35,7 +39,8 @@ export interface KeyCheckEnv {
   onResult?(result: WorkspaceResult): void;
 }
 
-const MIN_ATTEMPT_MS = 500;
+/** The least time a key check attempt is sent with. */
+export const MIN_CHECK_ATTEMPT_MS = 500;
 
 /**
  * `GET /workspace` with `apiKey`, retried within bounds on the answers that may be passing. The one
@@ -54,10 +59,10 @@ export async function checkKey(
         retryAfter ?? backoffMs(attempt - 1, 500, 4_000, env.random),
         env.maxRetryAfterMs,
       );
-      if (!env.allows(wait + MIN_ATTEMPT_MS)) break;
+      if (!env.allows(wait + MIN_CHECK_ATTEMPT_MS)) break;
       await env.sleep(wait);
     }
-    if (!env.allows(MIN_ATTEMPT_MS)) break;
+    if (!env.allows(MIN_CHECK_ATTEMPT_MS)) break;
     const result = await env.ringg.getWorkspace(apiKey, env.timeoutMs());
     env.onResult?.(result);
     const decision = decideAfterVerify(result, options.fresh);
@@ -79,14 +84,15 @@ export async function verifyKey(
   options: VerifyOptions,
 ): Promise<Verification> {
   const { ringg, config, sleep, random } = ctx.deps;
+  const reserveMs = options.reserveMs ?? 0;
   return checkKey(
     {
       ringg,
       sleep,
       random,
       maxRetryAfterMs: config.maxRetryAfterMs,
-      allows: (ms) => ctx.deadline.allows(ms),
-      timeoutMs: () => requestTimeoutMs(ctx),
+      allows: (ms) => ctx.deadline.allows(ms, reserveMs),
+      timeoutMs: () => requestTimeoutMs(ctx, reserveMs),
       onResult: (result) => {
         ctx.trace.attempts++;
         ctx.trace.ringgStatuses.push(traceOf(result));
@@ -110,6 +116,96 @@ export function inconclusiveCheckError(
   return new RinggUnavailableError(secretName, 'GET /workspace', verification.detail, changed);
 }
 
+/** What a check of a new key proved. Pure: the same judgement for setSecret's proof and testSecret. */
+export type KeyProof =
+  | { readonly kind: 'proven'; readonly workspaceId: string }
+  | { readonly kind: 'rejected' }
+  | {
+      readonly kind: 'inconclusive';
+      readonly verification: Extract<Verification, { kind: 'forbidden' | 'unavailable' }>;
+    }
+  | { readonly kind: 'untagged' }
+  | { readonly kind: 'no-workspace' }
+  | { readonly kind: 'wrong-workspace'; readonly expected: string; readonly actual: string }
+  | { readonly kind: 'key-mismatch' };
+
+/**
+ * Fails closed: a new key is proven only when Ringg accepts it, names its workspace, that workspace is
+ * the secret's tag, and Ringg does not report a different key as the workspace's key.
+ */
+export function judgeNewKey(
+  verification: Verification,
+  expectedWorkspace: string | undefined,
+  storedKey: string,
+): KeyProof {
+  if (verification.kind === 'rejected') return { kind: 'rejected' };
+  if (verification.kind !== 'valid') return { kind: 'inconclusive', verification };
+  const workspace = workspaceProof(expectedWorkspace, verification.workspaceId);
+  if (workspace.kind !== 'proven') return workspace;
+  if (verification.apiKey !== undefined && verification.apiKey !== storedKey) return { kind: 'key-mismatch' };
+  return workspace;
+}
+
+function workspaceProof(expected: string | undefined, actual: string | undefined): KeyProof {
+  if (!expected) return { kind: 'untagged' };
+  if (actual === undefined) return { kind: 'no-workspace' };
+  if (actual !== expected) return { kind: 'wrong-workspace', expected, actual };
+  return { kind: 'proven', workspaceId: actual };
+}
+
+/** For the log and the journal: why a new key is not proven. Never a key. */
+export function describeProof(proof: KeyProof): string {
+  switch (proof.kind) {
+    case 'proven':
+      return 'proven';
+    case 'rejected':
+      return 'Ringg rejected the new key (HTTP 401 on every attempt)';
+    case 'inconclusive':
+      return proof.verification.kind === 'forbidden'
+        ? 'Ringg answered 403 for the new key'
+        : `Ringg did not answer usefully: ${proof.verification.detail}`;
+    case 'untagged':
+      return 'the secret has no workspace tag to check the new key against';
+    case 'no-workspace':
+      return "Ringg's answer for the new key carries no usable workspace id";
+    case 'wrong-workspace':
+      return `the new key belongs to workspace ${proof.actual}, not ${proof.expected}`;
+    case 'key-mismatch':
+      return 'Ringg reports another key as the workspace key';
+  }
+}
+
+/** The error for a key that is not proven; `which` names it ("new", "rescued"), `changed` the state. */
+export function proofError(
+  ctx: StepContext,
+  proof: Exclude<KeyProof, { kind: 'proven' }>,
+  which: string,
+  changed?: string,
+): RotationError {
+  const name = ctx.secret.name;
+  const token = ctx.event.token;
+  switch (proof.kind) {
+    case 'rejected':
+      return new NewKeyRejectedError(name, token, 'HTTP 401 on every attempt', ctx.version !== 'proceed');
+    case 'inconclusive':
+      return inconclusiveCheckError(name, proof.verification, changed);
+    case 'untagged':
+      return new WorkspaceUnknownError(
+        name,
+        `the secret has no ringg-rotation:workspace-id tag to check the ${which} key against`,
+      );
+    case 'no-workspace':
+      return new WorkspaceUnknownError(
+        name,
+        `Ringg's answer for the ${which} key carries no usable workspace id`,
+      );
+    case 'wrong-workspace':
+      return new WrongWorkspaceError(name, token, proof.expected, proof.actual);
+    case 'key-mismatch':
+      return new KeyMismatchError(name, token);
+  }
+}
+
 /**
  * Fails closed unless Ringg names the workspace of the key in version `ctx.event.token` and it is the
  * one in the secret's tag. `which` names the key in the error ("new", "rescued").
@@ -119,19 +215,6 @@ export function requireTaggedWorkspace(
   workspaceId: string | undefined,
   which: string,
 ): void {
-  const name = ctx.secret.name;
-  const expected = ctx.secret.workspaceTag;
-  if (!expected) {
-    throw new WorkspaceUnknownError(
-      name,
-      `the secret has no ringg-rotation:workspace-id tag to check the ${which} key against`,
-    );
-  }
-  if (workspaceId === undefined) {
-    throw new WorkspaceUnknownError(
-      name,
-      `Ringg's answer for the ${which} key carries no usable workspace id`,
-    );
-  }
-  if (workspaceId !== expected) throw new WrongWorkspaceError(name, ctx.event.token, expected, workspaceId);
+  const proof = workspaceProof(ctx.secret.workspaceTag, workspaceId);
+  if (proof.kind !== 'proven') throw proofError(ctx, proof, which);
 }

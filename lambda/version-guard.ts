@@ -12,14 +12,25 @@ export interface SecretDescription {
   readonly workspaceTag?: string | undefined;
 }
 
-export type GuardResult = 'proceed' | 'already-current';
+/**
+ * - `proceed`: the version is AWSPENDING only: the rotation's steps run as usual.
+ * - `promoted`: the version is AWSCURRENT and still AWSPENDING: this rotation moved AWSCURRENT early (in
+ *   setSecret, once Ringg accepted the new key) and is not complete yet (the service removes AWSPENDING
+ *   when it is), so every step still runs: testSecret still checks the key, finishSecret confirms.
+ * - `already-current`: AWSCURRENT without AWSPENDING: the rotation is complete.
+ */
+export type GuardResult = 'proceed' | 'promoted' | 'already-current';
 
-/** The check AWS's templates run at the top of every step; throws when the event must not proceed. */
+/**
+ * The check AWS's templates run at the top of every step, with one difference: a version that is
+ * AWSCURRENT and still AWSPENDING is `promoted`, not "nothing to do". Throws when the event must not
+ * proceed.
+ */
 export function checkRotationVersion(secret: SecretDescription, token: string): GuardResult {
   if (!secret.rotationEnabled) throw new RotationNotEnabledError(secret.name);
   const stages = secret.versions[token];
   if (stages === undefined) throw new VersionNotFoundError(secret.name, token);
-  if (stages.includes('AWSCURRENT')) return 'already-current';
+  if (stages.includes('AWSCURRENT')) return stages.includes('AWSPENDING') ? 'promoted' : 'already-current';
   if (!stages.includes('AWSPENDING')) throw new VersionNotPendingError(secret.name, token);
   return 'proceed';
 }

@@ -16,6 +16,7 @@ import type { RotationReport } from '../dev/rotation-driver.js';
 import { dropSdkNodeVersionWarning } from '../dev/sdk-warning.js';
 import { StdoutCapture } from '../dev/stdout-capture.js';
 import { bulkBenchRows, runBulkBenchInChild } from './bulk-bench.js';
+import { median, staleWindowMs } from './continuity.js';
 import { bundleLikeTheStack } from './lambda-bundle.js';
 import { measureScale } from './scale-measure.js';
 import { parseScriptArgs } from './script-args.js';
@@ -58,11 +59,6 @@ function coldImportMs(file: string): number {
   return Number(output);
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 async function rotations() {
@@ -92,11 +88,6 @@ async function rotations() {
       const wallMs = Date.now() - start;
       if (!report.succeeded)
         throw new Error(`Rotation ${i} failed: ${JSON.stringify(report.steps.at(-1)?.error)}`);
-      const regenerated = env.ringg.events.find(
-        (e) => e.kind === 'regenerated' && e.workspaceId === workspace.id,
-      );
-      const arn = env.aws.secretsManager.arnOf(name);
-      const promoted = env.aws.secretsManager.currentMoves.filter((m) => m.arn === arn).at(-1);
       const diff = (after: Record<string, number>, before: Record<string, number>) =>
         Object.fromEntries(
           Object.entries(after)
@@ -113,7 +104,7 @@ async function rotations() {
       }
       results.push({
         wallMs,
-        staleMs: (promoted?.at ?? Number.NaN) - (regenerated?.at ?? Number.NaN),
+        staleMs: staleWindowMs(env, workspace.id, name, report.token),
         calls: { 'Secrets Manager': smCalls, SSM: diff(env.aws.ssm.calls, ssmBefore), Ringg: ringgCalls },
       });
     }

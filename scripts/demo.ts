@@ -71,8 +71,14 @@ function onStep(_secret: string, report: StepReport): void {
     Array.isArray(line?.ringgStatuses) && line.ringgStatuses.length
       ? `  ringg ${line.ringgStatuses.join(',')}`
       : '';
+  const promotion =
+    line?.promotion === 'promoted'
+      ? '  → AWSCURRENT moved to the new version'
+      : line?.promotion === 'deferred'
+        ? `  → AWSCURRENT not moved yet: ${String(line.promotionDeferredBecause)}`
+        : '';
   out(
-    `${clock()}  attempt ${report.attempt}  ${report.step.padEnd(13)} ${report.ok ? 'ok    ' : 'FAILED'} ${`${Math.round(report.durationMs)} ms`.padStart(7)}  ${outcome}${statuses}`,
+    `${clock()}  attempt ${report.attempt}  ${report.step.padEnd(13)} ${report.ok ? 'ok    ' : 'FAILED'} ${`${Math.round(report.durationMs)} ms`.padStart(7)}  ${outcome}${statuses}${promotion}`,
   );
   if (!report.ok && report.error) out(`             ${report.error.message}`);
 }
@@ -144,6 +150,8 @@ async function main(): Promise<number> {
     out(
       `  journal      state ${String(journal.state)}, last error ${(journal.lastError as { code?: string })?.code ?? '(none)'}`,
     );
+    const promotion = journal.promotion as { state?: string; step?: string } | undefined;
+    out(`  promotion    ${promotion ? `${promotion.state} in ${promotion.step}` : '(none)'}`);
     out(`  regenerates  ${env.ringg.regenerations()} at Ringg`);
     out();
     out('Checks');
@@ -167,6 +175,11 @@ async function main(): Promise<number> {
         current.ok && current.value.format === 'json' && current.value.fields?.service === 'demo',
       );
       check('the journal says finished', journal.state === 'finished');
+      const promotedIn = (journal.promotion as { step?: string } | undefined)?.step;
+      check(
+        `AWSCURRENT was moved in ${fault?.promotedIn ?? 'setSecret'}${(fault?.promotedIn ?? 'setSecret') === 'setSecret' ? ', the moment Ringg accepted the new key' : ''}`,
+        promotedIn === (fault?.promotedIn ?? 'setSecret'),
+      );
     } else {
       const code = (journal.lastError as { code?: string } | undefined)?.code;
       check(`the rotation stopped with ${fault.expect}`, code === fault.expect);

@@ -1,19 +1,31 @@
 import { PendingVersionEmptyError } from '../errors.js';
 import { errorName } from '../journal.js';
+import { moveCurrentTo } from '../promote.js';
 import { parseOrThrow, readPendingRaw } from '../secret-reads.js';
 import { awsTimeoutMs, type StepContext } from '../step-context.js';
-import { versionWithStage } from '../version-guard.js';
 
-/** Moves AWSCURRENT to the rotation's version: the only place it ever moves. */
+/**
+ * Moves AWSCURRENT to the rotation's version unless setSecret already did, then closes the rotation.
+ * AWSPENDING is never removed here: the service removes it when the rotation completes.
+ */
 export async function finishSecret(ctx: StepContext): Promise<void> {
-  const raw = await readPendingRaw(ctx, true);
-  if (raw === undefined) throw new PendingVersionEmptyError(ctx.secret.name, ctx.event.token);
-  parseOrThrow(ctx, raw, 'AWSPENDING');
-  const currentVersion = versionWithStage(ctx.secret, 'AWSCURRENT');
-  await ctx.deps.secrets.promote(ctx.event.secretId, ctx.event.token, currentVersion, awsTimeoutMs(ctx));
-  await ctx.journal.record('finished');
+  if (ctx.version === 'promoted') {
+    ctx.trace.promotion = 'already-promoted';
+    ctx.trace.outcome = 'already-promoted';
+  } else {
+    const raw = await readPendingRaw(ctx, true);
+    if (raw === undefined) throw new PendingVersionEmptyError(ctx.secret.name, ctx.event.token);
+    const pending = parseOrThrow(ctx, raw, 'AWSPENDING');
+    const moved = await moveCurrentTo(ctx, pending.apiKey);
+    if (moved.kind === 'not-moved') throw moved.error;
+    ctx.trace.promotion = 'promoted';
+    ctx.trace.outcome = 'promoted';
+  }
+  await ctx.journal.record(
+    'finished',
+    ctx.version === 'promoted' ? {} : { promotion: { state: 'promoted' } },
+  );
   await removeIntents(ctx);
-  ctx.trace.outcome = 'promoted';
 }
 
 /** The rotation is over: its regenerate intents have served (best effort; they only cost a parameter each). */

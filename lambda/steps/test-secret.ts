@@ -1,16 +1,20 @@
-import { CurrentKeyRejectedError, KeyMismatchError, NewKeyRejectedError } from '../errors.js';
+import { CurrentKeyRejectedError } from '../errors.js';
 import { parseOrThrow, readCurrentValue, readPendingRaw } from '../secret-reads.js';
-import { awsTimeoutMs, type StepContext } from '../step-context.js';
-import { inconclusiveCheckError, requireTaggedWorkspace, verifyKey } from '../verify-key.js';
+import type { StepContext } from '../step-context.js';
+import { inconclusiveCheckError, judgeNewKey, proofError, verifyKey } from '../verify-key.js';
 
 /**
- * Proves the pending key works for the same workspace. With nothing new pending (the configuration
- * test of RotateImmediately=false and of CloudFormation), proves the current key instead.
+ * Proves the rotation's key works for the secret's workspace: the pending key, or, when setSecret has
+ * already promoted it, the same key as AWSCURRENT. With nothing new pending (the configuration test of
+ * RotateImmediately=false and of CloudFormation), proves the current key instead.
  */
 export async function testSecret(ctx: StepContext): Promise<void> {
-  const name = ctx.secret.name;
-  const token = ctx.event.token;
   const current = await readCurrentValue(ctx);
+  if (ctx.version !== 'proceed') {
+    // The rotation's version is AWSCURRENT: its key is `current`.
+    await proveNewKey(ctx, current.apiKey, 'promoted-key-verified');
+    return;
+  }
   const raw = await readPendingRaw(ctx);
   const pending = raw === undefined ? undefined : parseOrThrow(ctx, raw, 'AWSPENDING');
 
@@ -20,26 +24,26 @@ export async function testSecret(ctx: StepContext): Promise<void> {
       ctx.trace.outcome = 'configuration-test-passed';
       return;
     }
-    if (verification.kind === 'rejected') throw new CurrentKeyRejectedError(name);
-    throw inconclusiveCheckError(name, verification);
+    if (verification.kind === 'rejected') throw new CurrentKeyRejectedError(ctx.secret.name);
+    throw inconclusiveCheckError(ctx.secret.name, verification);
   }
+  await proveNewKey(ctx, pending.apiKey, 'new-key-verified');
+}
 
-  const verification = await verifyKey(ctx, pending.apiKey, { fresh: true, maxAttempts: 5 });
-  switch (verification.kind) {
-    case 'rejected':
-      throw new NewKeyRejectedError(name, token, 'HTTP 401 on every attempt');
-    case 'forbidden':
-    case 'unavailable':
-      throw inconclusiveCheckError(name, verification, 'The new key is safe in AWSPENDING');
-    case 'valid': {
-      // Fail closed: the new key is promoted only when Ringg names its workspace and it is the tag's.
-      requireTaggedWorkspace(ctx, verification.workspaceId, 'new');
-      if (verification.apiKey !== undefined && verification.apiKey !== pending.apiKey) {
-        throw new KeyMismatchError(name, token);
-      }
-      await ctx.journal.record('tested', { workspaceId: verification.workspaceId });
-      const mirrored = await ctx.deps.mirror?.write(ctx.secret.name, pending.apiKey, awsTimeoutMs(ctx));
-      ctx.trace.outcome = mirrored === false ? 'new-key-verified, mirror failed' : 'new-key-verified';
-    }
+async function proveNewKey(ctx: StepContext, apiKey: string, outcome: string): Promise<void> {
+  const verification = await verifyKey(ctx, apiKey, { fresh: true, maxAttempts: 5 });
+  const proof = judgeNewKey(verification, ctx.secret.workspaceTag, apiKey);
+  if (proof.kind !== 'proven') {
+    throw proofError(
+      ctx,
+      proof,
+      'new',
+      ctx.version === 'proceed' ? 'The new key is safe in AWSPENDING' : 'The new key is AWSCURRENT',
+    );
   }
+  // A complete rotation (AWSPENDING already removed) may be followed by another: leave its journal be.
+  if (ctx.version !== 'already-current') {
+    await ctx.journal.record('tested', { workspaceId: proof.workspaceId });
+  }
+  ctx.trace.outcome = outcome;
 }

@@ -103,6 +103,12 @@ describe('end to end over HTTP', () => {
       expect(e.ringg.regenerations(ws.id)).toBe(fault.regenerations);
       if (fault.expect === 'rotated') {
         expect(report.succeeded).toBe(true);
+        // AWSCURRENT moved in the step the fault allows: setSecret, the moment the key was proven.
+        const promoting = capture?.lines
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .filter((l) => l.promotion === 'promoted')
+          .map((l) => l.step);
+        expect(promoting).toEqual([fault.promotedIn ?? 'setSecret']);
         expect(after).toEqual({
           current: token,
           previous: before.current,

@@ -75,6 +75,8 @@ export async function createHarness(options: HarnessOptions = {}) {
   const dead = new WeakSet<object>();
   let instanceClients: object[] = [];
   let killPoint: (KillPoint & { killed: () => void }) | undefined;
+  /** Operations whose next call is applied by the service and whose answer never arrives. */
+  const lostAnswers: string[] = [];
   /** Runs a model operation for a client, unless its process is dead or dies here. */
   const gate = async <T>(
     operation: string,
@@ -83,6 +85,12 @@ export async function createHarness(options: HarnessOptions = {}) {
     run: () => Promise<T>,
   ): Promise<T> => {
     if (dead.has(client)) return never();
+    const lost = lostAnswers.indexOf(operation);
+    if (lost >= 0) {
+      lostAnswers.splice(lost, 1);
+      await run();
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
+    }
     const k = killPoint;
     if (!k || k.operation !== operation || (k.nameContains !== undefined && !name.includes(k.nameContains)))
       return run();
@@ -189,6 +197,10 @@ export async function createHarness(options: HarnessOptions = {}) {
       return new Promise<void>((killed) => {
         killPoint = { ...point, killed };
       });
+    },
+    /** The next call of `operation` is applied by the service, but its answer is lost on the way back. */
+    loseAnswerOf(operation: string): void {
+      lostAnswers.push(operation);
     },
     /** Lambda starts a new instance (a cold start): what the dead one held in memory is gone. */
     restart() {

@@ -1,5 +1,5 @@
 import { afterEach, expect } from 'vitest';
-import { continueRotation, type RotationReport } from '../../dev/rotation-driver.js';
+import { continueRotation, type RotateOptions, type RotationReport } from '../../dev/rotation-driver.js';
 import { type Harness, type HarnessOptions, keyOf, type SeededSecret } from './harness.js';
 
 /** Labels as a map from label to version id, the way an operator reads them. */
@@ -9,6 +9,20 @@ export function labels(h: Harness, secretId: string): Record<string, string> {
     for (const stage of stages) out[stage] = version;
   }
   return out;
+}
+
+/**
+ * Records the labels after every step the driver runs, for tests that assert where AWSCURRENT and
+ * AWSPENDING stood at each point and not only at the end. Pass `onStep` to the rotation.
+ */
+export function labelTrail(h: Harness, secretId: string) {
+  const trail: { step: string; ok: boolean; labels: Record<string, string> }[] = [];
+  return {
+    trail,
+    onStep: (report: { step: string; ok: boolean }) => {
+      trail.push({ step: report.step, ok: report.ok, labels: labels(h, secretId) });
+    },
+  };
 }
 
 /** One regenerate, AWSCURRENT on the rotation's version holding Ringg's live key, the old key as AWSPREVIOUS. */
@@ -49,7 +63,11 @@ export function rescueParameters(h: Harness): string[] {
  * A rotation whose pending version someone filled by hand with another workspace's key after
  * createSecret; the rest of the rotation then runs once.
  */
-export async function rotateWithForeignPendingKey(h: Harness, secretId: string): Promise<RotationReport> {
+export async function rotateWithForeignPendingKey(
+  h: Harness,
+  secretId: string,
+  options: RotateOptions = {},
+): Promise<RotationReport & { otherWorkspaceId: string }> {
   const other = h.ringg.addWorkspace({ name: 'Someone else' });
   const token = h.model.beginRotation({ SecretId: secretId });
   await h.invoke({ Step: 'createSecret', SecretId: secretId, ClientRequestToken: token });
@@ -59,7 +77,8 @@ export async function rotateWithForeignPendingKey(h: Harness, secretId: string):
     SecretString: other.key,
     VersionStages: ['AWSPENDING'],
   });
-  return continueRotation(h.model, secretId, token, h.invoke, { maxAttempts: 1 });
+  const report = await continueRotation(h.model, secretId, token, h.invoke, { maxAttempts: 1, ...options });
+  return { ...report, otherWorkspaceId: other.id };
 }
 
 /** Every line the harness logged and every error its rotations threw that contains a key Ringg ever issued. */

@@ -24,6 +24,16 @@ describe('parseJournalEntry: the journal schema', () => {
     expect(parseJournalEntry(JSON.stringify(valid))).toEqual({ ok: true, entry: valid });
   });
 
+  it('accepts a promotion, deferred with its reason or done', () => {
+    for (const promotion of [
+      { state: 'deferred', step: 'setSecret', at: '2026-01-01T00:00:01.000Z', reason: 'no time left' },
+      { state: 'promoted', step: 'finishSecret', at: '2026-01-01T00:00:02.000Z' },
+    ]) {
+      const entry = { ...valid, state: 'promoted', lastError: undefined, promotion };
+      expect(parseJournalEntry(JSON.stringify(entry))).toMatchObject({ ok: true, entry: { promotion } });
+    }
+  });
+
   it.each([
     ['garbage', '{{', 'it is not JSON'],
     ['an array', '[]', 'it is not a JSON object'],
@@ -42,6 +52,11 @@ describe('parseJournalEntry: the journal schema', () => {
       'retryable as a string',
       JSON.stringify({ ...valid, lastError: { ...valid.lastError, retryable: 'no' } }),
       '"lastError.retryable"',
+    ],
+    [
+      'an unknown promotion state',
+      JSON.stringify({ ...valid, promotion: { state: 'maybe', step: 'setSecret', at: 'a' } }),
+      '"promotion.state"',
     ],
     ['no token', JSON.stringify({ ...valid, token: undefined }), '"token" is not a non-empty string'],
   ])('refuses %s, naming what is wrong', (_what, text, problem) => {

@@ -14,25 +14,39 @@ const MIRROR = { MIRROR_PARAMETER_PREFIX: '/ringg-mirror', MIRROR_KMS_KEY_ID: 'a
 const mirrorOf = (secretId: string) => h.ssm.parameters.get(`/ringg-mirror/${secretId}`);
 
 describe('the Parameter Store mirror', () => {
-  it('holds the new key as a SecureString with the configured KMS key once testSecret proved it', async () => {
+  it('holds the new key as a SecureString with the configured KMS key from the moment AWSCURRENT moves', async () => {
     h = await createHarness({ env: MIRROR });
     const s = h.seed('json');
     const token = h.model.beginRotation({ SecretId: s.secretId });
-    for (const step of ['createSecret', 'setSecret']) {
-      await h.invoke({ Step: step, SecretId: s.secretId, ClientRequestToken: token });
-      expect(mirrorOf(s.secretId)).toBeUndefined();
-    }
-    await h.invoke({ Step: 'testSecret', SecretId: s.secretId, ClientRequestToken: token });
+    await h.invoke({ Step: 'createSecret', SecretId: s.secretId, ClientRequestToken: token });
+    expect(mirrorOf(s.secretId)).toBeUndefined();
+    await h.invoke({ Step: 'setSecret', SecretId: s.secretId, ClientRequestToken: token });
+    expect(h.model.stagesOf(s.secretId)[token]).toContain('AWSCURRENT');
     expect(mirrorOf(s.secretId)).toMatchObject({
       type: 'SecureString',
       keyId: 'alias/ringg',
       value: h.ringg.liveKey(s.workspaceId),
     });
+    for (const step of ['testSecret', 'finishSecret'])
+      await h.invoke({ Step: step, SecretId: s.secretId, ClientRequestToken: token });
+    expect(mirrorOf(s.secretId)?.value).toBe(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT')));
+  });
+
+  it('is written by finishSecret when setSecret could not promote', async () => {
+    h = await createHarness({ env: MIRROR });
+    const s = h.seed('plain');
+    h.model.injectFault({ operation: 'UpdateSecretVersionStage', times: 1 });
+    const token = h.model.beginRotation({ SecretId: s.secretId });
+    for (const step of ['createSecret', 'setSecret', 'testSecret'])
+      await h.invoke({ Step: step, SecretId: s.secretId, ClientRequestToken: token });
+    // setSecret wrote it before its move failed: the key it holds is the live one either way.
+    expect(mirrorOf(s.secretId)?.value).toBe(h.ringg.liveKey(s.workspaceId));
+    h.ssm.parameters.delete(`/ringg-mirror/${s.secretId}`);
     await h.invoke({ Step: 'finishSecret', SecretId: s.secretId, ClientRequestToken: token });
     expect(mirrorOf(s.secretId)?.value).toBe(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT')));
   });
 
-  it('is not written when testSecret fails, nor by the configuration test', async () => {
+  it('is not written for a key that is not proven, nor by the configuration test', async () => {
     h = await createHarness({ env: MIRROR });
     const s = h.seed('plain');
     await runConfigurationTest(h.model, s.secretId, h.invoke);
@@ -55,8 +69,11 @@ describe('the Parameter Store mirror', () => {
       parameter: `/ringg-mirror/${s.secretId}`,
       error: 'InternalServerError',
     });
-    expect(h.logs.map((l) => JSON.parse(l)).find((l) => l.step === 'testSecret')?.outcome).toBe(
-      'new-key-verified, mirror failed',
+    expect(h.logs.map((l) => JSON.parse(l)).find((l) => l.step === 'setSecret' && l.promotion)).toMatchObject(
+      {
+        promotion: 'promoted',
+        mirror: 'failed',
+      },
     );
   });
 

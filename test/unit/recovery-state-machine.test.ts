@@ -3,11 +3,14 @@ import { MAX_REGENERATE_INTENTS } from '../../lambda/intent-store.js';
 import {
   type Action,
   decideNextAction,
+  decidePromotion,
   type Facts,
   INTENT_CLOCK_GRACE_MS,
   identityFact,
   intentFact,
   LAMBDA_MAX_TIMEOUT_MS,
+  type PromotionAction,
+  type PromotionFacts,
 } from '../../lambda/recovery-state-machine.js';
 
 /** A setSecret delivery with nothing done yet, the current key proven and the workspace confirmed. */
@@ -160,6 +163,51 @@ describe('decideNextAction: the recovery state machine', () => {
                   expect(pending === 'empty' && rescue === 'none').toBe(true);
                 }
               }
+  });
+});
+
+describe('decidePromotion: setSecret once the new key is stored', () => {
+  const table: [string, PromotionFacts, PromotionAction][] = [
+    [
+      'an earlier delivery already moved AWSCURRENT: nothing to prove or move',
+      { versionIsCurrent: true, proof: 'unchecked', timeForProof: true },
+      { kind: 'already-promoted' },
+    ],
+    [
+      'even with no time left, an already promoted version is reported as such',
+      { versionIsCurrent: true, proof: 'unchecked', timeForProof: false },
+      { kind: 'already-promoted' },
+    ],
+    [
+      'not yet checked, time left: prove it with Ringg',
+      { versionIsCurrent: false, proof: 'unchecked', timeForProof: true },
+      { kind: 'prove' },
+    ],
+    [
+      'not yet checked, no time left for a proof and the move: leave it pending',
+      { versionIsCurrent: false, proof: 'unchecked', timeForProof: false },
+      { kind: 'leave-pending', why: 'no-time' },
+    ],
+    [
+      'proven: move AWSCURRENT now',
+      { versionIsCurrent: false, proof: 'proven', timeForProof: false },
+      { kind: 'promote' },
+    ],
+    [
+      'not proven (rejected, no answer, another workspace or key): leave it pending for testSecret',
+      { versionIsCurrent: false, proof: 'not-proven', timeForProof: true },
+      { kind: 'leave-pending', why: 'not-proven' },
+    ],
+  ];
+  it.each(table)('%s', (_what, facts, action) => {
+    expect(decidePromotion(facts)).toEqual(action);
+  });
+
+  it('never moves AWSCURRENT to a key that is not proven, whatever the other facts', () => {
+    for (const versionIsCurrent of [false, true])
+      for (const proof of ['unchecked', 'not-proven'] as const)
+        for (const timeForProof of [false, true])
+          expect(decidePromotion({ versionIsCurrent, proof, timeForProof }).kind).not.toBe('promote');
   });
 });
 

@@ -209,9 +209,14 @@ describe('overlapping deliveries', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
     expect(
       lines()
-        .filter((l) => l.step === 'setSecret')
-        .map((l) => l.outcome),
-    ).toEqual(['new-key-stored', 'new-key-stored-by-another-delivery']);
+        .filter((l) => l.step === 'setSecret' && l.message === 'step succeeded')
+        .map((l) => [l.outcome, l.promotion]),
+    ).toEqual([
+      ['new-key-stored', 'promoted'],
+      // its own move found AWSCURRENT already moved by the first delivery: the version is current
+      ['new-key-stored-by-another-delivery', 'promoted'],
+    ]);
+    expect(h.model.currentMoves.filter((m) => m.versionId === token)).toHaveLength(1);
     const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1 });
     expectRotatedOnce(h, s, report);
   });
@@ -342,16 +347,17 @@ describe('a tampered journal, a rewritten tag, planted parameters', () => {
     expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(s.initialKey);
   });
 
-  it('a secret whose tag was removed mid-rotation is not promoted: the workspace cannot be established', async () => {
+  it('a secret whose tag was removed after setSecret promoted fails testSecret: the workspace cannot be established', async () => {
     const s = (await harness()).seed('plain');
     const token = await begun(s.secretId);
     await h.invoke(event('setSecret', s.secretId, token));
+    // setSecret proved the key against the tag as it was, and promoted it.
+    expect(labels(h, s.secretId).AWSCURRENT).toBe(token);
     h.model.untag(s.secretId, WORKSPACE_TAG_KEY);
     await expect(h.invoke(event('testSecret', s.secretId, token))).rejects.toMatchObject({
       code: 'workspace-unknown',
       message: expect.stringMatching(/tag-resource --secret-id "ringg\/workspace-1"/),
     });
-    expect(labels(h, s.secretId).AWSCURRENT).not.toBe(token);
   });
 
   it("a tag naming another workspace than the current key's: nothing regenerated", async () => {

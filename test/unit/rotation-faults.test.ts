@@ -9,6 +9,7 @@ import {
   harnessPerTest,
   journalOf,
   labels,
+  labelTrail,
   rescueParameters,
   rotateWithForeignPendingKey,
 } from '../support/invariants.js';
@@ -40,11 +41,11 @@ describe('a clean rotation', () => {
     expectRotatedOnce(h, s, report);
     expect(h.model.valueAt(s.secretId, 'AWSCURRENT')).toBe(h.ringg.liveKey(s.workspaceId));
     const lines = stepsOf(h).filter((l) => l.message === 'step succeeded');
-    expect(lines.map((l) => [l.step, l.outcome])).toEqual([
-      ['createSecret', 'current-key-verified'],
-      ['setSecret', 'new-key-stored'],
-      ['testSecret', 'new-key-verified'],
-      ['finishSecret', 'promoted'],
+    expect(lines.map((l) => [l.step, l.outcome, l.promotion])).toEqual([
+      ['createSecret', 'current-key-verified', undefined],
+      ['setSecret', 'new-key-stored', 'promoted'],
+      ['testSecret', 'promoted-key-verified', undefined],
+      ['finishSecret', 'already-promoted', 'already-promoted'],
     ]);
     expect(lines[0]).toMatchObject({
       secret: s.secretId,
@@ -58,6 +59,7 @@ describe('a clean rotation', () => {
       state: 'finished',
       workspaceId: s.workspaceId,
       regenerate: { state: 'succeeded' },
+      promotion: { state: 'promoted', step: 'setSecret' },
     });
     expect(rescueParameters(h)).toEqual([]);
   });
@@ -120,14 +122,23 @@ describe('repeated deliveries', () => {
     expectRotatedOnce(h, s, report);
   });
 
-  it('a step for a version that is already AWSCURRENT is a logged no-op', async () => {
+  it('after the rotation completed, a step is a logged no-op, except testSecret, which checks the key again', async () => {
     const s = (await harness()).seed('plain');
     const report = await h.rotate(s.secretId);
+    const linesBefore = h.logs.length;
     for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) {
       await h.invoke({ Step: step, SecretId: s.secretId, ClientRequestToken: report.token });
     }
     expectRotatedOnce(h, s, report);
-    expect(stepsOf(h).filter((l) => l.outcome === 'already-current')).toHaveLength(4);
+    const after = stepsOf(h).slice(linesBefore);
+    expect(after.map((l) => [l.step, l.outcome])).toEqual([
+      ['createSecret', 'already-current'],
+      ['setSecret', 'already-current'],
+      ['testSecret', 'promoted-key-verified'],
+      ['finishSecret', 'already-current'],
+    ]);
+    // The journal still describes the rotation as finished: a stray testSecret does not rewrite it.
+    expect(journalOf(h, s.secretId)).toMatchObject({ token: report.token, state: 'finished' });
   });
 });
 
@@ -138,8 +149,8 @@ describe('regenerate faults', () => {
     const report = await h.rotate(s.secretId);
     expectRotatedOnce(h, s, report);
     const set = stepsOf(h).find((l) => l.step === 'setSecret' && l.message === 'step succeeded');
-    // the current-key check before the intent, the 500, the probe, the regenerate
-    expect(set?.ringgStatuses).toEqual([200, 500, 200, 200]);
+    // the current-key check before the intent, the 500, the probe, the regenerate, the new key's proof
+    expect(set?.ringgStatuses).toEqual([200, 500, 200, 200, 200]);
   });
 
   for (const fault of [
@@ -223,15 +234,6 @@ describe('keys that do not work', () => {
     expect(report.steps[0]?.error?.message).toMatch(/changed or revoked outside Secrets Manager/);
   });
 
-  it('a new key that needs a second to become valid passes testSecret after retries', async () => {
-    const s = (await harness()).seed('plain');
-    h.ringg.newKeyDelayMs = 1_000;
-    const report = await h.rotate(s.secretId);
-    expectRotatedOnce(h, s, report);
-    const test = stepsOf(h).find((l) => l.step === 'testSecret' && l.message === 'step succeeded');
-    expect(test?.ringgStatuses).toContain(401);
-  });
-
   it('GET /workspace failing twice is retried', async () => {
     const s = (await harness()).seed('plain');
     h.ringg.inject('workspace-500', 2);
@@ -239,14 +241,6 @@ describe('keys that do not work', () => {
     expectRotatedOnce(h, s, report);
     const create = stepsOf(h).find((l) => l.step === 'createSecret' && l.message === 'step succeeded');
     expect(create?.ringgStatuses).toEqual([500, 500, 200]);
-  });
-
-  it('a pending key of another workspace is never promoted', async () => {
-    const s = (await harness()).seed('plain');
-    const report = await rotateWithForeignPendingKey(h, s.secretId);
-    expect(failedSteps(report)).toEqual(['1:testSecret:WrongWorkspaceError']);
-    expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(s.initialKey);
-    expect(h.ringg.regenerations()).toBe(0);
   });
 
   it('a rescued key of another workspace is never stored', async () => {
@@ -499,5 +493,306 @@ describe('concurrency and time', () => {
     const report = await h.rotate(s.secretId, { maxAttempts: 1 });
     expect(failedSteps(report)).toEqual(['1:createSecret:RinggUnavailableError']);
     expect(report.steps[0]?.error?.message).toMatch(/TIMEOUT|no time left/);
+  });
+});
+
+describe('promotion the moment the new key is proven', () => {
+  /** The labels an operator sees after each step: where AWSCURRENT and AWSPENDING are, by name. */
+  const named = (trail: ReturnType<typeof labelTrail>['trail'], old: string, token: string) =>
+    trail.map(({ step, ok, labels: l }) => {
+      const name = (id: string | undefined) => (id === token ? 'new' : id === old ? 'old' : (id ?? '-'));
+      return `${step}${ok ? '' : ' FAILED'}: current=${name(l.AWSCURRENT)} pending=${name(l.AWSPENDING)}`;
+    });
+  const stepLine = (step: string) =>
+    stepsOf(h).find(
+      (l) => l.step === step && (l.message === 'step succeeded' || l.message === 'step failed'),
+    );
+
+  async function rotateTracked(secretId: string, options: Parameters<Harness['rotate']>[1] = {}) {
+    const old = labels(h, secretId).AWSCURRENT ?? '';
+    const { trail, onStep } = labelTrail(h, secretId);
+    const report = await h.rotate(secretId, { ...options, onStep });
+    return { report, steps: named(trail, old, report.token) };
+  }
+
+  const PROMOTED_IN_SET_SECRET = [
+    'createSecret: current=old pending=new',
+    'setSecret: current=new pending=new',
+    'testSecret: current=new pending=new',
+    'finishSecret: current=new pending=new',
+  ];
+  const PROMOTED_IN_FINISH_SECRET = [
+    'createSecret: current=old pending=new',
+    'setSecret: current=old pending=new',
+    'testSecret: current=old pending=new',
+    'finishSecret: current=new pending=new',
+  ];
+
+  it('happy path: setSecret proves the new key and moves AWSCURRENT; testSecret still checks it', async () => {
+    const s = (await harness()).seed('json');
+    const { report, steps } = await rotateTracked(s.secretId);
+    expect(steps).toEqual(PROMOTED_IN_SET_SECRET);
+    expectRotatedOnce(h, s, report);
+    expect(stepLine('setSecret')).toMatchObject({ outcome: 'new-key-stored', promotion: 'promoted' });
+    // the current-key check, the regenerate, the proof of the new key
+    expect(stepLine('setSecret')?.ringgStatuses).toEqual([200, 200, 200]);
+    expect(stepLine('testSecret')).toMatchObject({ outcome: 'promoted-key-verified', ringgStatuses: [200] });
+    expect(stepLine('finishSecret')).toMatchObject({ outcome: 'already-promoted' });
+    // AWSCURRENT moved once, by setSecret; finishSecret removed no label itself (the service did).
+    expect(h.model.calls.UpdateSecretVersionStage).toBe(1);
+    expect(h.model.currentMoves.map((m) => m.versionId)).toEqual([report.token]);
+  });
+
+  it('a new key that needs a moment before Ringg accepts it is still promoted in setSecret when it fits', async () => {
+    const s = (await harness()).seed('plain');
+    h.ringg.newKeyDelayMs = 1_000;
+    const { report, steps } = await rotateTracked(s.secretId);
+    expect(steps).toEqual(PROMOTED_IN_SET_SECRET);
+    expectRotatedOnce(h, s, report);
+    expect(stepLine('setSecret')?.ringgStatuses).toEqual([200, 200, 401, 401, 200]);
+    expect(stepLine('setSecret')?.promotion).toBe('promoted');
+  });
+
+  it('a new key that needs longer than setSecret has left stays pending; finishSecret promotes it after testSecret', async () => {
+    // 1.4 s per step: room for the regenerate, then for two proof attempts (at 0 and 375 ms) before the
+    // reserve for the move; the key needs 700 ms, so testSecret's second attempt is the first accepted.
+    const s = (
+      await harness({
+        remainingMs: 1_500,
+        env: { ROTATION_SAFETY_MARGIN_MS: '100', ROTATION_RESCUE_RESERVE_MS: '300' },
+      })
+    ).seed('plain');
+    h.ringg.newKeyDelayMs = 700;
+    const { report, steps } = await rotateTracked(s.secretId);
+    expect(steps).toEqual(PROMOTED_IN_FINISH_SECRET);
+    expectRotatedOnce(h, s, report);
+    expect(stepLine('setSecret')).toMatchObject({
+      outcome: 'new-key-stored',
+      promotion: 'deferred',
+      promotionDeferredBecause: 'Ringg rejected the new key (HTTP 401 on every attempt)',
+      ringgStatuses: [200, 200, 401, 401],
+    });
+    expect(stepsOf(h).find((l) => l.level === 'WARN' && l.step === 'setSecret')?.message).toBe(
+      'the new key is stored as AWSPENDING but not promoted yet; testSecret and finishSecret will',
+    );
+    expect(stepLine('testSecret')).toMatchObject({ outcome: 'new-key-verified', ringgStatuses: [401, 200] });
+    expect(stepLine('finishSecret')).toMatchObject({ outcome: 'promoted', promotion: 'promoted' });
+    expect(journalOf(h, s.secretId)).toMatchObject({
+      state: 'finished',
+      promotion: { state: 'promoted', step: 'finishSecret' },
+    });
+  });
+
+  it('a new key of another workspace is never promoted: not by setSecret, testSecret fails', async () => {
+    const s = (await harness()).seed('plain');
+    const old = labels(h, s.secretId).AWSCURRENT ?? '';
+    const { trail, onStep } = labelTrail(h, s.secretId);
+    const report = await rotateWithForeignPendingKey(h, s.secretId, { onStep });
+    const token = report.token;
+    expect(failedSteps(report)).toEqual(['1:testSecret:WrongWorkspaceError']);
+    expect(named(trail, old, token)).toEqual([
+      'createSecret: current=old pending=new',
+      'setSecret: current=old pending=new',
+      'testSecret FAILED: current=old pending=new',
+    ]);
+    expect(stepLine('setSecret')).toMatchObject({
+      outcome: 'new-key-already-stored',
+      promotion: 'deferred',
+      promotionDeferredBecause: `the new key belongs to workspace ${report.otherWorkspaceId}, not ${s.workspaceId}`,
+    });
+    expect(journalOf(h, s.secretId)).toMatchObject({ lastError: { code: 'wrong-workspace' } });
+    expect(h.model.calls.UpdateSecretVersionStage).toBeUndefined();
+    expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(s.initialKey);
+    expect(h.ringg.regenerations()).toBe(0);
+  });
+
+  it('a proof that times out leaves the version pending; finishSecret promotes after testSecret passes', async () => {
+    // 1.2 s per step: after one hung proof attempt (300 ms) no second one fits before the move's reserve.
+    const s = (
+      await harness({
+        remainingMs: 1_300,
+        env: { ...FAST_RINGG_TIMEOUTS, ROTATION_SAFETY_MARGIN_MS: '100', ROTATION_RESCUE_RESERVE_MS: '300' },
+      })
+    ).seed('plain');
+    // createSecret's and setSecret's checks of the current key answer; the first proof hangs.
+    h.ringg.inject('workspace-hang', 1, 2);
+    const { report, steps } = await rotateTracked(s.secretId);
+    expect(steps).toEqual(PROMOTED_IN_FINISH_SECRET);
+    expectRotatedOnce(h, s, report);
+    expect(stepLine('setSecret')).toMatchObject({
+      promotion: 'deferred',
+      promotionDeferredBecause: expect.stringMatching(/^Ringg did not answer usefully: .*TIMEOUT/),
+    });
+    expect(stepLine('testSecret')).toMatchObject({ outcome: 'new-key-verified', ringgStatuses: [200] });
+    expect(stepLine('finishSecret')).toMatchObject({ outcome: 'promoted' });
+  });
+
+  it('the stage move failing leaves the version pending; finishSecret promotes', async () => {
+    const s = (await harness()).seed('plain');
+    h.model.injectFault({ operation: 'UpdateSecretVersionStage', times: 1 });
+    const { report, steps } = await rotateTracked(s.secretId);
+    expect(steps).toEqual(PROMOTED_IN_FINISH_SECRET);
+    expectRotatedOnce(h, s, report);
+    expect(stepLine('setSecret')).toMatchObject({
+      promotion: 'deferred',
+      promotionDeferredBecause: 'UpdateSecretVersionStage failed: InternalServiceError',
+    });
+    expect(journalOf(h, s.secretId)).toMatchObject({
+      promotion: { state: 'promoted', step: 'finishSecret' },
+    });
+    expect(h.model.calls.UpdateSecretVersionStage).toBe(2);
+  });
+
+  it('the stored key cannot be read back for the proof: setSecret still succeeds, finishSecret promotes', async () => {
+    const s = (await harness({ env: { ROTATION_AWS_CALL_TIMEOUT_MS: '200' } })).seed('plain');
+    const token = h.model.beginRotation({ SecretId: s.secretId });
+    await h.invoke({ Step: 'createSecret', SecretId: s.secretId, ClientRequestToken: token });
+    // setSecret's reads: AWSPENDING (empty), AWSCURRENT, then, after the write, the read for the proof.
+    h.model.injectFault({ operation: 'GetSecretValue', times: 1, hang: true, skip: 2 });
+    await h.invoke({ Step: 'setSecret', SecretId: s.secretId, ClientRequestToken: token });
+    expect(labels(h, s.secretId)).toMatchObject({
+      AWSPENDING: token,
+      AWSCURRENT: expect.not.stringMatching(token),
+    });
+    expect(stepLine('setSecret')).toMatchObject({
+      promotion: 'deferred',
+      promotionDeferredBecause: expect.stringMatching(/^the stored value could not be read back: /),
+    });
+    const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1 });
+    expectRotatedOnce(h, s, report);
+  });
+
+  it('a stage move that was applied but whose answer was lost counts as the promotion', async () => {
+    const s = (await harness()).seed('plain');
+    h.loseAnswerOf('UpdateSecretVersionStage');
+    const { report, steps } = await rotateTracked(s.secretId);
+    expect(steps).toEqual(PROMOTED_IN_SET_SECRET);
+    expectRotatedOnce(h, s, report);
+    expect(stepLine('setSecret')).toMatchObject({ promotion: 'promoted' });
+    expect(
+      stepsOf(h).some(
+        (l) =>
+          l.message ===
+          'UpdateSecretVersionStage answered with an error, but the version is AWSCURRENT: it was applied',
+      ),
+    ).toBe(true);
+    expect(h.model.calls.UpdateSecretVersionStage).toBe(1);
+  });
+
+  for (const when of ['before', 'after'] as const) {
+    it(`the process killed ${when} the stage move in setSecret: the re-run promotes once, regenerates nothing`, async () => {
+      const s = (await harness({ env: { ROTATION_AWS_CALL_TIMEOUT_MS: '60000' } })).seed('json');
+      const old = labels(h, s.secretId).AWSCURRENT ?? '';
+      const token = h.model.beginRotation({ SecretId: s.secretId });
+      await h.invoke({ Step: 'createSecret', SecretId: s.secretId, ClientRequestToken: token });
+      const killed = h.killAt({ operation: 'UpdateSecretVersionStage', when });
+      void h.invoke({ Step: 'setSecret', SecretId: s.secretId, ClientRequestToken: token });
+      await killed;
+      expect(labels(h, s.secretId).AWSCURRENT).toBe(when === 'before' ? old : token);
+      h.restart();
+      const { trail, onStep } = labelTrail(h, s.secretId);
+      const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1, onStep });
+      expect(named(trail, old, token)).toEqual(
+        when === 'before'
+          ? PROMOTED_IN_SET_SECRET
+          : PROMOTED_IN_SET_SECRET.map((line) => line.replace('current=old', 'current=new')),
+      );
+      expectRotatedOnce(h, s, report);
+      const set = stepsOf(h).filter((l) => l.step === 'setSecret' && l.message === 'step succeeded');
+      expect(set.map((l) => [l.outcome, l.promotion])).toEqual([
+        ['new-key-already-stored', when === 'before' ? 'promoted' : 'already-promoted'],
+      ]);
+    });
+  }
+
+  it('each step re-delivered after the early promotion: nothing regenerated, moved or failed', async () => {
+    const s = (await harness()).seed('plain');
+    const old = labels(h, s.secretId).AWSCURRENT ?? '';
+    const token = h.model.beginRotation({ SecretId: s.secretId });
+    const { trail, onStep } = labelTrail(h, s.secretId);
+    const deliver = async (step: string) => {
+      try {
+        await h.invoke({ Step: step, SecretId: s.secretId, ClientRequestToken: token });
+        onStep({ step, ok: true });
+      } catch (error) {
+        onStep({ step, ok: false });
+        throw error;
+      }
+    };
+    for (const step of ['createSecret', 'setSecret', 'createSecret', 'setSecret', 'setSecret'])
+      await deliver(step);
+    for (const step of ['testSecret', 'testSecret', 'finishSecret', 'finishSecret']) await deliver(step);
+    expect(named(trail, old, token)).toEqual([
+      'createSecret: current=old pending=new',
+      ...Array.from(
+        { length: 8 },
+        (_, i) =>
+          `${['setSecret', 'createSecret', 'setSecret', 'setSecret', 'testSecret', 'testSecret', 'finishSecret', 'finishSecret'][i]}: current=new pending=new`,
+      ),
+    ]);
+    const outcomes = stepsOf(h)
+      .filter((l) => l.message === 'step succeeded')
+      .map((l) => `${l.step}:${l.outcome}${l.promotion ? `:${l.promotion}` : ''}`);
+    expect(outcomes).toEqual([
+      'createSecret:current-key-verified',
+      'setSecret:new-key-stored:promoted',
+      'createSecret:new-key-already-stored',
+      'setSecret:new-key-already-stored:already-promoted',
+      'setSecret:new-key-already-stored:already-promoted',
+      'testSecret:promoted-key-verified',
+      'testSecret:promoted-key-verified',
+      'finishSecret:already-promoted:already-promoted',
+      'finishSecret:already-promoted:already-promoted',
+    ]);
+    expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+    expect(h.model.calls.UpdateSecretVersionStage).toBe(1);
+    expect(h.model.completeRotation(s.secretId, token)).toBe(true);
+    expect(labels(h, s.secretId)).toEqual({ AWSCURRENT: token, AWSPREVIOUS: old });
+    // The whole rotation re-run with the same token after it completed changes nothing either.
+    const again = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1 });
+    expect(again.succeeded).toBe(true);
+    expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+    expect(labels(h, s.secretId)).toEqual({ AWSCURRENT: token, AWSPREVIOUS: old });
+  });
+
+  it('testSecret still fails for a promoted key that Ringg rejects, saying it is AWSCURRENT', async () => {
+    const s = (await harness()).seed('plain');
+    const token = h.model.beginRotation({ SecretId: s.secretId });
+    for (const step of ['createSecret', 'setSecret'])
+      await h.invoke({ Step: step, SecretId: s.secretId, ClientRequestToken: token });
+    expect(labels(h, s.secretId).AWSCURRENT).toBe(token);
+    h.ringg.regenerateInDashboard(s.workspaceId);
+    await expect(
+      h.invoke({ Step: 'testSecret', SecretId: s.secretId, ClientRequestToken: token }),
+    ).rejects.toMatchObject({
+      code: 'new-key-rejected',
+      message: expect.stringMatching(/which is already AWSCURRENT/),
+    });
+  });
+
+  it('a manual PutSecretValue after an early promotion abandons the rotation: a new one can start', async () => {
+    const s = (await harness()).seed('plain');
+    const token = h.model.beginRotation({ SecretId: s.secretId });
+    for (const step of ['createSecret', 'setSecret'])
+      await h.invoke({ Step: step, SecretId: s.secretId, ClientRequestToken: token });
+    const live = h.ringg.regenerateInDashboard(s.workspaceId);
+    h.model.putSecretValue({ SecretId: s.secretId, SecretString: live, VersionStages: ['AWSCURRENT'] });
+    expect(labels(h, s.secretId).AWSPENDING).toBeUndefined();
+    const report = await h.rotate(s.secretId);
+    expect(report.succeeded).toBe(true);
+    expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(h.ringg.liveKey(s.workspaceId));
+  });
+
+  it('the configuration test after an early-promoted rotation checks the current key and moves nothing', async () => {
+    const s = (await harness()).seed('json');
+    await h.rotate(s.secretId);
+    for (const copyCurrent of [false, true]) {
+      const before = labels(h, s.secretId);
+      const result = await runConfigurationTest(h.model, s.secretId, h.invoke, copyCurrent);
+      expect(result).toMatchObject({ ok: true, step: 'testSecret' });
+      expect(stepsOf(h).at(-1)).toMatchObject({ outcome: 'configuration-test-passed' });
+      expect(labels(h, s.secretId)).toEqual(before);
+    }
+    expect(h.model.calls.UpdateSecretVersionStage).toBe(1);
   });
 });

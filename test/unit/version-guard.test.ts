@@ -18,10 +18,14 @@ describe('checkRotationVersion', () => {
     expect(checkRotationVersion(secret(), 'v2')).toBe('proceed');
   });
 
-  it('skips a version already current, even while it is still pending too', () => {
+  it('a version current and still pending was promoted early: the rotation is open, its steps still run', () => {
     expect(checkRotationVersion(secret({ versions: { v2: ['AWSCURRENT', 'AWSPENDING'] } }), 'v2')).toBe(
-      'already-current',
+      'promoted',
     );
+  });
+
+  it('a version current and no longer pending belongs to a complete rotation', () => {
+    expect(checkRotationVersion(secret({ versions: { v2: ['AWSCURRENT'] } }), 'v2')).toBe('already-current');
   });
 
   it('refuses, in the templates’ order', () => {
