@@ -1,4 +1,6 @@
+import { SDK_MAX_ATTEMPTS } from '../lambda/aws-call.js';
 import type { LocalEnvironment } from './local-environment.js';
+import { AwsServiceError } from './secrets-manager-model.js';
 
 /** A fault the demo (and the end-to-end tests) can switch on, with what the rotation must then do. */
 export interface DemoFault {
@@ -77,17 +79,26 @@ export const DEMO_FAULTS: Record<string, DemoFault> = {
   },
   'secrets-manager-down': {
     summary:
-      'Secrets Manager refuses the new key for a whole invocation; the key waits in SSM for the next attempt',
-    // 5 attempts of the function, each retried 3 times by the SDK.
-    setup: (env) => env.aws.secretsManager.injectFault({ operation: 'PutSecretValue', times: 15 }),
+      'Secrets Manager refuses the new key for a whole invocation (KMS EncryptionFailure); the key waits in SSM for the next attempt',
+    // Each of the function's 5 write attempts; a 400 the SDK does not retry itself.
+    setup: (env) =>
+      env.aws.secretsManager.injectFault({
+        operation: 'PutSecretValue',
+        times: 5,
+        error: new AwsServiceError(
+          'EncryptionFailure',
+          "Secrets Manager can't encrypt the protected secret text using the provided KMS key.",
+        ),
+      }),
     expect: 'rotated',
     regenerations: 1,
   },
   'promotion-fails': {
     summary:
       'Secrets Manager refuses to move AWSCURRENT in setSecret; the new key stays AWSPENDING and finishSecret promotes it',
-    // One setSecret move, retried 3 times by the SDK.
-    setup: (env) => env.aws.secretsManager.injectFault({ operation: 'UpdateSecretVersionStage', times: 3 }),
+    // One setSecret move, with every one of the SDK's attempts.
+    setup: (env) =>
+      env.aws.secretsManager.injectFault({ operation: 'UpdateSecretVersionStage', times: SDK_MAX_ATTEMPTS }),
     expect: 'rotated',
     regenerations: 1,
     promotedIn: 'finishSecret',
