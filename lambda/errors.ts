@@ -28,7 +28,8 @@ export type RotationErrorCode =
   | 'secret-too-large'
   | 'workspace-unknown'
   | 'new-key-unusable'
-  | 'rescue-unreadable';
+  | 'rescue-unreadable'
+  | 'new-key-not-readable';
 
 export abstract class RotationError extends Error {
   abstract readonly code: RotationErrorCode;
@@ -180,8 +181,19 @@ export class KeyMismatchError extends RotationError {
 
 export class WrongWorkspaceError extends RotationError {
   readonly code = 'wrong-workspace';
-  /** `token` undefined: the AWSCURRENT key itself is of another workspace than the secret's tag says. */
-  constructor(secretName: string, token: string | undefined, expected: string, actual: string) {
+  /** A new key that is kept somewhere is not lost: restoring a mistaken tag lets the service's retry finish. */
+  override readonly retryable: boolean;
+  /**
+   * `token` undefined: the AWSCURRENT key itself is of another workspace than the secret's tag says.
+   * `keptIn`: where the rotation's new key is (AWSPENDING, AWSCURRENT, or a rescue parameter).
+   */
+  constructor(
+    secretName: string,
+    token: string | undefined,
+    expected: string,
+    actual: string,
+    keptIn?: string,
+  ) {
     super(
       token === undefined
         ? `The AWSCURRENT key of secret "${secretName}" belongs to Ringg workspace ${actual}, but the secret's ` +
@@ -190,9 +202,14 @@ export class WrongWorkspaceError extends RotationError {
             'secretsmanager tag-resource); otherwise store a key of workspace ' +
             `${expected} with \`ringg-rotate recover --secret-id ${secretName}\`.`
         : `The key in version ${token} of secret "${secretName}" belongs to Ringg workspace ${actual}, but the ` +
-            `secret's tag ringg-rotation:workspace-id says ${expected}. It will not be promoted. Store a key ` +
-            `of workspace ${expected} (README: runbook "Key lost").`,
+            `secret's tag ringg-rotation:workspace-id says ${expected}, so it is not promoted` +
+            `${keptIn ? `; it is kept in ${keptIn}` : ''}. Ringg accepts this key: do not regenerate in the ` +
+            'Ringg dashboard. If the tag was changed by mistake, set it back (aws secretsmanager tag-resource ' +
+            `--secret-id ${secretName} --tags Key=ringg-rotation:workspace-id,Value=${actual}); Secrets Manager's ` +
+            'next attempt of this rotation then finishes it. If the secret must hold a key of workspace ' +
+            `${expected}, compare with the Ringg dashboard first (README: error code wrong-workspace).`,
     );
+    this.retryable = token !== undefined;
   }
 }
 
@@ -227,6 +244,20 @@ export class RegenerateOutcomeUnknownError extends RotationError {
       `A regenerate for secret "${secretName}" got no clear answer (${detail}), and checking whether the old key ` +
         'still works failed too, so whether Ringg issued a new key is unknown. The next attempt checks again ' +
         'before doing anything. If the next attempt reports new-key-lost, follow the runbook "Key lost".',
+    );
+  }
+}
+
+export class NewKeyNotReadableError extends RotationError {
+  readonly code = 'new-key-not-readable';
+  override readonly retryable = true;
+  constructor(secretName: string, token: string, generation: number) {
+    super(
+      `Ringg rejects the AWSCURRENT key of secret "${secretName}", and this rotation recorded a regenerate ` +
+        `(intent ${generation}), but version ${token} still reads empty: the new key is most likely in AWSPENDING ` +
+        "and not yet readable (Secrets Manager's read-after-write), or waiting in the rescue parameter. " +
+        "Secrets Manager's next attempt stores and finishes it. Do not regenerate in the Ringg dashboard: that " +
+        'would kill the new key. If the rotation does not finish, follow the runbook "Rotation stuck".',
     );
   }
 }

@@ -200,7 +200,7 @@ export function proofError(
         `Ringg's answer for the ${which} key carries no usable workspace id`,
       );
     case 'wrong-workspace':
-      return new WrongWorkspaceError(name, token, proof.expected, proof.actual);
+      return new WrongWorkspaceError(name, token, proof.expected, proof.actual, keptIn(ctx, which));
     case 'key-mismatch':
       return new KeyMismatchError(name, token);
   }
@@ -217,4 +217,10 @@ export function requireTaggedWorkspace(
 ): void {
   const proof = workspaceProof(ctx.secret.workspaceTag, workspaceId);
   if (proof.kind !== 'proven') throw proofError(ctx, proof, which);
+}
+
+/** Where the key being proven is, for an operator who must not regenerate it away. */
+function keptIn(ctx: StepContext, which: string): string {
+  if (which === 'rescued') return `the rescue parameter "${ctx.names.rescue(ctx.event.token)}"`;
+  return ctx.version === 'proceed' ? 'AWSPENDING' : 'AWSCURRENT';
 }

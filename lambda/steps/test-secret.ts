@@ -1,6 +1,6 @@
-import { CurrentKeyRejectedError } from '../errors.js';
+import { CurrentKeyRejectedError, NewKeyNotReadableError } from '../errors.js';
 import { parseOrThrow, readCurrentValue, readPendingRaw } from '../secret-reads.js';
-import type { StepContext } from '../step-context.js';
+import { awsTimeoutMs, type StepContext } from '../step-context.js';
 import { inconclusiveCheckError, judgeNewKey, proofError, verifyKey } from '../verify-key.js';
 
 /**
@@ -24,10 +24,33 @@ export async function testSecret(ctx: StepContext): Promise<void> {
       ctx.trace.outcome = 'configuration-test-passed';
       return;
     }
-    if (verification.kind === 'rejected') throw new CurrentKeyRejectedError(ctx.secret.name);
+    if (verification.kind === 'rejected') {
+      await pendingKeyOrThrow(ctx);
+      return;
+    }
     throw inconclusiveCheckError(ctx.secret.name, verification);
   }
   await proveNewKey(ctx, pending.apiKey, 'new-key-verified');
+}
+
+/**
+ * The current key is dead and the pending version read empty. A read right after setSecret's write can
+ * miss it, and a journal write that said "stored" can be lost: read again, expecting a value. Still
+ * empty, an intent of this rotation means a regenerate may have happened and its key be on its way;
+ * only without one was the key changed outside the rotation.
+ */
+async function pendingKeyOrThrow(ctx: StepContext): Promise<void> {
+  const raw = await readPendingRaw(ctx, true);
+  if (raw !== undefined) {
+    const pending = parseOrThrow(ctx, raw, 'AWSPENDING');
+    await proveNewKey(ctx, pending.apiKey, 'new-key-verified');
+    return;
+  }
+  const intent = await ctx.deps.intents.latest(ctx.names, ctx.event.token, () => awsTimeoutMs(ctx));
+  if (intent.kind === 'found' && intent.record?.outcome !== 'not-regenerated') {
+    throw new NewKeyNotReadableError(ctx.secret.name, ctx.event.token, intent.generation);
+  }
+  throw new CurrentKeyRejectedError(ctx.secret.name);
 }
 
 async function proveNewKey(ctx: StepContext, apiKey: string, outcome: string): Promise<void> {
