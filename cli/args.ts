@@ -14,7 +14,14 @@ export type Command =
   /** Several secrets, --all, or a bulk option: see cli/bulk-rotate.ts. */
   | ({ readonly name: 'bulk-rotate' } & BulkRotateCommand)
   | { readonly name: 'status'; readonly secretId: string; readonly check: boolean; readonly json: boolean }
-  | { readonly name: 'recover'; readonly secretId: string; readonly dryRun: boolean; readonly json: boolean }
+  | {
+      readonly name: 'recover';
+      readonly secretId: string;
+      readonly dryRun: boolean;
+      readonly json: boolean;
+      /** The Ringg workspace the key must belong to, for a secret that has none recorded yet. */
+      readonly workspaceId: string | undefined;
+    }
   | { readonly name: 'help' }
   | { readonly name: 'version' };
 
@@ -27,7 +34,7 @@ Usage:
   ringg-rotate rotate  (--secret-id <id> --secret-id <id> ... | --all --function <name|arn>)
                        [--parallel <n>] [--dry-run] [--timeout <seconds>] [--json] [--markdown-summary <file>]
   ringg-rotate status  --secret-id <name|arn> [--check] [--json]
-  ringg-rotate recover --secret-id <name|arn> [--dry-run] [--json]
+  ringg-rotate recover --secret-id <name|arn> [--workspace-id <id>] [--dry-run] [--json]
 
 Commands:
   rotate    Start a rotation (RotateSecret) and wait until the new version is AWSCURRENT, showing the
@@ -40,7 +47,8 @@ Commands:
             stuck and since when, the last and next rotation, the schedule, and the journal.
   recover   For a lost key: regenerate it in the Ringg dashboard, then pipe or paste it here (it is
             read from standard input, without echo on a terminal). The key is checked with Ringg and
-            must belong to the workspace the journal recorded; it is then stored as AWSCURRENT in the
+            must belong to the secret's workspace (its tag, else the journal, else --workspace-id);
+            it is then stored as AWSCURRENT in the
             secret's format, which also ends a stuck rotation.
 
 Options:
@@ -57,6 +65,8 @@ Options:
   --timeout <seconds>  rotate: how long to wait (default 300).
   --check              status: also check the current key with Ringg; exit 4 if Ringg rejects it.
   --dry-run            recover: check the key and show what would change, without writing.
+  --workspace-id <id>  recover: the Ringg workspace the key must belong to; required when the secret has
+                       no ringg-rotation:workspace-id tag and no journal yet, and must match them if it has.
                        rotate: list what would rotate and what would be refused; changes nothing.
   --json               Print one JSON object instead of text (for CI).
   -h, --help           This text.
@@ -104,6 +114,7 @@ export function parseCommand(argv: string[]): Command {
         timeout: { type: 'string' },
         check: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
+        'workspace-id': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -115,13 +126,14 @@ export function parseCommand(argv: string[]): Command {
   const allowed: Record<string, string[]> = {
     rotate: ['no-wait', 'timeout', 'dry-run', 'all', 'function', 'parallel', 'markdown-summary'],
     status: ['check'],
-    recover: ['dry-run'],
+    recover: ['dry-run', 'workspace-id'],
   };
   for (const flag of [
     'no-wait',
     'timeout',
     'check',
     'dry-run',
+    'workspace-id',
     'all',
     'function',
     'parallel',
@@ -140,7 +152,13 @@ export function parseCommand(argv: string[]): Command {
   if (secretId === '') throw new UsageError(`${name} needs --secret-id <name or ARN> (ringg-rotate --help).`);
   const json = values.json === true;
   if (name === 'status') return { name, secretId, check: values.check === true, json };
-  if (name === 'recover') return { name, secretId, dryRun: values['dry-run'] === true, json };
+  if (name === 'recover') {
+    const workspaceId =
+      typeof values['workspace-id'] === 'string' ? values['workspace-id'].trim() : undefined;
+    if (workspaceId === '')
+      throw new UsageError('--workspace-id needs the workspace id (ringg-rotate --help).');
+    return { name, secretId, dryRun: values['dry-run'] === true, json, workspaceId };
+  }
   return { name, secretId, wait: values['no-wait'] !== true, timeoutSeconds: parseTimeout(values), json };
 }
 

@@ -14,6 +14,8 @@ export interface RecoverCommand {
   readonly secretId: string;
   readonly dryRun: boolean;
   readonly json: boolean;
+  /** The workspace the key must belong to, when the secret has none recorded (tag or journal). */
+  readonly workspaceId?: string | undefined;
 }
 
 /** Stores a key regenerated in the Ringg dashboard as AWSCURRENT, after Ringg confirms it. */
@@ -65,9 +67,32 @@ export async function recover(ctx: CliContext, cmd: RecoverCommand): Promise<Exi
       `Could not check the key with Ringg (${check.detail}); it was not stored. Try again when Ringg answers.`,
     );
   }
-  // The secret's tag, which the rotation's principal cannot rewrite through the parameter prefix.
-  const expected = state.workspaceTag ?? state.journal?.workspaceId;
-  if (expected && check.workspaceId && expected !== check.workspaceId) {
+  // The secret's tag, which the rotation's principal cannot rewrite through the parameter prefix; the
+  // journal only for a secret never tagged; the operator's word only where neither exists.
+  const recorded = state.workspaceTag ?? state.journal?.workspaceId;
+  if (recorded && cmd.workspaceId && recorded !== cmd.workspaceId) {
+    return stop(
+      EXIT.refused,
+      'wrong-workspace',
+      `Refused: --workspace-id ${cmd.workspaceId} differs from workspace ${recorded} recorded for ${state.name}. Nothing was written.`,
+    );
+  }
+  const expected = recorded ?? cmd.workspaceId;
+  if (!check.workspaceId) {
+    return stop(
+      EXIT.refused,
+      'workspace-unknown',
+      `Refused: Ringg's answer for key ${fingerprint(key)} names no workspace, so it cannot be shown to belong to ${state.name}'s workspace. Nothing was written.`,
+    );
+  }
+  if (!expected) {
+    return stop(
+      EXIT.refused,
+      'workspace-unknown',
+      `Refused: ${state.name} records no Ringg workspace yet (no ringg-rotation:workspace-id tag, no journal), so nothing shows that key ${fingerprint(key)} (workspace ${check.workspaceId}) is this secret's. Run again with --workspace-id <id> of the workspace whose key the secret must hold (Ringg dashboard). Nothing was written.`,
+    );
+  }
+  if (expected !== check.workspaceId) {
     return stop(
       EXIT.refused,
       'wrong-workspace',

@@ -1,6 +1,7 @@
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
+  GetSecretValueCommand,
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
@@ -214,6 +215,32 @@ describe('ringg-rotate recover', () => {
     const empty = await cli(['recover', '--secret-id', SECRET], { input: '' });
     expect(empty.code).toBe(3);
     expect(await labels(sm)).toEqual(before);
+  });
+
+  it('for a secret with no workspace recorded yet, needs --workspace-id and stores only a key of that workspace', async () => {
+    const { env: e, sm } = await start();
+    const mine = e.ringg.addWorkspace({ name: 'Mine' });
+    const theirs = e.ringg.addWorkspace({ name: 'Someone else' });
+    await sm.send(new CreateSecretCommand({ Name: 'ringg/untagged', SecretString: 'dead-key-0000' }));
+    const untagged = ['recover', '--secret-id', 'ringg/untagged'];
+    const read = async () =>
+      (await sm.send(new GetSecretValueCommand({ SecretId: 'ringg/untagged' }))).SecretString;
+
+    const unknown = await cli(untagged, { input: `${theirs.key}\n` });
+    expect(unknown.code).toBe(3);
+    expect(unknown.stdout).toMatch(/records no Ringg workspace yet .* Run again with --workspace-id <id>/);
+    const wrong = await cli([...untagged, '--workspace-id', mine.id], { input: `${theirs.key}\n` });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stdout).toMatch(
+      new RegExp(
+        `belongs to Ringg workspace ${theirs.id}, but ringg/untagged holds the key of workspace ${mine.id}`,
+      ),
+    );
+    expect(await read()).toBe('dead-key-0000');
+
+    const right = await cli([...untagged, '--workspace-id', mine.id], { input: `${mine.key}\n` });
+    expect(right.code).toBe(0);
+    expect(await read()).toBe(mine.key);
   });
 });
 
