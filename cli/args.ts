@@ -48,8 +48,7 @@ Commands:
   recover   For a lost key: regenerate it in the Ringg dashboard, then pipe or paste it here (it is
             read from standard input, without echo on a terminal). The key is checked with Ringg and
             must belong to the secret's workspace (its tag, else the journal, else --workspace-id);
-            it is then stored as AWSCURRENT in the
-            secret's format, which also ends a stuck rotation.
+            it is then stored as AWSCURRENT in the secret's format, which also ends a stuck rotation.
 
 Options:
   --secret-id <id>     The secret's name or ARN (required). rotate takes it more than once.
