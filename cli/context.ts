@@ -1,8 +1,8 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Dispatcher } from 'undici';
+import { createRinggDispatcher, RinggClient } from '../common/ringg-client.js';
 import { loadConfig, type RotationConfig } from '../lambda/config.js';
-import { createRinggDispatcher, RinggClient } from '../lambda/ringg-client.js';
 import type { CliIo } from './io.js';
 
 /** The clients a command uses, built once from the same environment the function reads. */

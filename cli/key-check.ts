@@ -1,6 +1,6 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { checkKey } from '../common/key-check.js';
 import { parseSecretValue, type SecretValue } from '../common/secret-value.js';
-import { checkKey } from '../lambda/verify-key.js';
 import type { CliContext } from './context.js';
 
 export type CurrentValue =

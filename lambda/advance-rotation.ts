@@ -1,3 +1,4 @@
+import type { Verification } from '../common/key-check.js';
 import { newValueFits, SECRET_STRING_MAX_BYTES } from '../common/secret-value.js';
 import { usableWorkspaceId } from '../common/workspace-tag.js';
 import {
@@ -28,7 +29,7 @@ import type { RescueRead } from './rescue-store.js';
 import { readCurrentValue, readPendingRaw } from './secret-reads.js';
 import { awsTimeoutMs, type StepContext } from './step-context.js';
 import { completeRescue } from './store-new-key.js';
-import { inconclusiveCheckError, type Verification, verifyKey } from './verify-key.js';
+import { inconclusiveCheckError, verifyKey } from './verify-key.js';
 
 /** How often a delivery that waits for another delivery's regenerate looks for its outcome. */
 export const WAIT_POLL_MS = 500;

@@ -1,9 +1,9 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { createRinggDispatcher } from '../common/ringg-client.js';
 import { SDK_CONNECTION_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from './aws-call.js';
 import { loadConfig } from './config.js';
 import { Logger } from './logger.js';
-import { createRinggDispatcher } from './ringg-client.js';
 import { createRotationHandler } from './rotation.js';
 import { createRotationDeps } from './rotation-deps.js';
 

@@ -1,9 +1,10 @@
+import { MIN_CHECK_ATTEMPT_MS } from '../common/key-check.js';
 import { parseSecretValue } from '../common/secret-value.js';
 import { errorName } from './journal.js';
 import { decidePromotion, type PromotionFacts } from './recovery-state-machine.js';
 import { readPendingRaw } from './secret-reads.js';
 import { awsTimeoutMs, type StepContext } from './step-context.js';
-import { describeProof, judgeNewKey, MIN_CHECK_ATTEMPT_MS, verifyKey } from './verify-key.js';
+import { describeProof, judgeNewKey, verifyKey } from './verify-key.js';
 import { versionWithStage } from './version-guard.js';
 
 /** Attempts of the proof in setSecret: the same patience testSecret has for a fresh key. */

@@ -1,3 +1,4 @@
+import { decideAfterProbe, decideAfterRegenerate, describeFailure, traceOf } from '../common/ringg-policy.js';
 import type { SecretValue } from '../common/secret-value.js';
 import { backoffMs } from './deadline.js';
 import {
@@ -12,7 +13,6 @@ import {
 } from './errors.js';
 import type { IntentOutcome, IntentRecord } from './intent-store.js';
 import { errorName } from './journal.js';
-import { decideAfterProbe, decideAfterRegenerate, describeFailure, traceOf } from './ringg-policy.js';
 import { awsTimeoutMs, requestTimeoutMs, type StepContext } from './step-context.js';
 import { MIN_WRITE_ATTEMPT_MS, storeNewKey } from './store-new-key.js';
 

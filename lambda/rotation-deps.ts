@@ -1,6 +1,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Dispatcher } from 'undici';
+import { RinggClient } from '../common/ringg-client.js';
 import type { RotationConfig } from './config.js';
 import { sleep } from './deadline.js';
 import { SsmIntentStore } from './intent-store.js';
@@ -8,7 +9,6 @@ import { SsmJournalStore } from './journal.js';
 import { SsmKeyMirror } from './key-mirror.js';
 import type { Logger } from './logger.js';
 import { SsmRescueStore } from './rescue-store.js';
-import { RinggClient } from './ringg-client.js';
 import { AwsSecretsStore } from './secrets-store.js';
 import type { RotationDeps } from './step-context.js';
 

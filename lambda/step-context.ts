@@ -1,4 +1,5 @@
 import type { ParameterNames } from '../common/parameter-names.js';
+import type { RinggApi } from '../common/ringg-client.js';
 import type { RotationConfig } from './config.js';
 import type { Deadline, Sleep } from './deadline.js';
 import type { RotationEvent } from './event.js';
@@ -8,7 +9,6 @@ import type { JournalSession } from './journal-session.js';
 import type { KeyMirror } from './key-mirror.js';
 import type { Logger } from './logger.js';
 import type { RescueStore } from './rescue-store.js';
-import type { RinggApi } from './ringg-client.js';
 import type { SecretsStore } from './secrets-store.js';
 import type { GuardResult, SecretDescription } from './version-guard.js';
 

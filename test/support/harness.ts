@@ -14,6 +14,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createRinggDispatcher } from '../../common/ringg-client.js';
 import { RinggStandIn } from '../../dev/ringg-stand-in.js';
 import {
   type RotateOptions,
@@ -25,7 +26,6 @@ import { SecretsManagerModel } from '../../dev/secrets-manager-model.js';
 import { SsmModel } from '../../dev/ssm-model.js';
 import { loadConfig } from '../../lambda/config.js';
 import { Logger } from '../../lambda/logger.js';
-import { createRinggDispatcher } from '../../lambda/ringg-client.js';
 import { createRotationHandler } from '../../lambda/rotation.js';
 import { createRotationDeps } from '../../lambda/rotation-deps.js';
 import { asSdkCall } from './sdk-errors.js';

@@ -5,7 +5,7 @@ import type { CliIo } from '../../cli/io.js';
 import { checkWithRingg } from '../../cli/key-check.js';
 import { scrubbingIo } from '../../cli/main.js';
 import { readKeyFromStdin } from '../../cli/read-key.js';
-import type { RinggApi, WorkspaceResult } from '../../lambda/ringg-client.js';
+import type { RinggApi, WorkspaceResult } from '../../common/ringg-client.js';
 
 function fakeIo() {
   const out: string[] = [];

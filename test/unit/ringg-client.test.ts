@@ -1,6 +1,6 @@
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseRetryAfter, RinggClient } from '../../lambda/ringg-client.js';
+import { parseRetryAfter, RinggClient } from '../../common/ringg-client.js';
 
 const ORIGIN = 'https://ringg.test';
 let agent: MockAgent;

@@ -1,7 +1,6 @@
 import { Agent, type Dispatcher, request } from 'undici';
-import { normalizeApiKey } from '../common/secret-value.js';
-import { usableWorkspaceId } from '../common/workspace-tag.js';
-import type { RotationConfig } from './config.js';
+import { normalizeApiKey } from './secret-value.js';
+import { usableWorkspaceId } from './workspace-tag.js';
 
 /**
  * What one call to Ringg produced. Bodies are read only where the contract defines them, and what
@@ -39,7 +38,14 @@ const NOT_SENT_CODES = new Set([
   'EHOSTUNREACH',
 ]);
 
-export function createRinggDispatcher(config: RotationConfig): Dispatcher {
+/** The time limits of each request to Ringg (the function's and the CLI's RINGG_*_TIMEOUT_MS). */
+export interface RinggTimeouts {
+  readonly connectTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+}
+
+export function createRinggDispatcher(config: RinggTimeouts): Dispatcher {
   return new Agent({
     connect: { timeout: config.connectTimeoutMs },
     headersTimeout: config.headersTimeoutMs,
