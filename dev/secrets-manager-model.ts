@@ -405,6 +405,8 @@ export class SecretsManagerModel {
     const token = randomUUID();
     const currentId = this.versionWith(secret, 'AWSCURRENT');
     const value = copyCurrent && currentId ? secret.versions.get(currentId)?.value : undefined;
+    // A staging label is on one version at a time: the test version takes AWSPENDING from any other.
+    for (const version of secret.versions.values()) version.stages.delete('AWSPENDING');
     secret.versions.set(token, { value, stages: new Set(['AWSPENDING']), createdAt: this.now() });
     return token;
   }

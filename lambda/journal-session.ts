@@ -40,6 +40,11 @@ export class JournalSession {
     );
   }
 
+  /** Where this rotation's promotion stands, as last recorded (a hint for the record, never a decision). */
+  get promotionState(): string | undefined {
+    return this.entry?.token === this.token ? this.entry.promotion?.state : undefined;
+  }
+
   /** Best effort; `timeoutMs` overrides the step's own budget (the failure report has its own reserve). */
   async record(state: JournalState, update: JournalUpdate = {}, timeoutMs = this.timeoutMs()): Promise<void> {
     const at = new Date(this.now()).toISOString();

@@ -10,6 +10,7 @@ import {
   RegenerateOutcomeUnknownError,
   RinggUnavailableError,
   type RotationError,
+  VersionNotPendingError,
 } from './errors.js';
 import type { IntentOutcome, IntentRecord } from './intent-store.js';
 import { errorName } from './journal.js';
@@ -47,6 +48,15 @@ export async function regenerateAsOwner(
       'no time left in this step to send it and store its answer',
     );
   }
+  // The labels were read when the step began; a delivery that paused since may find the rotation
+  // completed or superseded. Regenerating then would kill the key another delivery stored.
+  const fresh = await ctx.deps.secrets.describe(ctx.event.secretId, awsTimeoutMs(ctx));
+  const stages = fresh.versions[ctx.event.token] ?? [];
+  if (stages.includes('AWSCURRENT')) {
+    ctx.trace.outcome = 'new-key-stored-by-another-delivery';
+    return 'stored';
+  }
+  if (!stages.includes('AWSPENDING')) throw new VersionNotPendingError(ctx.secret.name, ctx.event.token);
   const record: IntentRecord = {
     token: ctx.event.token,
     generation,

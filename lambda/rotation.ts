@@ -10,7 +10,7 @@ import { createSecret } from './steps/create-secret.js';
 import { finishSecret } from './steps/finish-secret.js';
 import { setSecret } from './steps/set-secret.js';
 import { testSecret } from './steps/test-secret.js';
-import { checkRotationVersion } from './version-guard.js';
+import { checkRotationVersion, type GuardResult } from './version-guard.js';
 
 export interface LambdaContextLike {
   getRemainingTimeInMillis?(): number;
@@ -38,6 +38,7 @@ export function createRotationHandler(deps: RotationDeps) {
     const timeout = () => Math.min(deps.config.awsCallTimeoutMs, deadline.remainingMs());
     let log: Logger = deps.log;
     let journal: JournalSession | undefined;
+    let version: GuardResult | undefined;
     const summary = () => ({
       durationMs: deps.now() - startedAt,
       attempts: trace.attempts,
@@ -54,7 +55,7 @@ export function createRotationHandler(deps: RotationDeps) {
       const secret = await deps.secrets.describe(event.secretId, timeout());
       log = log.child({ secret: secret.name });
 
-      const version = checkRotationVersion(secret, event.token);
+      version = checkRotationVersion(secret, event.token);
       // testSecret is never skipped: a version promoted early is still proven with Ringg, even if the
       // service had already completed the rotation (removed AWSPENDING) when testSecret arrives.
       if (version === 'already-current' && event.step !== 'testSecret') {
@@ -107,7 +108,10 @@ export function createRotationHandler(deps: RotationDeps) {
         ...summary(),
       });
       const reportMs = Math.min(deps.config.awsCallTimeoutMs, reportDeadline.remainingMs());
-      if (journal) await journal.record('failed', { error: { code, message, retryable } }, reportMs);
+      // A step of a rotation that already completed must not write over the journal of the next one.
+      if (journal && version !== 'already-current') {
+        await journal.record('failed', { error: { code, message, retryable } }, reportMs);
+      }
       throw error;
     }
   };

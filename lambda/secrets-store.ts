@@ -74,7 +74,9 @@ export class AwsSecretsStore implements SecretsStore {
     try {
       const out = await callWithin('Secrets Manager GetSecretValue (AWSPENDING)', timeoutMs, (abortSignal) =>
         this.client.send(
-          new GetSecretValueCommand({ SecretId: secretId, VersionId: token, VersionStage: 'AWSPENDING' }),
+          // By version only: its value never changes, and a version that lost its AWSPENDING label since
+          // the step began (the rotation completed or was superseded) still says it was stored.
+          new GetSecretValueCommand({ SecretId: secretId, VersionId: token }),
           { abortSignal },
         ),
       );

@@ -7,5 +7,9 @@ import type { StepContext } from '../step-context.js';
  * key, so the AWSPENDING version stays empty until setSecret.
  */
 export async function createSecret(ctx: StepContext): Promise<void> {
+  if (ctx.version === 'promoted') {
+    ctx.trace.outcome = 'new-key-already-promoted';
+    return;
+  }
   await advanceRotation(ctx, 'check');
 }

@@ -23,7 +23,10 @@ export async function finishSecret(ctx: StepContext): Promise<void> {
   }
   await ctx.journal.record(
     'finished',
-    ctx.version === 'promoted' ? {} : { promotion: { state: 'promoted' } },
+    // setSecret's record stands unless it could not tell that its move was applied (its answer lost).
+    ctx.version === 'promoted' && ctx.journal.promotionState === 'promoted'
+      ? {}
+      : { promotion: { state: 'promoted' } },
   );
   await removeIntents(ctx);
 }

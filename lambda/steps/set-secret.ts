@@ -9,6 +9,12 @@ import type { StepContext } from '../step-context.js';
  * new one and moves AWSCURRENT to it at once (promote.ts); if it cannot, the version stays AWSPENDING.
  */
 export async function setSecret(ctx: StepContext): Promise<void> {
+  if (ctx.version === 'promoted') {
+    // Stored and moved by an earlier delivery: nothing is regenerated, written or moved again.
+    ctx.trace.outcome = 'new-key-already-promoted';
+    ctx.trace.promotion = 'already-promoted';
+    return;
+  }
   await advanceRotation(ctx, 'regenerate');
   await promoteIfProven(ctx);
 }

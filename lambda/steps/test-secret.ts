@@ -2,6 +2,7 @@ import { CurrentKeyRejectedError, NewKeyNotReadableError } from '../errors.js';
 import { parseOrThrow, readCurrentValue, readPendingRaw } from '../secret-reads.js';
 import { awsTimeoutMs, type StepContext } from '../step-context.js';
 import { inconclusiveCheckError, judgeNewKey, proofError, verifyKey } from '../verify-key.js';
+import { versionWithStage } from '../version-guard.js';
 
 /**
  * Proves the rotation's key works for the secret's workspace: the pending key, or, when setSecret has
@@ -9,6 +10,13 @@ import { inconclusiveCheckError, judgeNewKey, proofError, verifyKey } from '../v
  * RotateImmediately=false and of CloudFormation), proves the current key instead.
  */
 export async function testSecret(ctx: StepContext): Promise<void> {
+  const pendingElsewhere = versionWithStage(ctx.secret, 'AWSPENDING');
+  if (ctx.version === 'already-current' && pendingElsewhere && pendingElsewhere !== ctx.event.token) {
+    // This rotation completed and a newer one (which may already have regenerated) is under way: the
+    // key of this version may be dead by design, and the newer rotation proves its own.
+    ctx.trace.outcome = `superseded-by-rotation ${pendingElsewhere}`;
+    return;
+  }
   const current = await readCurrentValue(ctx);
   if (ctx.version !== 'proceed') {
     // The rotation's version is AWSCURRENT: its key is `current`.

@@ -700,7 +700,9 @@ describe('promotion the moment the new key is proven', () => {
       expectRotatedOnce(h, s, report);
       const set = stepsOf(h).filter((l) => l.step === 'setSecret' && l.message === 'step succeeded');
       expect(set.map((l) => [l.outcome, l.promotion])).toEqual([
-        ['new-key-already-stored', when === 'before' ? 'promoted' : 'already-promoted'],
+        when === 'before'
+          ? ['new-key-already-stored', 'promoted']
+          : ['new-key-already-promoted', 'already-promoted'],
       ]);
     });
   }
@@ -736,9 +738,9 @@ describe('promotion the moment the new key is proven', () => {
     expect(outcomes).toEqual([
       'createSecret:current-key-verified',
       'setSecret:new-key-stored:promoted',
-      'createSecret:new-key-already-stored',
-      'setSecret:new-key-already-stored:already-promoted',
-      'setSecret:new-key-already-stored:already-promoted',
+      'createSecret:new-key-already-promoted',
+      'setSecret:new-key-already-promoted:already-promoted',
+      'setSecret:new-key-already-promoted:already-promoted',
       'testSecret:promoted-key-verified',
       'testSecret:promoted-key-verified',
       'finishSecret:already-promoted:already-promoted',

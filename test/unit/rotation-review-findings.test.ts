@@ -37,12 +37,12 @@ async function storedNotPromoted(secretId: string, token: string): Promise<void>
   expect(labels(h, secretId).AWSCURRENT).not.toBe(token);
 }
 
-/** The next `times` GetSecretValue calls for AWSPENDING miss (the read-after-write miss the contract names). */
-function missPendingReads(times: number): void {
+/** The next `times` reads of the rotation's version miss (the read-after-write miss the contract names). */
+function missPendingReads(token: string, times: number): void {
   const original = h.model.getSecretValue.bind(h.model);
   let left = times;
   h.model.getSecretValue = (input) => {
-    if (left > 0 && input.VersionStage === 'AWSPENDING') {
+    if (left > 0 && input.VersionId === token) {
       left--;
       throw new AwsServiceError(
         'ResourceNotFoundException',
@@ -61,7 +61,7 @@ describe('testSecret after a missed read of the stored key', () => {
     h.ssm.injectFault({ operation: 'PutParameter', times: 1_000, nameContains: '/journal' });
     const token = await begun(s.secretId);
     await storedNotPromoted(s.secretId, token);
-    missPendingReads(1);
+    missPendingReads(token, 1);
     await h.invoke(event('testSecret', s.secretId, token));
     await h.invoke(event('finishSecret', s.secretId, token));
     expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(h.ringg.liveKey(s.workspaceId));
@@ -73,7 +73,7 @@ describe('testSecret after a missed read of the stored key', () => {
     h.ssm.injectFault({ operation: 'PutParameter', times: 1_000, nameContains: '/journal' });
     const token = await begun(s.secretId);
     await storedNotPromoted(s.secretId, token);
-    missPendingReads(10);
+    missPendingReads(token, 10);
     const error = (await h
       .invoke(event('testSecret', s.secretId, token))
       .catch((e: unknown) => e)) as Failure;
