@@ -6,6 +6,7 @@ export interface ConfigurationProblem {
   readonly code:
     | 'invalid-environment'
     | 'no-region'
+    | 'invalid-region'
     | 'no-credentials'
     | 'invalid-credentials'
     | 'access-denied'
@@ -56,6 +57,13 @@ export async function configurationProblem(
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | undefined)?.code;
+  if (/Region not accepted|not a valid hostname component/i.test(message)) {
+    return {
+      code: 'invalid-region',
+      message: `The AWS region is not valid: ${message}`,
+      hint: 'Set AWS_REGION to a region code such as eu-west-1 (or fix the region in your AWS profile).',
+    };
+  }
   if (/Region is missing/i.test(message)) {
     return {
       code: 'no-region',

@@ -152,7 +152,7 @@ export async function bulkRotate(ctx: CliContext, cmd: BulkRotateCommand): Promi
   out.line();
   out.line(summaryText(entries, counts, seconds, cmd.dryRun).trimEnd());
   out.line(
-    `Exit ${exitCode}: ${counts.total === 0 ? 'no secret to rotate; check --function.' : EXIT_MEANING[exitCode]}`,
+    `Exit ${exitCode}: ${counts.total === 0 ? 'no secret to rotate; check --function.' : cmd.dryRun && exitCode === EXIT.ok ? 'every secret would rotate (dry run: nothing changed).' : EXIT_MEANING[exitCode]}`,
   );
   out.result({
     command: 'rotate',

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -13,6 +13,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DEFAULT_PARAMETER_PREFIX } from '../common/defaults.js';
 import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
+import { parseRinggBaseUrl } from '../common/ringg-base-url.js';
 import { WORKSPACE_TAG_KEY } from '../common/workspace-tag.js';
 import { createAlarmTopic } from './alarm-topic.js';
 import { createCiRole, type GitHubCiRoleOptions } from './ci-role.js';
@@ -81,7 +82,8 @@ export interface RinggKeyRotationProps {
    */
   readonly rotateImmediatelyOnUpdate?: boolean;
   /**
-   * Ringg API base URL.
+   * Ringg API base URL: https://, without credentials, query or fragment (checked at synth, by the same
+   * rule the function applies).
    *
    * @default 'https://prod-api.ringg.ai/ca/api/v0'
    */
@@ -142,7 +144,7 @@ export interface RinggKeyRotationProps {
    */
   readonly alarmEmail?: string;
   /**
-   * Mirror each secret's key, once testSecret proved it, to the SecureString `<prefix>/<secret name>`
+   * Mirror each secret's key, when AWSCURRENT moves to it (after Ringg proved it), to the SecureString `<prefix>/<secret name>`
    * for services that read Parameter Store. Encrypted with the secrets' customer-managed key when they
    * use one (all secrets must then share it). Best effort: a failed write is logged and alarmed, and
    * never fails the rotation.
@@ -270,7 +272,7 @@ export class RinggKeyRotation extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       description: 'Rotates Ringg workspace API keys in Secrets Manager',
       environment: {
-        RINGG_BASE_URL: props.ringgBaseUrl ?? 'https://prod-api.ringg.ai/ca/api/v0',
+        RINGG_BASE_URL: ringgBaseUrl(props.ringgBaseUrl),
         RINGG_CONNECT_TIMEOUT_MS: String((timeouts.connect ?? Duration.seconds(10)).toMilliseconds()),
         RINGG_HEADERS_TIMEOUT_MS: String((timeouts.headers ?? Duration.seconds(10)).toMilliseconds()),
         RINGG_BODY_TIMEOUT_MS: String((timeouts.body ?? Duration.seconds(10)).toMilliseconds()),
@@ -497,4 +499,12 @@ function checkConcurrency(maxConcurrentRotations: number, scheduleStacks: number
         'A deployment runs one configuration test per schedule stack at a time, and more than the function may run at once would be throttled.',
     );
   }
+}
+
+/** The base URL as the function will accept it, or a synth error saying why it would not. */
+function ringgBaseUrl(value: string | undefined): string {
+  if (value !== undefined && Token.isUnresolved(value)) return value;
+  const parsed = parseRinggBaseUrl(value);
+  if (!parsed.ok) throw new Error(`ringgBaseUrl: ${parsed.problem}`);
+  return parsed.url;
 }

@@ -138,7 +138,8 @@ export interface ForceEcsDeploymentOptions {
   /**
    * Alarmed when a redeploy fails or times out: the services then keep the dead key.
    *
-   * @default - no alarm
+   * @default - the construct's alarm topic (through `forceEcsDeploymentOnRotation`); no alarm when the
+   * class is used on its own
    */
   readonly alarmTopic?: sns.ITopic;
   /**

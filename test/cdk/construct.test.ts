@@ -219,6 +219,21 @@ describe('the schedule', () => {
     );
   });
 
+  it('refuses a Ringg base URL the function would refuse (clear text, credentials), at synth', () => {
+    expect(() => build(() => ({ ringgBaseUrl: 'http://example.com/ca/api/v0' }))).toThrow(
+      /ringgBaseUrl: RINGG_BASE_URL "http:\/\/example.com" must use https:\/\//,
+    );
+    expect(() => build(() => ({ ringgBaseUrl: 'https://user:pw@example.com/v0' }))).toThrow(
+      /must not carry credentials/,
+    );
+    build(() => ({ ringgBaseUrl: 'https://eu.example.com/ca/api/v0/' })).template.hasResourceProperties(
+      'AWS::Lambda::Function',
+      {
+        Environment: { Variables: Match.objectLike({ RINGG_BASE_URL: 'https://eu.example.com/ca/api/v0' }) },
+      },
+    );
+  });
+
   it('refuses a name whose rotation or mirror parameters SSM could not hold (15 levels), before any rotation fails', () => {
     expect(() => build(byName('org/a/b/c/d/e/f/g/h/i/j/k/ringg'))).toThrow(
       /"org\/a\/b\/c\/d\/e\/f\/g\/h\/i\/j\/k\/ringg" cannot be rotated: .* would have 16 levels, and SSM Parameter Store allows 15/,

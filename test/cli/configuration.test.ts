@@ -127,6 +127,10 @@ describe('which errors are configuration problems', () => {
 
   it.each([
     [named('Error', 'Region is missing'), 'no-region'],
+    [
+      named('Error', 'Region not accepted: region="eu west 1" is not a valid hostname component.'),
+      'invalid-region',
+    ],
     [named('CredentialsProviderError', 'Could not load credentials from any providers'), 'no-credentials'],
     [
       named('ExpiredTokenException', 'The security token included in the request is expired'),
