@@ -110,3 +110,10 @@ export function harnessPerTest(create: (options?: HarnessOptions) => Promise<Har
     return current;
   };
 }
+
+/** The event Secrets Manager sends for one step of the rotation `token` of `secretId`. */
+export const stepEvent = (step: string, secretId: string, token: string) => ({
+  Step: step,
+  SecretId: secretId,
+  ClientRequestToken: token,
+});

@@ -12,6 +12,7 @@ import {
   keyLeaks,
   labels,
   rescueParameters,
+  stepEvent,
 } from '../support/invariants.js';
 
 /**
@@ -28,11 +29,7 @@ async function harness(options?: HarnessOptions): Promise<Harness> {
   return h;
 }
 
-const event = (step: string, secretId: string, token: string) => ({
-  Step: step,
-  SecretId: secretId,
-  ClientRequestToken: token,
-});
+const event = stepEvent;
 const lines = () => h.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
 const intentParameters = () => [...h.ssm.parameters.keys()].filter((n) => n.includes('/intent/'));
 const DASHBOARD = /regenerate the key in the Ringg dashboard|Regenerate the key in the Ringg dashboard/;

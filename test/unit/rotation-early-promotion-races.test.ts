@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { continueRotation } from '../../dev/rotation-driver.js';
 import type { SsmOperation } from '../../dev/ssm-model.js';
 import { createHarness, type Harness, type HarnessOptions, keyOf } from '../support/harness.js';
-import { harnessPerTest, journalOf, labels, rescueParameters } from '../support/invariants.js';
+import { harnessPerTest, journalOf, labels, rescueParameters, stepEvent } from '../support/invariants.js';
 
 /**
  * Adversarial review of the early promotion (setSecret moves AWSCURRENT once Ringg proves the new key).
@@ -15,11 +15,7 @@ async function harness(options?: HarnessOptions): Promise<Harness> {
   h = await startHarness(options);
   return h;
 }
-const event = (step: string, secretId: string, token: string) => ({
-  Step: step,
-  SecretId: secretId,
-  ClientRequestToken: token,
-});
+const event = stepEvent;
 const stepsOf = () => h.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
 
 /**

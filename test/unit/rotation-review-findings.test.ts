@@ -3,7 +3,7 @@ import { WORKSPACE_TAG_KEY } from '../../common/workspace-tag.js';
 import { continueRotation } from '../../dev/rotation-driver.js';
 import { AwsServiceError } from '../../dev/secrets-manager-model.js';
 import { createHarness, type Harness, type HarnessOptions, keyOf } from '../support/harness.js';
-import { harnessPerTest, labels, rescueParameters } from '../support/invariants.js';
+import { harnessPerTest, labels, rescueParameters, stepEvent } from '../support/invariants.js';
 
 /**
  * Findings of an adversarial review, each reproduced with the real handler: a missed AWSPENDING read,
@@ -15,11 +15,7 @@ async function harness(options?: HarnessOptions): Promise<Harness> {
   h = await startHarness(options);
   return h;
 }
-const event = (step: string, secretId: string, token: string) => ({
-  Step: step,
-  SecretId: secretId,
-  ClientRequestToken: token,
-});
+const event = stepEvent;
 const DASHBOARD = /regenerate it there|regenerate the key in the Ringg dashboard|runbook "Key lost"/i;
 
 async function begun(secretId: string): Promise<string> {
