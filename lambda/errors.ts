@@ -279,8 +279,9 @@ export class SecretWriteConflictError extends RotationError {
     super(
       `Version ${token} of secret "${secretName}" already holds a different value than the key Ringg just ` +
         `issued, so it cannot be written. The key Ringg issued is kept in the SecureString parameter "${parameterName}". ` +
-        'Someone wrote this version outside the rotation; store the key from that parameter as AWSCURRENT ' +
-        '(README: runbook "Key lost").',
+        'Someone wrote this version outside the rotation. Store the key from that parameter as AWSCURRENT ' +
+        `(read it with aws ssm get-parameter --with-decryption, then ringg-rotate recover --secret-id ${secretName}); ` +
+        'do not regenerate in the Ringg dashboard: Ringg accepts that key.',
     );
   }
 }

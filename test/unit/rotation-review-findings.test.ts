@@ -138,3 +138,25 @@ describe('finishSecret delivered twice at once', () => {
     expect(journal.state).toBe('finished');
   });
 });
+
+describe('the rotation version written outside the rotation between the regenerate and the write', () => {
+  it('the new key goes to the rescue parameter and the message names it, never the dashboard', async () => {
+    const s = (await harness()).seed('plain');
+    const token = await begun(s.secretId);
+    const original = h.model.putSecretValue.bind(h.model);
+    h.model.putSecretValue = (input) => {
+      if (input.ClientRequestToken === token) {
+        h.model.putSecretValue = original;
+        original({ ...input, SecretString: 'someone-else-0000' });
+      }
+      return original(input);
+    };
+    const error = (await h.invoke(event('setSecret', s.secretId, token)).catch((e: unknown) => e)) as Failure;
+    expect(error.code).toBe('secret-write-conflict');
+    expect(error.message).toMatch(/kept in the SecureString parameter "\/ringg-rotation\/.*\/rescue\//);
+    expect(error.message).toMatch(/do not regenerate in the Ringg dashboard/);
+    expect(error.message).not.toMatch(DASHBOARD);
+    expect(rescueParameters(h)).toHaveLength(1);
+    expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+  });
+});
