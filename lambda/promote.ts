@@ -47,6 +47,13 @@ export async function moveCurrentTo(ctx: StepContext, apiKey: string): Promise<M
       ctx.log.warn('could not look whether the failed AWSCURRENT move was applied', {
         error: errorName(again),
       });
+      return {
+        kind: 'not-moved',
+        reason:
+          `UpdateSecretVersionStage failed (${errorName(error)}) and whether it was applied could not be looked ` +
+          `up (${errorName(again)}): it may have moved; the next step sees the labels and confirms or moves it`,
+        error,
+      };
     }
     return { kind: 'not-moved', reason: `UpdateSecretVersionStage failed: ${errorName(error)}`, error };
   }

@@ -202,6 +202,9 @@ describe('UpdateSecretVersionStage applied, its answer lost, and the DescribeSec
     h.model.clearFaults();
     expect(labels(h, s.secretId).AWSCURRENT).toBe(token); // the move was applied
     const set = stepsOf().find((l) => l.step === 'setSecret' && l.message === 'step succeeded');
+    expect(String(set?.promotionDeferredBecause)).toMatch(
+      /could not be looked up .*: it may have moved; the next step sees the labels/,
+    );
     const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1 });
     expect(report.succeeded).toBe(true);
     const journal = journalOf(h, s.secretId) as { promotion?: { state?: string; step?: string } };
