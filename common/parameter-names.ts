@@ -7,6 +7,20 @@ import { createHash } from 'node:crypto';
  */
 export const SSM_MAX_HIERARCHY_LEVELS = 15;
 
+/**
+ * SSM Standard-tier parameters per account and Region (shared with everything else in the account).
+ * https://docs.aws.amazon.com/general/latest/gr/ssm.html ("Maximum number of standard parameters per account and Region")
+ */
+export const SSM_STANDARD_PARAMETERS_PER_REGION = 10_000;
+
+/**
+ * The parameters the rotation keeps for `secrets` secrets between rotations: a journal each, and a mirror
+ * each when mirrored. An open rotation adds its intents and at most one rescue until it finishes.
+ */
+export function standingParameterCount(secrets: number, mirrored: boolean): number {
+  return secrets * (mirrored ? 2 : 1);
+}
+
 /** Where a secret's journal and rescue parameters live in SSM Parameter Store. */
 export interface ParameterNames {
   readonly journal: string;

@@ -7,6 +7,8 @@ import {
   parameterNames,
   parameterNamesProblem,
   SSM_MAX_HIERARCHY_LEVELS,
+  SSM_STANDARD_PARAMETERS_PER_REGION,
+  standingParameterCount,
 } from '../common/parameter-names.js';
 
 /** One secret the construct rotates, as the template refers to it. */
@@ -94,6 +96,14 @@ export function checkParameterNames(
   parameterPrefix: string,
   mirrorPrefix: string | undefined,
 ): void {
+  const standing = standingParameterCount(secrets.length, mirrorPrefix !== undefined);
+  if (standing > SSM_STANDARD_PARAMETERS_PER_REGION) {
+    throw new Error(
+      `${secrets.length} secrets keep ${standing} SSM parameters (a journal${mirrorPrefix ? ' and a mirror' : ''} each), more ` +
+        `than the ${SSM_STANDARD_PARAMETERS_PER_REGION} Standard parameters an account may hold per Region. Split the ` +
+        'secrets over accounts or Regions, or drop the mirror.',
+    );
+  }
   const owners = new Map<string, string>();
   for (const secret of secrets) {
     if (secret.name === undefined) continue;

@@ -1,7 +1,9 @@
 // Every AWS limit a deployment can reach, checked on the synthesized templates with 1, 50 and 1,000
 // secrets (the issue's configuration: names, a CMK, the mirror, the CI role).
 import { describe, expect, it } from 'vitest';
+import { SSM_STANDARD_PARAMETERS_PER_REGION, standingParameterCount } from '../../common/parameter-names.js';
 import { packFailurePatterns } from '../../lib/failure-pattern.js';
+import { checkParameterNames } from '../../lib/rotated-secrets.js';
 import {
   CFN_RESOURCES_PER_STACK,
   CFN_TEMPLATE_BODY_INLINE_BYTES,
@@ -48,6 +50,27 @@ describe.each([1, 50, 1000])('a deployment with %i secrets', (n) => {
     expect(f.ciRoleTrustChars).toBeLessThanOrEqual(IAM_TRUST_POLICY_MAX_CHARS);
     expect(f.managedPolicies).toBe(0);
     expect(f.maxManagedPolicyChars).toBeLessThanOrEqual(IAM_MANAGED_POLICY_MAX_CHARS);
+  });
+});
+
+describe('SSM Standard parameters per account and Region', () => {
+  it('1,000 mirrored secrets keep 2,000 standing parameters, within the 10,000 an account may hold', () => {
+    expect(standingParameterCount(1_000, true)).toBe(2_000);
+    expect(standingParameterCount(1_000, true)).toBeLessThanOrEqual(SSM_STANDARD_PARAMETERS_PER_REGION);
+  });
+
+  it('synth refuses more secrets than the account could keep parameters for', () => {
+    const many = Array.from({ length: 5_001 }, (_, i) => ({
+      key: `ringg/w${i}`,
+      secretId: `ringg/w${i}`,
+      name: `ringg/w${i}`,
+      completeArn: undefined,
+      encryptionKey: undefined,
+    }));
+    expect(() => checkParameterNames(many, '/ringg-rotation', '/mirror')).toThrow(
+      /5001 secrets keep 10002 SSM parameters \(a journal and a mirror each\), more than the 10000 Standard parameters/,
+    );
+    expect(() => checkParameterNames(many, '/ringg-rotation', undefined)).not.toThrow();
   });
 });
 
