@@ -37,8 +37,8 @@ Usage:
   ringg-rotate recover --secret-id <name|arn> [--workspace-id <id>] [--dry-run] [--json]
 
 Commands:
-  rotate    Start a rotation (RotateSecret) and wait until the new version is AWSCURRENT, showing the
-            step reached. On success, checks the new key with Ringg (GET /workspace) when allowed to
+  rotate    Start a rotation (RotateSecret) and wait until it is complete (the new version AWSCURRENT
+            and finishSecret done), showing the step reached. On success, checks the new key with Ringg (GET /workspace) when allowed to
             read the secret, and prints its fingerprint, never the key.
             With several --secret-id, or --all, rotates many secrets, --parallel at a time: each is
             checked first (refused if its rotation is unfinished, turned off, or run by another
@@ -51,7 +51,7 @@ Commands:
             it is then stored as AWSCURRENT in the secret's format, which also ends a stuck rotation.
 
 Options:
-  --secret-id <id>     The secret's name or ARN (required). rotate takes it more than once.
+  --secret-id <id>     The secret's name or ARN (required unless rotate --all). rotate takes it more than once.
   --all                rotate: every secret whose rotation function is --function (ListSecrets).
   --function <name|arn>
                        rotate: this project's rotation function (stack output FunctionName or
@@ -64,22 +64,24 @@ Options:
   --timeout <seconds>  rotate: how long to wait (default 300).
   --check              status: also check the current key with Ringg; exit 4 if Ringg rejects it.
   --dry-run            recover: check the key and show what would change, without writing.
+                       rotate: list what would rotate and what would be refused; changes nothing.
   --workspace-id <id>  recover: the Ringg workspace the key must belong to; required when the secret has
                        no ringg-rotation:workspace-id tag and no journal yet, and must match them if it has.
-                       rotate: list what would rotate and what would be refused; changes nothing.
   --json               Print one JSON object instead of text (for CI).
   -h, --help           This text.
   -v, --version        The installed version of ringg-key-rotation.
 
 Exit codes:
   0   done (rotate: the key rotated)
-  1   the rotation failed (the journal's last error is shown)
+  1   the rotation failed (the journal's last error is shown), or the CLI failed part-way (status
+      shows whether a rotation is still running), or Ringg could not be asked about the key
   2   rotate timed out waiting; the rotation may still finish
   3   refused: Secrets Manager would not start a rotation, or recover would not write; nothing changed
   4   Ringg rejected the key that was checked
   64  bad command line
   78  configuration problem: no AWS region, no or rejected credentials, no such secret, no permission
-      to use it, AWS unreachable, or a bad environment variable; nothing ran, and a hint says what to do
+      to use it, AWS unreachable, or a bad environment variable; a hint says what to do. Found before
+      anything ran: nothing changed; found part-way, the message says so
   Several secrets: 1 if any secret failed (timed out or key rejected included), else 3 if any was
   refused, else 0; 78 only when nothing could run at all.
 

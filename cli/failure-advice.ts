@@ -5,16 +5,18 @@ import { type BulkEntry, categoryOf, errorCodeOf } from './bulk-result.js';
  * Codes come from the rotation function's journal, from Secrets Manager, or from the CLI itself.
  */
 const KEY_LOST =
-  'Key lost: regenerate the key in the Ringg dashboard, then `ringg-rotate recover --secret-id <secret>` (README "Key lost").';
+  'Key lost: look for a copy of the new key first (README "Key lost", step 0); only if there is none, regenerate the key in the Ringg dashboard, then `ringg-rotate recover --secret-id <secret>`.';
 
 const ADVICE: Record<string, string> = {
   'current-key-rejected': `Ringg rejects AWSCURRENT; nothing was regenerated. ${KEY_LOST}`,
   'new-key-lost': KEY_LOST,
   'key-rejected': `The rotation finished but Ringg rejects the new AWSCURRENT. ${KEY_LOST}`,
-  'new-key-rejected': `Compare with the Ringg dashboard and store the live key. ${KEY_LOST}`,
-  'key-mismatch': `Compare with the Ringg dashboard and store the live key. ${KEY_LOST}`,
+  'new-key-rejected':
+    'Secrets Manager retries the rotation; if it keeps failing, compare the Ringg dashboard with AWSPENDING/AWSCURRENT and store the live key with `ringg-rotate recover` (README "Key lost", from step 0).',
+  'key-mismatch':
+    'Do not regenerate: Ringg accepts the stored key but names another as live. Find the live key in the dashboard and store it with `ringg-rotate recover`.',
   'wrong-workspace':
-    'The key belongs to another Ringg workspace: store this workspace\'s live key with `ringg-rotate recover` (README "Key lost").',
+    "Do not regenerate: if the message says the new key is kept, the secret's tag ringg-rotation:workspace-id was most likely changed; set it back with the command in the message and the next attempt finishes. For AWSCURRENT, fix the tag or store the right workspace's key with `ringg-rotate recover`.",
   'permission-denied':
     "Ringg answered 403: the key may not manage API keys. Store a workspace administrator's key with `ringg-rotate recover`, then rotate again.",
   'ringg-unavailable':
@@ -26,7 +28,9 @@ const ADVICE: Record<string, string> = {
   'new-key-unsaved':
     'Fix the function role (PutSecretValue, PutParameter); if the next attempt does not finish, README "Key lost".',
   'secret-write-conflict':
-    'Store the key from the rescue parameter named in the error as AWSCURRENT (README "Key lost").',
+    'Do not regenerate: the new key is in the rescue parameter named in the error. Read it (aws ssm get-parameter --with-decryption) and store it with `ringg-rotate recover`.',
+  'new-key-not-readable':
+    'Do not regenerate: the new key is on its way into AWSPENDING and Secrets Manager retries the rotation; if it stays stuck, README "Rotation stuck".',
   'pending-version-empty': '`ringg-rotate status --secret-id <secret>` shows why; README "Rotation stuck".',
   'invalid-secret-value':
     'Fix the secret value (README "Secret formats"); nothing was changed. Then rotate again.',

@@ -1,8 +1,9 @@
 /**
- * Rotations a bulk rotation runs at once unless --parallel says otherwise. Each rotation makes 3 Ringg
- * calls (plus the CLI's check of the new key) and about 10 SSM calls within a second or more, and
- * the CLI looks at each rotation once a second: 4 at once stays under 20 Ringg requests per second
- * and near SSM's default 40 TPS even when rotations are fast (README: "Rotate everything after an incident").
+ * Rotations a bulk rotation runs at once unless --parallel says otherwise. Each rotation makes 5 Ringg
+ * calls (plus the CLI's check of the new key) and 18 SSM calls (10 reads) within a second or more, and
+ * the CLI looks at each rotation once a second: 4 at once stays near 20 Ringg requests per second (the
+ * function waits out Ringg's 429s) and near SSM's default 40 TPS even when rotations are fast
+ * (README: "Rotate everything after an incident").
  */
 export const DEFAULT_PARALLEL = 4;
 /** Above this, a storm of rotations meets Ringg's and SSM's limits whatever the pacing. */
