@@ -10,6 +10,21 @@ const KEY_LOST =
 const ADVICE: Record<string, string> = {
   'current-key-rejected': `Ringg rejects AWSCURRENT; nothing was regenerated. ${KEY_LOST}`,
   'new-key-lost': KEY_LOST,
+  'new-key-unusable': `Ringg regenerated but answered with a key that breaks the key rule; the old key is dead. ${KEY_LOST}`,
+  'rescue-unreadable':
+    'Nothing was regenerated. Inspect the rescue parameter named in the error: if it holds the live key, `ringg-rotate recover`; otherwise delete it, then rotate again.',
+  'intent-not-recorded':
+    'Nothing was regenerated or changed; Secrets Manager retries. If it persists, check SSM reachability and ssm:GetParameter/PutParameter on the parameter prefix.',
+  'regenerate-in-progress':
+    'Another delivery of this rotation is regenerating; nothing was changed by this one. Watch it with `ringg-rotate status --secret-id <secret>`.',
+  'too-many-regenerate-attempts':
+    'The rotation stopped after 10 regenerate attempts; the old key still works. Read the journal and logs, fix the cause, rotate again.',
+  'secret-too-large':
+    'The new value could exceed 65,536 bytes; nothing was regenerated. Shrink the JSON value of AWSCURRENT, then rotate again.',
+  'workspace-unknown':
+    "The secret's workspace cannot be established; nothing was promoted. Tag the secret with the workspace id (the message has the command).",
+  'aws-call-timeout':
+    'A Secrets Manager or SSM call did not answer in time; Secrets Manager retries. If it persists, check the function can reach both endpoints.',
   'key-rejected': `The rotation finished but Ringg rejects the new AWSCURRENT. ${KEY_LOST}`,
   'new-key-rejected':
     'Secrets Manager retries the rotation; if it keeps failing, compare the Ringg dashboard with AWSPENDING/AWSCURRENT and store the live key with `ringg-rotate recover` (README "Key lost", from step 0).',

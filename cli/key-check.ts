@@ -36,7 +36,7 @@ const CLI_MAX_RETRY_AFTER_MS = 10_000;
 const CLI_CHECK_ATTEMPTS = 8;
 
 /**
- * The function's own key check (lambda/verify-key.ts): 5xx, 429 (after its Retry-After) and network
+ * The shared key check (common/key-check.ts), with the CLI's limits: 5xx, 429 (after its Retry-After) and network
  * errors retried, up to 8 attempts since a bulk rotation shares Ringg's rate limit with the function; a
  * 403 is a permission problem, reported as such, never as a rejected key.
  */

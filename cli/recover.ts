@@ -2,7 +2,7 @@ import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { fingerprint } from '../common/fingerprint.js';
 import { parameterNames } from '../common/parameter-names.js';
-import { checkKey, formatWithKey } from '../common/secret-value.js';
+import { formatWithKey, keyRuleProblem } from '../common/secret-value.js';
 import type { CliContext } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { checkWithRingg, readCurrentValue } from './key-check.js';
@@ -48,7 +48,7 @@ export async function recover(ctx: CliContext, cmd: RecoverCommand): Promise<Exi
       'refused',
       'Refused: no key on standard input. Pipe it in or paste it at the prompt. Nothing was written.',
     );
-  const problem = checkKey(key);
+  const problem = keyRuleProblem(key);
   if (problem) return stop(EXIT.refused, 'refused', `Refused: the key ${problem}. Nothing was written.`);
   ctx.io.stderr.write(`Checking key ${fingerprint(key)} with Ringg...\n`);
 

@@ -61,7 +61,7 @@ function describe(outcome: RotationOutcome, cmd: RotateCommand): string[] {
       if (outcome.key.fingerprint === null) {
         return [
           `Rotated ${outcome.name} in ${elapsed} s: version ${outcome.token} is AWSCURRENT.`,
-          `Not checked with Ringg here (${outcome.key.reason}); the rotation's testSecret checked it before promoting it.`,
+          `Not checked with Ringg here (${outcome.key.reason}); the rotation proved it with Ringg before promoting it.`,
         ];
       }
       return [

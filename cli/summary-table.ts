@@ -36,7 +36,7 @@ export function entryLine(entry: BulkEntry, position: number, total: number): st
     case 'rotated': {
       const check =
         entry.key.fingerprint === null
-          ? " (checked by the rotation's testSecret)"
+          ? ' (proved by the rotation before promotion)'
           : entry.key.verified
             ? ', Ringg accepts it'
             : `, not confirmed with Ringg: ${entry.checkProblem}`;

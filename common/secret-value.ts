@@ -49,7 +49,7 @@ export function normalizeApiKey(raw: unknown): KeyResult {
 }
 
 /** What is wrong with `key` under the rule above, or undefined when it is usable as it stands. */
-export function checkKey(key: string): string | undefined {
+export function keyRuleProblem(key: string): string | undefined {
   const result = normalizeApiKey(key);
   return result.ok ? undefined : result.problem;
 }

@@ -60,7 +60,7 @@ const PENDING_POLLS_MS = [50, 100, 200, 400];
 /**
  * The Ringg key from Secrets Manager, cached, with one read however many callers ask at once. After
  * Ringg rejects a key, `refresh` finds the live one: AWSCURRENT if it changed, else AWSPENDING, which
- * holds the new key between a rotation's setSecret and finishSecret.
+ * holds the new key from setSecret's write until it is promoted (in setSecret once Ringg accepts it).
  */
 export class RinggKeyProvider {
   private cached: CachedKey | undefined;

@@ -130,7 +130,13 @@ export async function advanceRotation(ctx: StepContext, mode: Mode): Promise<voi
         if (result === 'taken') {
           const again = await observe(ctx);
           rescue = again.rescue;
-          facts = { ...facts, ...again.facts, canWait: canWait(ctx, again.facts.intent) };
+          // The other owner may have regenerated since the current key was checked: check it again.
+          facts = {
+            ...facts,
+            ...again.facts,
+            currentKey: 'unchecked',
+            canWait: canWait(ctx, again.facts.intent),
+          };
           continue;
         }
         return;

@@ -12,8 +12,9 @@ import { callWithin } from './aws-call.js';
 /**
  * A regenerate intent: created once (PutParameter with Overwrite:false) before a regenerate is sent,
  * so that at most one delivery per generation can send it, and so that a later attempt knows one may
- * have been sent even if nothing else was recorded. The owner may only add the outcome
- * "not-regenerated" to its own generation; a takeover creates the next generation.
+ * have been sent even if nothing else was recorded. The owner records, as it exits, "not-regenerated"
+ * (proved nothing happened) or "ended" (may have regenerated) on its own generation; a takeover
+ * creates the next generation.
  */
 export interface IntentRecord {
   readonly token: string;

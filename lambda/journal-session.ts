@@ -41,7 +41,7 @@ export class JournalSession {
   }
 
   /** Where this rotation's promotion stands, as last recorded (a hint for the record, never a decision). */
-  get promotionState(): string | undefined {
+  get promotionState(): PromotionState | undefined {
     return this.entry?.token === this.token ? this.entry.promotion?.state : undefined;
   }
 

@@ -17,7 +17,7 @@ import { type IntentObservation, MAX_REGENERATE_INTENTS } from './intent-store.j
 export type Mode =
   /** createSecret: proves the current key and records its workspace; never regenerates. */
   | 'check'
-  /** setSecret: stores the rotation's new key, regenerating at most once. */
+  /** setSecret: stores the rotation's new key; sends a regenerate only as the owner of a new intent generation. */
   | 'regenerate';
 
 export type IntentFact =

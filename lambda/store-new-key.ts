@@ -68,6 +68,7 @@ export async function storeNewKey(
  * other field come from AWSCURRENT.
  */
 export async function completeRescue(ctx: StepContext, current: SecretValue, apiKey: string): Promise<void> {
+  ctx.deps.log.redact(apiKey);
   const name = ctx.secret.name;
   const parameter = ctx.names.rescue(ctx.event.token);
   const verification = await verifyKey(ctx, apiKey, { fresh: true, maxAttempts: 3 });

@@ -3,9 +3,10 @@ import { promoteIfProven } from '../promote.js';
 import type { StepContext } from '../step-context.js';
 
 /**
- * Stores the rotation's new key, regenerating at most once per token (see recovery-state-machine.ts):
- * a stored or rescued key is never regenerated again, and a regenerate is only sent by the delivery
- * that recorded its create-once intent. Then, since Ringg has already killed the old key, proves the
+ * Stores the rotation's new key (see recovery-state-machine.ts): a stored or rescued key is never
+ * regenerated again; only the delivery that created intent generation n sends PATCHes, another only
+ * after an answer proving the previous one did not regenerate; a next generation starts only once the
+ * current key is checked again and still works. Then, since Ringg has already killed the old key, proves the
  * new one and moves AWSCURRENT to it at once (promote.ts); if it cannot, the version stays AWSPENDING.
  */
 export async function setSecret(ctx: StepContext): Promise<void> {

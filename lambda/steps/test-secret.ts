@@ -1,4 +1,5 @@
 import { CurrentKeyRejectedError, NewKeyNotReadableError } from '../errors.js';
+import { intentFact } from '../recovery-state-machine.js';
 import { parseOrThrow, readCurrentValue, readPendingRaw } from '../secret-reads.js';
 import { awsTimeoutMs, type StepContext } from '../step-context.js';
 import { inconclusiveCheckError, judgeNewKey, proofError, verifyKey } from '../verify-key.js';
@@ -55,8 +56,9 @@ async function pendingKeyOrThrow(ctx: StepContext): Promise<void> {
     return;
   }
   const intent = await ctx.deps.intents.latest(ctx.names, ctx.event.token, () => awsTimeoutMs(ctx));
-  if (intent.kind === 'found' && intent.record?.outcome !== 'not-regenerated') {
-    throw new NewKeyNotReadableError(ctx.secret.name, ctx.event.token, intent.generation);
+  const fact = intentFact(intent, ctx.deps.now());
+  if (fact.kind === 'live' || (fact.kind === 'ended' && fact.outcome !== 'not-regenerated')) {
+    throw new NewKeyNotReadableError(ctx.secret.name, ctx.event.token, fact.generation);
   }
   throw new CurrentKeyRejectedError(ctx.secret.name);
 }

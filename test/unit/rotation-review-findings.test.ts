@@ -160,3 +160,36 @@ describe('the rotation version written outside the rotation between the regenera
     expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
   });
 });
+
+describe('another delivery takes the intent and ends, having regenerated, while this one creates it', () => {
+  it('the current key is checked again before a next generation: new-key-lost, no second PATCH', async () => {
+    const s = (await harness()).seed('plain');
+    const token = await begun(s.secretId);
+    const intent = `/ringg-rotation/${s.secretId}/intent/${token}.1`;
+    const original = h.ssm.putParameter.bind(h.ssm);
+    h.ssm.putParameter = (input) => {
+      if (input.Name === intent) {
+        h.ssm.putParameter = original;
+        // The other delivery won the create, regenerated (killing the old key) and lost the answer.
+        original({
+          Name: intent,
+          Type: 'String',
+          Value: JSON.stringify({
+            v: 1,
+            token,
+            generation: 1,
+            recordedAt: new Date().toISOString(),
+            expiresAt: new Date().toISOString(),
+            outcome: 'ended',
+          }),
+        });
+        h.ringg.regenerateInDashboard(s.workspaceId);
+      }
+      return original(input);
+    };
+    const error = (await h.invoke(event('setSecret', s.secretId, token)).catch((e: unknown) => e)) as Failure;
+    expect(error.code).toBe('new-key-lost');
+    expect(h.ringg.calls('regenerate-call')).toBe(0);
+    expect([...h.ssm.parameters.keys()].filter((n) => n.includes('/intent/'))).toEqual([intent]);
+  });
+});
