@@ -60,6 +60,16 @@ export async function advanceRotation(ctx: StepContext, mode: Mode): Promise<voi
     canWait: canWait(ctx, observed.facts.intent),
   };
   let rescue = observed.rescue;
+  /**
+   * Looks at the pending version, the rescue and the intent again. Another delivery may have
+   * regenerated since the current key was checked, so it is checked again before anything else.
+   */
+  const observeAgain = async () => {
+    const again = await observe(ctx);
+    rescue = again.rescue;
+    facts = { ...facts, ...again.facts, currentKey: 'unchecked', canWait: canWait(ctx, again.facts.intent) };
+    return again.pending;
+  };
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const action = decideNextAction(facts);
@@ -85,18 +95,10 @@ export async function advanceRotation(ctx: StepContext, mode: Mode): Promise<voi
         return;
       case 'wait-for-other-delivery': {
         await ctx.deps.sleep(WAIT_POLL_MS);
-        const again = await observe(ctx);
-        if (again.pending === 'filled') {
+        if ((await observeAgain()) === 'filled') {
           ctx.trace.outcome = 'new-key-stored-by-another-delivery';
           return;
         }
-        rescue = again.rescue;
-        facts = {
-          ...facts,
-          ...again.facts,
-          currentKey: 'unchecked',
-          canWait: canWait(ctx, again.facts.intent),
-        };
         continue;
       }
       case 'check-current-key': {
@@ -128,15 +130,7 @@ export async function advanceRotation(ctx: StepContext, mode: Mode): Promise<voi
       case 'regenerate': {
         const result = await regenerateAsOwner(ctx, current, action.generation, workspaceTag ?? '');
         if (result === 'taken') {
-          const again = await observe(ctx);
-          rescue = again.rescue;
-          // The other owner may have regenerated since the current key was checked: check it again.
-          facts = {
-            ...facts,
-            ...again.facts,
-            currentKey: 'unchecked',
-            canWait: canWait(ctx, again.facts.intent),
-          };
+          await observeAgain();
           continue;
         }
         return;
