@@ -1,8 +1,6 @@
-import { DEFAULT_PARAMETER_PREFIX, DEFAULT_RINGG_BASE_URL } from '../common/defaults.js';
+import { DEFAULT_PARAMETER_PREFIX } from '../common/defaults.js';
 import { parseRinggBaseUrl } from '../common/ringg-base-url.js';
 import { InvalidConfigurationError } from './errors.js';
-
-export { DEFAULT_RINGG_BASE_URL };
 
 export interface RotationConfig {
   /** Ringg API base URL without a trailing slash. */

@@ -8,8 +8,6 @@ import { type JournalEntry, parseJournalEntry } from '../common/journal-entry.js
 import { callWithin } from './aws-call.js';
 import type { Logger } from './logger.js';
 
-export type { JournalEntry, JournalState } from '../common/journal-entry.js';
-
 /** What the journal parameter holds: nothing yet, a valid entry, or something that is not one. */
 export type JournalRead =
   | { readonly kind: 'none' }

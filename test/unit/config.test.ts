@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RINGG_BASE_URL, loadConfig } from '../../lambda/config.js';
+import { DEFAULT_RINGG_BASE_URL } from '../../common/defaults.js';
+import { loadConfig } from '../../lambda/config.js';
 
 describe('loadConfig', () => {
   it('has documented defaults', () => {
