@@ -11,9 +11,9 @@ import {
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { dropSdkNodeVersionWarning } from '../cli/sdk-warning.js';
 import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../dev/local-environment.js';
 import type { RotationReport } from '../dev/rotation-driver.js';
-import { dropSdkNodeVersionWarning } from '../dev/sdk-warning.js';
 import { StdoutCapture } from '../dev/stdout-capture.js';
 import { bulkBenchRows, runBulkBenchInChild } from './bulk-bench.js';
 import { median, staleWindowMs } from './continuity.js';

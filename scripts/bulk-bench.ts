@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import type { CliIo } from '../cli/io.js';
 import { run } from '../cli/main.js';
 import { DEFAULT_PARALLEL } from '../cli/parallel.js';
+import { dropSdkNodeVersionWarning } from '../cli/sdk-warning.js';
 import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../dev/local-environment.js';
-import { dropSdkNodeVersionWarning } from '../dev/sdk-warning.js';
 import { StdoutCapture } from '../dev/stdout-capture.js';
 import { RateLimit } from '../dev/throttle.js';
 

@@ -5,12 +5,12 @@
 import { pathToFileURL } from 'node:url';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { dropSdkNodeVersionWarning } from '../cli/sdk-warning.js';
 import { mirrorParameterName } from '../common/parameter-names.js';
 import { parseSecretValue } from '../common/secret-value.js';
 import { RinggApi, RinggKeyProvider } from '../consumer/index.js';
 import { LOCAL_FUNCTION_ARN, type LocalEnvironment } from '../dev/local-environment.js';
 import { runRotation } from '../dev/rotation-driver.js';
-import { dropSdkNodeVersionWarning } from '../dev/sdk-warning.js';
 
 /** One second of AWS time is one millisecond here: a 300 s cache TTL becomes 300 ms. */
 export const TIME_SCALE = 1 / 1000;

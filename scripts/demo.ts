@@ -9,12 +9,12 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { dropSdkNodeVersionWarning } from '../cli/sdk-warning.js';
 import { fingerprint } from '../common/fingerprint.js';
 import { parseSecretValue } from '../common/secret-value.js';
 import { DEMO_FAULTS, type DemoFault } from '../dev/demo-faults.js';
 import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../dev/local-environment.js';
 import type { StepReport } from '../dev/rotation-driver.js';
-import { dropSdkNodeVersionWarning } from '../dev/sdk-warning.js';
 import { StdoutCapture } from '../dev/stdout-capture.js';
 import { parseScriptArgs } from './script-args.js';
 

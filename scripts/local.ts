@@ -1,10 +1,10 @@
 // npm run local: the stand-ins and the real rotation function, kept running until Ctrl-C, so the CLI
 // and the consumer library can be tried by hand against them from another shell.
 import { existsSync } from 'node:fs';
+import { dropSdkNodeVersionWarning } from '../cli/sdk-warning.js';
 import { fingerprint } from '../common/fingerprint.js';
 import { seedRotatingSecret, startLocalEnvironment } from '../dev/local-environment.js';
 import type { StepReport } from '../dev/rotation-driver.js';
-import { dropSdkNodeVersionWarning } from '../dev/sdk-warning.js';
 import { StdoutCapture } from '../dev/stdout-capture.js';
 import { parseScriptArgs } from './script-args.js';
 
@@ -67,6 +67,7 @@ const exported = {
   AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY,
   AWS_ENDPOINT_URL_SECRETS_MANAGER: env.endpoint,
   AWS_ENDPOINT_URL_SSM: env.endpoint,
+  AWS_ENDPOINT_URL_LAMBDA: env.endpoint,
   RINGG_BASE_URL: env.ringg.baseUrl(),
 };
 print('Local stand-ins running; Ctrl-C stops them.');
