@@ -1,231 +1,133 @@
-import { parseArgs } from 'node:util';
-import type { BulkRotateCommand } from './bulk-rotate.js';
-import { type FunctionRef, parseFunctionRef } from './function-ref.js';
-import { DEFAULT_PARALLEL, MAX_PARALLEL } from './parallel.js';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type AwsSelection, regionProblem } from './aws-options.js';
+import { type CommandSpec, type OptionSpec, type PreparedCommand, UsageError } from './command-spec.js';
+import { COMMANDS, findCommand } from './commands.js';
+import { AWS_OPTIONS, COMMON_OPTIONS, parseCommonOptions, VERSION_OPTION } from './common-options.js';
 
-export type Command =
+export { UsageError };
+
+/** What the command line asks for. */
+export type Invocation =
+  | { readonly kind: 'help'; readonly command?: CommandSpec }
+  | { readonly kind: 'version' }
   | {
-      readonly name: 'rotate';
-      readonly secretId: string;
-      readonly wait: boolean;
-      readonly timeoutSeconds: number;
-      readonly json: boolean;
-    }
-  /** Several secrets, --all, or a bulk option: see cli/bulk-rotate.ts. */
-  | ({ readonly name: 'bulk-rotate' } & BulkRotateCommand)
-  | { readonly name: 'status'; readonly secretId: string; readonly check: boolean; readonly json: boolean }
-  | {
-      readonly name: 'recover';
-      readonly secretId: string;
-      readonly dryRun: boolean;
-      readonly json: boolean;
-      /** The Ringg workspace the key must belong to, for a secret that has none recorded yet. */
-      readonly workspaceId: string | undefined;
-    }
-  | { readonly name: 'help' }
-  | { readonly name: 'version' };
+      readonly kind: 'run';
+      readonly spec: CommandSpec;
+      readonly command: PreparedCommand;
+      readonly aws: AwsSelection;
+    };
 
-export class UsageError extends Error {}
+/** The options a command accepts: its own, the common ones, and --region/--profile if it calls AWS. */
+export function optionsOf(spec: CommandSpec): readonly OptionSpec[] {
+  return [...spec.options, ...(spec.aws ? AWS_OPTIONS : []), ...COMMON_OPTIONS];
+}
 
-export const HELP = `ringg-rotate: rotate a Ringg workspace API key kept in AWS Secrets Manager, and see or fix its state.
+/**
+ * One parser for every command, so options may come before or after the command name as with the
+ * AWS CLI (`ringg-rotate --region eu-west-1 status ...`); an option must then belong to the command.
+ */
+const ALL_OPTIONS = unionOfOptions([
+  VERSION_OPTION,
+  ...COMMON_OPTIONS,
+  ...AWS_OPTIONS,
+  ...COMMANDS.flatMap((command) => command.options),
+]);
 
-Usage:
-  ringg-rotate rotate  --secret-id <name|arn> [--no-wait] [--timeout <seconds>] [--json]
-  ringg-rotate rotate  (--secret-id <id> --secret-id <id> ... | --all --function <name|arn>)
-                       [--parallel <n>] [--dry-run] [--timeout <seconds>] [--json] [--markdown-summary <file>]
-  ringg-rotate status  --secret-id <name|arn> [--check] [--json]
-  ringg-rotate recover --secret-id <name|arn> [--workspace-id <id>] [--dry-run] [--json]
-
-Commands:
-  rotate    Start a rotation (RotateSecret) and wait until it is complete (the new version AWSCURRENT
-            and finishSecret done), showing the step reached. On success, checks the new key with Ringg (GET /workspace) when allowed to
-            read the secret, and prints its fingerprint, never the key.
-            With several --secret-id, or --all, rotates many secrets, --parallel at a time: each is
-            checked first (refused if its rotation is unfinished, turned off, or run by another
-            function), one secret's trouble never stops the others, and a summary table ends it.
-  status    Show the versions holding AWSCURRENT, AWSPENDING and AWSPREVIOUS, whether a rotation is
-            stuck and since when, the last and next rotation, the schedule, and the journal.
-  recover   For a lost key: regenerate it in the Ringg dashboard, then pipe or paste it here (it is
-            read from standard input, without echo on a terminal). The key is checked with Ringg and
-            must belong to the secret's workspace (its tag, else the journal, else --workspace-id);
-            it is then stored as AWSCURRENT in the secret's format, which also ends a stuck rotation.
-
-Options:
-  --secret-id <id>     The secret's name or ARN (required unless rotate --all). rotate takes it more than once.
-  --all                rotate: every secret whose rotation function is --function (ListSecrets).
-  --function <name|arn>
-                       rotate: this project's rotation function (stack output FunctionName or
-                       FunctionArn). Needed by --all; with --secret-id, refuses secrets it does not rotate.
-  --parallel <n>       rotate, several secrets: rotations at once, 1 to ${MAX_PARALLEL} (default ${DEFAULT_PARALLEL}).
-  --markdown-summary <file>
-                       rotate, several secrets: append the summary table as Markdown to <file>
-                       (e.g. "$GITHUB_STEP_SUMMARY").
-  --no-wait            rotate: return once Secrets Manager accepted the rotation.
-  --timeout <seconds>  rotate: how long to wait (default 300).
-  --check              status: also check the current key with Ringg; exit 4 if Ringg rejects it.
-  --dry-run            recover: check the key and show what would change, without writing.
-                       rotate: list what would rotate and what would be refused; changes nothing.
-  --workspace-id <id>  recover: the Ringg workspace the key must belong to; required when the secret has
-                       no ringg-rotation:workspace-id tag and no journal yet, and must match them if it has.
-  --json               Print one JSON object instead of text (for CI).
-  -h, --help           This text.
-  -v, --version        The installed version of ringg-key-rotation.
-
-Exit codes:
-  0   done (rotate: the key rotated)
-  1   the rotation failed (the journal's last error is shown), or the CLI failed part-way (status
-      shows whether a rotation is still running), or Ringg could not be asked about the key
-  2   rotate timed out waiting; the rotation may still finish
-  3   refused: Secrets Manager would not start a rotation, or recover would not write; nothing changed
-  4   Ringg rejected the key that was checked
-  64  bad command line
-  78  configuration problem: no AWS region, no or rejected credentials, no such secret, no permission
-      to use it, AWS unreachable, or a bad environment variable; a hint says what to do. Found before
-      anything ran: nothing changed; found part-way, the message says so
-  Several secrets: 1 if any secret failed (timed out or key rejected included), else 3 if any was
-  refused, else 0; 78 only when nothing could run at all.
-
-Environment: the AWS SDK's standard credentials, AWS_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER /
-AWS_ENDPOINT_URL_SSM; RINGG_BASE_URL (default https://prod-api.ringg.ai/ca/api/v0) and
-ROTATION_PARAMETER_PREFIX (default /ringg-rotation), as for the function.
-`;
-
-export function parseCommand(argv: string[]): Command {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '-h' || name === '--help' || name === 'help') return { name: 'help' };
-  if (name === '--version' || name === '-v' || name === 'version') {
-    if (rest.length > 0) throw new UsageError(`--version takes no arguments (ringg-rotate --help).`);
-    return { name: 'version' };
-  }
-  if (name !== 'rotate' && name !== 'status' && name !== 'recover') {
-    throw new UsageError(`Unknown command "${name}". Use rotate, status or recover (ringg-rotate --help).`);
-  }
+export function parseInvocation(argv: readonly string[]): Invocation {
+  // -v was the version flag before -V (the AWS CLI has neither; -V is the common convention).
+  const args = argv.map((arg) => (arg === '-v' ? '--version' : arg));
+  const wantsHelp = args.includes('--help') || args.includes('-h');
   let values: Record<string, string | boolean | string[] | undefined>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
-      args: rest,
-      strict: true,
-      options: {
-        'secret-id': { type: 'string', multiple: true },
-        all: { type: 'boolean', default: false },
-        function: { type: 'string' },
-        parallel: { type: 'string' },
-        'markdown-summary': { type: 'string' },
-        'no-wait': { type: 'boolean', default: false },
-        timeout: { type: 'string' },
-        check: { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        'workspace-id': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
+    const parsed = parseArgs({ args, strict: true, allowPositionals: true, options: ALL_OPTIONS });
+    values = parsed.values as typeof values;
+    positionals = parsed.positionals;
   } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)} (ringg-rotate --help).`);
+    const guess = findCommand(args.find((arg) => !arg.startsWith('-')));
+    if (wantsHelp) return { kind: 'help', command: guess };
+    throw new UsageError(withHint(error instanceof Error ? error.message : String(error), guess));
   }
-  if (values.help) return { name: 'help' };
-  const allowed: Record<string, string[]> = {
-    rotate: ['no-wait', 'timeout', 'dry-run', 'all', 'function', 'parallel', 'markdown-summary'],
-    status: ['check'],
-    recover: ['dry-run', 'workspace-id'],
-  };
-  for (const flag of [
-    'no-wait',
-    'timeout',
-    'check',
-    'dry-run',
-    'workspace-id',
-    'all',
-    'function',
-    'parallel',
-    'markdown-summary',
-  ]) {
-    if (values[flag] !== undefined && values[flag] !== false && !allowed[name]?.includes(flag)) {
-      throw new UsageError(`--${flag} does not apply to ${name} (ringg-rotate --help).`);
+
+  const [name, ...extra] = positionals;
+  if (name === 'help') {
+    if (extra[0] === undefined) return { kind: 'help' };
+    return { kind: 'help', command: known(extra[0]) };
+  }
+  if (values.version === true) {
+    if (args.length > 1) throw new UsageError('--version takes no arguments (ringg-rotate --help).');
+    return { kind: 'version' };
+  }
+  if (name === undefined) {
+    if (wantsHelp || args.length === 0) return { kind: 'help' };
+    throw new UsageError('No command given (ringg-rotate --help lists them).');
+  }
+  const spec = known(name);
+  if (values.help === true) return { kind: 'help', command: spec };
+  try {
+    if (extra.length > 0) {
+      throw new UsageError(`Unexpected argument "${extra[0]}": options start with --.`);
     }
+    const accepted = new Set(optionsOf(spec).map((option) => option.name));
+    for (const [option, value] of Object.entries(values)) {
+      if (value !== undefined && !accepted.has(option)) {
+        throw new UsageError(`--${option} does not apply to ${spec.name}.`);
+      }
+    }
+    const common = parseCommonOptions(values);
+    const aws = spec.aws ? parseAwsSelection(values) : {};
+    return { kind: 'run', spec, command: spec.parse(values, common), aws };
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(withHint(error.message, spec));
+    throw error;
   }
-  const secretIds = [
-    ...new Set(((values['secret-id'] as string[] | undefined) ?? []).map((id) => id.trim())),
-  ];
-  if (name === 'rotate' && isBulk(values, secretIds)) return parseBulkRotate(values, secretIds);
-  if (secretIds.length > 1) throw new UsageError(`${name} takes one --secret-id (ringg-rotate --help).`);
-  const secretId = secretIds[0] ?? '';
-  if (secretId === '') throw new UsageError(`${name} needs --secret-id <name or ARN> (ringg-rotate --help).`);
-  const json = values.json === true;
-  if (name === 'status') return { name, secretId, check: values.check === true, json };
-  if (name === 'recover') {
-    const workspaceId =
-      typeof values['workspace-id'] === 'string' ? values['workspace-id'].trim() : undefined;
-    if (workspaceId === '')
-      throw new UsageError('--workspace-id needs the workspace id (ringg-rotate --help).');
-    return { name, secretId, dryRun: values['dry-run'] === true, json, workspaceId };
-  }
-  return { name, secretId, wait: values['no-wait'] !== true, timeoutSeconds: parseTimeout(values), json };
 }
 
-function parseTimeout(values: Record<string, unknown>): number {
-  const timeout = values.timeout === undefined ? 300 : Number(values.timeout);
-  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 86_400) {
+function known(name: string): CommandSpec {
+  const spec = findCommand(name);
+  if (!spec) {
+    const names = COMMANDS.map((command) => command.name);
     throw new UsageError(
-      `--timeout "${String(values.timeout)}" must be a whole number of seconds from 1 to 86400.`,
+      `Unknown command "${name}". Use ${names.slice(0, -1).join(', ')} or ${names.at(-1)} (ringg-rotate --help).`,
     );
   }
-  return timeout;
+  return spec;
 }
 
-const BULK_FLAGS = ['all', 'function', 'parallel', 'dry-run', 'markdown-summary'];
-
-/** `rotate` is a bulk rotation with several --secret-id, --all, or any option only a bulk rotation has. */
-function isBulk(values: Record<string, unknown>, secretIds: string[]): boolean {
-  return (
-    secretIds.length > 1 || BULK_FLAGS.some((flag) => values[flag] !== undefined && values[flag] !== false)
-  );
+function parseAwsSelection(values: Record<string, unknown>): AwsSelection {
+  const region = typeof values.region === 'string' ? values.region.trim() : undefined;
+  const profile = typeof values.profile === 'string' ? values.profile.trim() : undefined;
+  if (region === '') throw new UsageError('--region needs a Region code such as eu-west-1.');
+  if (region !== undefined) {
+    const problem = regionProblem(region);
+    if (problem) throw new UsageError(problem);
+  }
+  if (profile === '') throw new UsageError('--profile needs the name of a profile in ~/.aws/config.');
+  return { region, profile };
 }
 
-function parseBulkRotate(values: Record<string, unknown>, secretIds: string[]): Command {
-  const all = values.all === true;
-  if (all && secretIds.length > 0) {
-    throw new UsageError('Give either --all or --secret-id, not both (ringg-rotate --help).');
+function withHint(message: string, spec: CommandSpec | undefined): string {
+  const help = spec ? `ringg-rotate ${spec.name} --help` : 'ringg-rotate --help';
+  const text = message.trimEnd();
+  return `${/[.!?)]$/.test(text) ? text : `${text}.`} (${help})`;
+}
+
+function unionOfOptions(options: readonly OptionSpec[]): NonNullable<ParseArgsConfig['options']> {
+  const union: NonNullable<ParseArgsConfig['options']> = {};
+  for (const option of options) {
+    const config = {
+      type: option.type,
+      ...(option.multiple ? { multiple: true } : {}),
+      ...(option.short ? { short: option.short } : {}),
+    };
+    const seen = union[option.name];
+    if (seen && JSON.stringify(seen) !== JSON.stringify(config)) {
+      // One parser for all commands: an option name must mean the same kind of value everywhere.
+      throw new Error(
+        `--${option.name} is declared as ${JSON.stringify(seen)} and ${JSON.stringify(config)}`,
+      );
+    }
+    union[option.name] = config;
   }
-  if (secretIds.some((id) => id === '')) throw new UsageError('--secret-id needs a name or ARN.');
-  if (!all && secretIds.length === 0) {
-    throw new UsageError(
-      'rotate needs --secret-id <name or ARN> (repeatable) or --all --function <name|arn>.',
-    );
-  }
-  if (values['no-wait'] === true) {
-    throw new UsageError(
-      '--no-wait rotates one secret only: a bulk rotation waits for each secret so that --parallel paces Ringg.',
-    );
-  }
-  let functionRef: FunctionRef | undefined;
-  if (typeof values.function === 'string') {
-    const parsed = parseFunctionRef(values.function);
-    if (!parsed.ok) throw new UsageError(parsed.problem);
-    functionRef = parsed.ref;
-  } else if (all) {
-    throw new UsageError(
-      '--all needs --function <name or ARN>: the rotation function whose secrets to rotate (the stack output FunctionName).',
-    );
-  }
-  const parallel = values.parallel === undefined ? DEFAULT_PARALLEL : Number(values.parallel);
-  if (!Number.isInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL) {
-    throw new UsageError(
-      `--parallel "${String(values.parallel)}" must be a whole number from 1 to ${MAX_PARALLEL} (default ${DEFAULT_PARALLEL}).`,
-    );
-  }
-  const markdown = values['markdown-summary'];
-  if (typeof markdown === 'string' && markdown.trim() === '') {
-    throw new UsageError('--markdown-summary needs a file name, e.g. "$GITHUB_STEP_SUMMARY".');
-  }
-  return {
-    name: 'bulk-rotate',
-    targets: all ? { kind: 'all' } : { kind: 'ids', secretIds },
-    functionRef,
-    parallel,
-    dryRun: values['dry-run'] === true,
-    timeoutSeconds: parseTimeout(values),
-    json: values.json === true,
-    markdownSummary: typeof markdown === 'string' ? markdown : undefined,
-  };
+  return union;
 }

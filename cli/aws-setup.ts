@@ -61,28 +61,31 @@ export async function configurationProblem(
     return {
       code: 'invalid-region',
       message: `The AWS region is not valid: ${message}`,
-      hint: 'Set AWS_REGION to a region code such as eu-west-1 (or fix the region in your AWS profile).',
+      hint: `Give a Region code such as eu-west-1 with --region, or fix ${ctx.aws.regionFrom === 'profile' ? `the region of profile ${profileName(ctx)} (~/.aws/config)` : ctx.aws.regionFrom}.`,
     };
   }
   if (/Region is missing/i.test(message)) {
     return {
       code: 'no-region',
-      message: 'No AWS region is set.',
-      hint: 'Set AWS_REGION (e.g. export AWS_REGION=eu-west-1) or a region in your AWS profile, the region of the secret.',
+      message: `No AWS region is set (no --region, AWS_REGION or AWS_DEFAULT_REGION, and profile ${profileName(ctx)} has none).`,
+      hint: 'Give the region of the secret with --region (e.g. --region eu-west-1), or set AWS_REGION, or a region in the AWS profile (--profile or AWS_PROFILE).',
     };
   }
   if (name === 'CredentialsProviderError') {
+    const profile = ctx.aws.profile;
     return {
       code: 'no-credentials',
-      message: `No AWS credentials were found (${message}).`,
-      hint: 'Sign in (e.g. aws sso login, with AWS_PROFILE set), or in CI assume the stack’s CI role (CiRoleArn) through OIDC.',
+      message: `No AWS credentials were found${profile ? ` for profile ${profileName(ctx)}` : ''} (${message}).`,
+      hint: profile
+        ? `Check that profile "${profile}" is in ~/.aws/config or ~/.aws/credentials (aws configure list-profiles) and sign in to it (e.g. aws sso login --profile ${profile}).`
+        : 'Sign in (e.g. aws sso login, then --profile <name> or AWS_PROFILE), or in CI assume the stack’s CI role (CiRoleArn) through OIDC.',
     };
   }
   if (REJECTED_CREDENTIALS.has(name)) {
     return {
       code: 'invalid-credentials',
       message: `AWS rejected the credentials: ${name}: ${message}`,
-      hint: 'Refresh them (e.g. aws sso login) or check AWS_PROFILE and AWS_ACCESS_KEY_ID, then run the command again.',
+      hint: 'Refresh them (e.g. aws sso login) or check --profile / AWS_PROFILE and AWS_ACCESS_KEY_ID, then run the command again.',
     };
   }
   const region = await ctx.sm.config.region().catch(() => 'the configured region');
@@ -91,14 +94,14 @@ export async function configurationProblem(
     return {
       code: 'unknown-secret',
       message: `Secrets Manager has no secret "${secretId}" in ${region} of this account.`,
-      hint: 'Check --secret-id (name or ARN), AWS_REGION, and that the credentials are for the secret’s account.',
+      hint: 'Check --secret-id (name or ARN), the region (--region, AWS_REGION), and that the credentials (--profile, AWS_PROFILE) are for the secret’s account.',
     };
   }
   if (name === 'AccessDeniedException') {
     return {
       code: 'access-denied',
       message: `These credentials may not use secret "${secretId}" in ${region}: ${message}`,
-      hint: 'rotate and status need DescribeSecret, RotateSecret and ListSecretVersionIds (the stack’s CI role has them); recover also needs GetSecretValue and PutSecretValue (operator credentials).',
+      hint: 'rotate and status need DescribeSecret, RotateSecret and ListSecretVersionIds (the stack’s CI role has them); resume also needs lambda:InvokeFunction on the rotation function (the CI role has it too); recover also needs GetSecretValue and PutSecretValue (operator credentials).',
     };
   }
   if (typeof code === 'string' && UNREACHABLE.has(code)) {
@@ -109,4 +112,8 @@ export async function configurationProblem(
     };
   }
   return undefined;
+}
+
+function profileName(ctx: CliContext): string {
+  return ctx.aws.profile === undefined ? '"default"' : `"${ctx.aws.profile}" (${ctx.aws.profileFrom})`;
 }

@@ -5,6 +5,7 @@ import type { CliContext } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { adviceForEntry } from './failure-advice.js';
 import { describeFunctionRef, type FunctionRef } from './function-ref.js';
+import { throwIfInterrupted } from './interrupt.js';
 import { listRotatedSecrets } from './list-rotated-secrets.js';
 import { mapWithConcurrency } from './parallel.js';
 import { preflight } from './preflight.js';
@@ -12,7 +13,7 @@ import { Reporter } from './reporter.js';
 import { describeProgress, rotateSecret } from './rotate-secret.js';
 import { outcomeJson } from './rotation-outcome-json.js';
 import { readSecretState } from './secret-state.js';
-import { entryLine, summaryMarkdown, summaryText } from './summary-table.js';
+import { adviceText, entryLine, summaryMarkdown, summaryTable } from './summary-table.js';
 
 export interface BulkRotateCommand {
   readonly targets:
@@ -30,6 +31,8 @@ export interface BulkRotateCommand {
 /**
  * Rotates many secrets, at most `parallel` at once. Each secret is checked first (preflight), and
  * one secret's trouble never stops the others: every secret ends with an entry in the summary.
+ * Progress goes to stderr, the summary table to stdout. After an interrupt (Ctrl-C) no rotation is
+ * started; the ones started go on in AWS, and cli/execute.ts lists them.
  */
 export async function bulkRotate(ctx: CliContext, cmd: BulkRotateCommand): Promise<ExitCode> {
   const out = new Reporter(ctx.io, cmd.json);
@@ -47,10 +50,10 @@ export async function bulkRotate(ctx: CliContext, cmd: BulkRotateCommand): Promi
     } catch (error) {
       const code = error instanceof Error ? error.name : 'Error';
       const message = error instanceof Error ? error.message : String(error);
-      out.line(
+      out.problem(
         `Refused: could not list the secrets (ListSecrets: ${code}: ${message}). Nothing was changed.`,
       );
-      out.line(
+      out.problem(
         'The caller needs secretsmanager:ListSecrets on "*" (README: "Rotate everything after an incident").',
       );
       out.result({
@@ -62,17 +65,17 @@ export async function bulkRotate(ctx: CliContext, cmd: BulkRotateCommand): Promi
       });
       return EXIT.refused;
     }
-    out.line(`Found ${secretIds.length} of ${listed} secrets rotated by ${fn}.`);
+    out.note(`Found ${secretIds.length} of ${listed} secrets rotated by ${fn}.`);
   } else {
     secretIds = cmd.targets.secretIds;
   }
 
-  out.line(
+  out.note(
     cmd.dryRun
       ? `Dry run: checking ${secretIds.length} secret${secretIds.length === 1 ? '' : 's'}; nothing will be changed.`
       : `Rotating ${secretIds.length} secret${secretIds.length === 1 ? '' : 's'}, ${Math.min(cmd.parallel, secretIds.length)} at a time.`,
   );
-  const progress = new BulkProgress(ctx.io.stdout as ProgressSink, !cmd.json);
+  const progress = new BulkProgress(ctx.io.stderr as ProgressSink, !cmd.json);
   let done = 0;
   const finish = (entry: BulkEntry): BulkEntry => {
     done++;
@@ -81,6 +84,7 @@ export async function bulkRotate(ctx: CliContext, cmd: BulkRotateCommand): Promi
   };
 
   const entries = await mapWithConcurrency(secretIds, cmd.parallel, async (secretId) => {
+    throwIfInterrupted(ctx.io);
     const secretStarted = ctx.io.now();
     const took = () => Math.round((ctx.io.now() - secretStarted) / 100) / 10;
     let state: Awaited<ReturnType<typeof readSecretState>>;
@@ -110,6 +114,7 @@ export async function bulkRotate(ctx: CliContext, cmd: BulkRotateCommand): Promi
         rotationFunction: decision.rotationFunction,
       });
     }
+    throwIfInterrupted(ctx.io); // interrupted while this secret was checked: it is not started
     let token: string | undefined;
     try {
       return finish(
@@ -149,9 +154,10 @@ export async function bulkRotate(ctx: CliContext, cmd: BulkRotateCommand): Promi
   const counts = countEntries(entries);
   const exitCode = bulkExitCode(counts);
   const seconds = elapsed();
-  out.line();
-  out.line(summaryText(entries, counts, seconds, cmd.dryRun).trimEnd());
-  out.line(
+  out.line(summaryTable(entries, counts, seconds, cmd.dryRun).trimEnd());
+  const advice = adviceText(entries);
+  if (advice) out.problem(`\n${advice.trimEnd()}`);
+  out.note(
     `Exit ${exitCode}: ${counts.total === 0 ? 'no secret to rotate; check --function.' : cmd.dryRun && exitCode === EXIT.ok ? 'every secret would rotate (dry run: nothing changed).' : EXIT_MEANING[exitCode]}`,
   );
   out.result({
@@ -172,9 +178,7 @@ export async function bulkRotate(ctx: CliContext, cmd: BulkRotateCommand): Promi
     try {
       await appendFile(cmd.markdownSummary, summaryMarkdown(entries, counts, seconds, cmd.dryRun));
     } catch (error) {
-      ctx.io.stderr.write(
-        `Could not append the summary to ${cmd.markdownSummary}: ${errorOf(error).message}\n`,
-      );
+      out.problem(`Could not append the summary to ${cmd.markdownSummary}: ${errorOf(error).message}`);
     }
   }
   return exitCode;

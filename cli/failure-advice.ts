@@ -39,13 +39,13 @@ const ADVICE: Record<string, string> = {
   'regenerate-outcome-unknown':
     'Secrets Manager retries and the next attempt checks first; watch it with `ringg-rotate status --secret-id <secret>`.',
   'new-key-rescued':
-    'The new key is safe in the rescue parameter and the next attempt stores it; if it stays stuck, README "Rotation stuck".',
+    'The new key is safe in the rescue parameter and the next attempt stores it; to run that attempt now, `ringg-rotate resume --secret-id <secret>`.',
   'new-key-unsaved':
     'Fix the function role (PutSecretValue, PutParameter); if the next attempt does not finish, README "Key lost".',
   'secret-write-conflict':
     'Do not regenerate: the new key is in the rescue parameter named in the error. Read it (aws ssm get-parameter --with-decryption) and store it with `ringg-rotate recover`.',
   'new-key-not-readable':
-    'Do not regenerate: the new key is on its way into AWSPENDING and Secrets Manager retries the rotation; if it stays stuck, README "Rotation stuck".',
+    'Do not regenerate: the new key is on its way into AWSPENDING and Secrets Manager retries the rotation; to finish it now, `ringg-rotate resume --secret-id <secret>`.',
   'pending-version-empty': '`ringg-rotate status --secret-id <secret>` shows why; README "Rotation stuck".',
   'invalid-secret-value':
     'Fix the secret value (README "Secret formats"); nothing was changed. Then rotate again.',
@@ -55,7 +55,7 @@ const ADVICE: Record<string, string> = {
   'rotation-abandoned':
     'A new value was written to the secret during the rotation; find who wrote it (CloudTrail PutSecretValue), check the key works (`ringg-rotate status --check`), then rotate again.',
   'previous-rotation-incomplete':
-    'An earlier rotation is unfinished and Secrets Manager reattempts it itself: `ringg-rotate status --secret-id <secret>`, then README "Rotation stuck".',
+    'An earlier rotation is unfinished and Secrets Manager reattempts it itself: `ringg-rotate status --secret-id <secret>`, then `ringg-rotate resume --secret-id <secret>` to finish it now (README "Rotation stuck").',
   'rotation-disabled':
     'Rotation is turned off on this secret and the CLI will not turn it on: deploy the stack (or enable rotation), then rotate again.',
   'rotation-not-configured':
@@ -74,6 +74,11 @@ const UNKNOWN =
 
 export function adviceFor(code: string): string {
   return ADVICE[code] ?? UNKNOWN;
+}
+
+/** Whether this is a code the advice table knows (the function's, Secrets Manager's or the CLI's). */
+export function hasAdvice(code: string): boolean {
+  return Object.hasOwn(ADVICE, code);
 }
 
 /** Advice for a secret that did not rotate; a timeout also gets its last error's advice. */

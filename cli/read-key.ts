@@ -1,3 +1,4 @@
+import { InterruptedError } from './interrupt.js';
 import type { CliIo } from './io.js';
 
 /**
@@ -20,7 +21,8 @@ async function readLine(io: CliIo, prompt: string): Promise<string> {
         let typed = '';
         const onData = (chunk: Buffer | string) => {
           for (const char of chunk.toString()) {
-            if (char === '\u0003') return finish(new Error('Cancelled.'));
+            // Ctrl-C in raw mode is a character, not SIGINT: the same interrupt (exit 130).
+            if (char === '\u0003') return finish(new InterruptedError());
             if (char === '\r' || char === '\n' || char === '\u0004') return finish();
             if (char === '\u007f' || char === '\b') typed = typed.slice(0, -1);
             else typed += char;

@@ -23,7 +23,7 @@ export async function recover(ctx: CliContext, cmd: RecoverCommand): Promise<Exi
   const out = new Reporter(ctx.io, cmd.json);
   const base = { command: 'recover', secretId: cmd.secretId, dryRun: cmd.dryRun };
   const stop = (code: ExitCode, result: string, message: string) => {
-    out.line(message);
+    out.problem(message);
     out.result({ ...base, result, message });
     return code;
   };
@@ -50,7 +50,7 @@ export async function recover(ctx: CliContext, cmd: RecoverCommand): Promise<Exi
     );
   const problem = keyRuleProblem(key);
   if (problem) return stop(EXIT.refused, 'refused', `Refused: the key ${problem}. Nothing was written.`);
-  ctx.io.stderr.write(`Checking key ${fingerprint(key)} with Ringg...\n`);
+  out.note(`Checking key ${fingerprint(key)} with Ringg...`);
 
   const check = await checkWithRingg(ctx, key);
   if (check.kind === 'rejected') {
@@ -137,13 +137,11 @@ export async function recover(ctx: CliContext, cmd: RecoverCommand): Promise<Exi
   out.line(
     `Recovered ${state.name}: version ${written.VersionId} is AWSCURRENT with key ${fingerprint(key)}.`,
   );
-  out.line(
-    after.stuck
-      ? `A rotation is still pending on ${after.stuck.versionId}; run ringg-rotate status.`
-      : 'No rotation is pending.',
-  );
+  if (after.stuck) {
+    out.problem(`A rotation is still pending on ${after.stuck.versionId}; run ringg-rotate status.`);
+  } else out.line('No rotation is pending.');
   if (rescues.length > 0) {
-    out.line(
+    out.problem(
       `Rescue parameters of an earlier rotation remain; their keys are dead now, delete them: ${rescues.join(', ')}`,
     );
   }

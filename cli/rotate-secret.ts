@@ -3,6 +3,7 @@ import { fingerprint } from '../common/fingerprint.js';
 import type { JournalEntry } from '../common/journal-entry.js';
 import { parameterNames } from '../common/parameter-names.js';
 import type { CliContext } from './context.js';
+import { throwIfInterrupted } from './interrupt.js';
 import { checkWithRingg, readCurrentValue } from './key-check.js';
 import { readJournal, readSecretState } from './secret-state.js';
 
@@ -93,6 +94,8 @@ export function describeProgress(journal: JournalEntry | undefined): string {
 /**
  * RotateSecret, then watch the rotation's version and the journal until it is AWSCURRENT, and check
  * the new key with Ringg when this caller may read it. Reports what happened instead of printing it.
+ * While it waits, the rotation is listed in ctx.running; an interrupt ends the watch (InterruptedError)
+ * and leaves it listed: it goes on in AWS.
  */
 export async function rotateSecret(
   ctx: CliContext,
@@ -105,6 +108,9 @@ export async function rotateSecret(
 
   let token: string;
   let name: string;
+  // No rotation starts after an interrupt; one sent before it is listed, even if its answer is lost.
+  throwIfInterrupted(ctx.io);
+  ctx.running.started({ secretId, name: secretId, version: '(not known yet)', what: 'RotateSecret sent' });
   try {
     const accepted = await ctx.sm.send(
       new RotateSecretCommand({ SecretId: secretId, RotateImmediately: true }),
@@ -112,14 +118,39 @@ export async function rotateSecret(
     token = accepted.VersionId ?? '';
     name = accepted.Name ?? secretId;
   } catch (error) {
+    ctx.running.ended(secretId);
     return { ...(await refusal(ctx, secretId, error)), elapsedSeconds: elapsed() };
   }
   watcher.started?.(name, token);
-  if (!options.wait) return { secretId, result: 'started', name, token, elapsedSeconds: elapsed() };
+  if (!options.wait) {
+    ctx.running.ended(secretId);
+    return { secretId, result: 'started', name, token, elapsedSeconds: elapsed() };
+  }
+  ctx.running.started({ secretId, name, version: token, what: 'rotation started' });
+  const outcome = await watchRotation(ctx, options, { secretId, name, token, started }, watcher);
+  ctx.running.ended(secretId);
+  return outcome;
+}
+
+/** Polls until the rotation is complete, failed or out of time, then checks the new key. */
+async function watchRotation(
+  ctx: CliContext,
+  options: RotateSecretOptions,
+  rotation: {
+    readonly secretId: string;
+    readonly name: string;
+    readonly token: string;
+    readonly started: number;
+  },
+  watcher: RotationWatcher,
+): Promise<RotationOutcome> {
+  const { secretId, name, token, started } = rotation;
+  const elapsed = () => Math.round((ctx.io.now() - started) / 100) / 10;
 
   const journalName = parameterNames(ctx.config.parameterPrefix, name).journal;
   const deadline = started + options.timeoutSeconds * 1000;
   for (;;) {
+    throwIfInterrupted(ctx.io);
     const stages =
       (await ctx.sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
     const { journal } = await readJournal(ctx, journalName);

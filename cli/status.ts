@@ -1,6 +1,7 @@
 import { fingerprint } from '../common/fingerprint.js';
 import type { CliContext } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { adviceFor } from './failure-advice.js';
 import { checkWithRingg, readCurrentValue } from './key-check.js';
 import { Reporter } from './reporter.js';
 import { readSecretState } from './secret-state.js';
@@ -11,6 +12,10 @@ export interface StatusCommand {
   readonly json: boolean;
 }
 
+/**
+ * The secret's state on stdout. Exits 0 only when nothing needs attention: a stuck rotation, or a key
+ * check that could not be done, is 1 (what to do on stderr); a key Ringg rejects is 4.
+ */
 export async function status(ctx: CliContext, cmd: StatusCommand): Promise<ExitCode> {
   const out = new Reporter(ctx.io, cmd.json);
   const state = await readSecretState(ctx, cmd.secretId);
@@ -81,6 +86,26 @@ export async function status(ctx: CliContext, cmd: StatusCommand): Promise<ExitC
     }
   }
 
+  const attention: { code: string; message: string }[] = [];
+  if (state.stuck) {
+    const lastError = journal?.token === state.stuck.versionId ? journal.lastError : undefined;
+    attention.push({
+      code: 'rotation-stuck',
+      message: `A rotation of ${state.name} is not complete: AWSPENDING is on version ${state.stuck.versionId}${lastError ? `, last error ${lastError.code} in ${lastError.step}: ${adviceFor(lastError.code)}` : '.'} To finish it now: ringg-rotate resume --secret-id ${cmd.secretId}`,
+    });
+    if (exit === EXIT.ok) exit = EXIT.failed;
+  }
+  if (keyReport && keyReport.verified !== true) {
+    attention.push({
+      code: exit === EXIT.keyRejected ? 'key-rejected' : 'key-check-failed',
+      message:
+        exit === EXIT.keyRejected
+          ? `Ringg rejects the AWSCURRENT key of ${state.name}: ${adviceFor('current-key-rejected')}`
+          : `The AWSCURRENT key of ${state.name} could not be checked with Ringg; run the check again (--check) once Ringg answers, with credentials that may read the secret.`,
+    });
+  }
+  for (const item of attention) out.problem(`Needs attention: ${item.message}`);
+
   out.result({
     command: 'status',
     secretId: cmd.secretId,
@@ -96,6 +121,7 @@ export async function status(ctx: CliContext, cmd: StatusCommand): Promise<ExitC
     journal: journal ?? null,
     journalProblem: state.journalProblem,
     key: keyReport,
+    attention,
   });
   return exit;
 }

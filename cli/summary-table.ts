@@ -96,6 +96,17 @@ export function summaryText(
   elapsedSeconds: number,
   dryRun: boolean,
 ): string {
+  const advice = adviceText(entries);
+  return `${summaryTable(entries, counts, elapsedSeconds, dryRun)}${advice ? `\n${advice}` : ''}`;
+}
+
+/** The summary's table and totals: the result of a bulk rotation (stdout). */
+export function summaryTable(
+  entries: readonly BulkEntry[],
+  counts: BulkCounts,
+  elapsedSeconds: number,
+  dryRun: boolean,
+): string {
   const table = [HEADER, ...rows(entries, false)];
   const widths = HEADER.map((_, column) => Math.max(...table.map((row) => row[column]?.length ?? 0)));
   const lines = table.map((row) =>
@@ -105,12 +116,16 @@ export function summaryText(
       .trimEnd(),
   );
   lines.push('', totalsLine(counts, elapsedSeconds, dryRun));
+  return `${lines.join('\n')}\n`;
+}
+
+/** What to do for each error code, naming its secrets (stderr); empty when every secret rotated. */
+export function adviceText(entries: readonly BulkEntry[]): string {
   const groups = adviceGroups(entries);
-  if (groups.length > 0) {
-    lines.push('', 'What to do:');
-    for (const group of groups) {
-      lines.push(`  ${group.code} (${group.secrets.join(', ')}):`, `    ${group.advice}`);
-    }
+  if (groups.length === 0) return '';
+  const lines = ['What to do:'];
+  for (const group of groups) {
+    lines.push(`  ${group.code} (${group.secrets.join(', ')}):`, `    ${group.advice}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LambdaInvokeStandIn } from './lambda-invoke.js';
 import {
   continueRotation,
   type InvokeStep,
@@ -19,22 +20,29 @@ export interface AwsStandInOptions {
   readonly retryDelayMs?: number;
   readonly onStep?: (secretId: string, report: StepReport) => void;
   readonly region?: string;
+  /** The rotation function's ARN, for Lambda's Invoke API (e.g. `ringg-rotate resume`). */
+  readonly functionArn?: string;
 }
 
 /**
  * Secrets Manager and SSM Parameter Store on loopback, speaking AWS JSON 1.1 so the unmodified SDK
  * clients work through AWS_ENDPOINT_URL_SECRETS_MANAGER and AWS_ENDPOINT_URL_SSM. The service's side
- * of RotateSecret runs the function's steps the way AWS does.
+ * of RotateSecret runs the function's steps the way AWS does. With `functionArn`, Lambda's Invoke API
+ * for that function too (AWS_ENDPOINT_URL_LAMBDA).
  */
 export class AwsStandIn {
   readonly secretsManager: SecretsManagerModel;
   readonly ssm = new SsmModel();
+  readonly lambda: LambdaInvokeStandIn | undefined;
   /** Rotations started by RotateSecret, by token; each settles when the service is done with it. */
   readonly rotations = new Map<string, Promise<RotationReport | StepReport>>();
   private server: Server | undefined;
 
   constructor(private readonly options: AwsStandInOptions) {
     this.secretsManager = new SecretsManagerModel(options.region ?? 'us-east-1');
+    this.lambda = options.functionArn
+      ? new LambdaInvokeStandIn(options.functionArn, options.invoke)
+      : undefined;
   }
 
   async start(port = 0): Promise<string> {
@@ -67,8 +75,15 @@ export class AwsStandIn {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    const path = (req.url ?? '').split('?')[0] ?? '';
     const target = String(req.headers['x-amz-target'] ?? '');
     try {
+      if (this.lambda?.handles(req.method, path)) {
+        const reply = await this.lambda.reply(path, Buffer.concat(chunks).toString('utf8'));
+        res.writeHead(reply.status, reply.headers);
+        res.end(reply.body);
+        return;
+      }
       const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
       const output = await this.dispatch(target, input);
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });

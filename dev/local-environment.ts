@@ -67,6 +67,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions) {
     maxAttempts: options.maxAttempts,
     retryDelayMs: options.retryDelayMs,
     onStep: options.onStep,
+    functionArn: LOCAL_FUNCTION_ARN,
   });
   const endpoint = await aws.start(options.ports?.aws);
   Object.assign(process.env, {
@@ -75,6 +76,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions) {
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
     AWS_ENDPOINT_URL_SSM: endpoint,
+    AWS_ENDPOINT_URL_LAMBDA: endpoint,
     RINGG_BASE_URL: ringg.baseUrl(),
     ...options.env,
   });

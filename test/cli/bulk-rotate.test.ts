@@ -84,9 +84,9 @@ describe('ringg-rotate rotate with many secrets', () => {
       expect(live).not.toBe(s.key);
       expect(currentKey(e, s.name)).toBe(live);
       expect(e.ringg.regenerations(s.workspaceId)).toBe(1);
-      // One progress line when it starts, one when it is done, one row in the table.
-      expect(result.stdout).toMatch(new RegExp(`^${s.name}: rotation started, version [0-9a-f-]{36}$`, 'm'));
-      expect(result.stdout).toMatch(
+      // One progress line (stderr) when it starts, one when it is done, one row in the table (stdout).
+      expect(result.stderr).toMatch(new RegExp(`^${s.name}: rotation started, version [0-9a-f-]{36}$`, 'm'));
+      expect(result.stderr).toMatch(
         new RegExp(
           `^\\[\\s*\\d+/20\\] ${s.name}: rotated in \\d+\\.\\d s, version [0-9a-f]{8}…, key ${fingerprint(live)}, Ringg accepts it$`,
           'm',
@@ -101,9 +101,10 @@ describe('ringg-rotate rotate with many secrets', () => {
     }
     expect(result.stdout).toMatch(/^SECRET\s+RESULT\s+VERSION\s+KEY\s+DURATION\s+ERROR$/m);
     expect(result.stdout).toMatch(/^20 secrets: 20 rotated, 0 failed, 0 refused, in \d+\.\d s\.$/m);
-    expect(result.stdout).toContain('Exit 0: every secret rotated.');
-    expect(result.stdout).not.toContain('What to do');
-    expect(result.stdout).not.toContain('\r');
+    expect(result.stdout).not.toContain('rotation started');
+    expect(result.stderr).toContain('Exit 0: every secret rotated.');
+    expect(result.stdout + result.stderr).not.toContain('What to do');
+    expect(result.stdout + result.stderr).not.toContain('\r');
     expect(rateLimited(e)).toBeGreaterThan(0); // the limit was reached, and every key rotated anyway
     expect(functionLogs?.lines.filter((line) => line.includes('"step failed"'))).toEqual([]);
   });
@@ -185,7 +186,8 @@ describe('ringg-rotate rotate with many secrets', () => {
       expect(out).toMatch(
         /^ringg\/does-not-exist\s+REFUSED\s+-\s+-\s+\d+\.\d s\s+ResourceNotFoundException$/m,
       );
-      const advice = out.slice(out.indexOf('What to do:'));
+      expect(out).not.toContain('What to do:');
+      const advice = result.stderr.slice(result.stderr.indexOf('What to do:'));
       expect(advice).toContain(
         `  current-key-rejected (${dead.name}):\n    Ringg rejects AWSCURRENT; nothing was regenerated. Key lost:`,
       );
@@ -196,7 +198,7 @@ describe('ringg-rotate rotate with many secrets', () => {
       expect(advice).toContain(
         '  ResourceNotFoundException (ringg/does-not-exist):\n    No such secret here',
       );
-      expect(out).toContain('Exit 1: at least one secret did not rotate');
+      expect(result.stderr).toContain('Exit 1: at least one secret did not rotate');
 
       const markdown = readFileSync(summaryFile, 'utf8');
       expect(markdown).toContain('### Ringg key rotation: 16 of 20 rotated');
@@ -217,10 +219,11 @@ describe('ringg-rotate rotate with many secrets', () => {
     e.ringg.newKeyDelayMs = 300;
     const result = await cli(['rotate', ...ids(secrets), '--parallel', '3'], { tty: true });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('\x1b[2K  ringg/bulk-01: ');
-    expect(result.stdout).toMatch(new RegExp(`${ESC}\\[\\d+A`)); // the running lines are redrawn, not appended
+    expect(result.stderr).toContain('\x1b[2K  ringg/bulk-01: ');
+    expect(result.stderr).toMatch(new RegExp(`${ESC}\\[\\d+A`)); // the running lines are redrawn, not appended
+    expect(result.stdout).not.toContain(ESC);
     for (const s of secrets) {
-      const finals = result.stdout
+      const finals = result.stderr
         .split('\x1b[2K')
         .filter((part) => part.includes(`] ${s.name}: rotated in`));
       expect(finals).toHaveLength(1);
@@ -257,8 +260,8 @@ describe('--all and --dry-run', () => {
     }
     const none = await cli(['rotate', '--all', '--function', 'not-our-function']);
     expect(none.code).toBe(3);
-    expect(none.stdout).toContain('Found 0 of 10 secrets rotated by not-our-function.');
-    expect(none.stdout).toContain('Exit 3: no secret to rotate; check --function.');
+    expect(none.stderr).toContain('Found 0 of 10 secrets rotated by not-our-function.');
+    expect(none.stderr).toContain('Exit 3: no secret to rotate; check --function.');
     expect(e.aws.secretsManager.calls.ListSecrets).toBe(3);
   });
 
@@ -275,18 +278,18 @@ describe('--all and --dry-run', () => {
     expect(e.ringg.events.length).toBe(ringgCallsBefore);
     expect(e.aws.secretsManager.calls.RotateSecret ?? 0).toBe(0);
     expect(Object.keys(e.aws.ssm.calls)).toEqual(['GetParameter']); // it read the journals, wrote nothing
-    expect(result.stdout).toContain('Dry run: checking 8 secrets; nothing will be changed.');
+    expect(result.stderr).toContain('Dry run: checking 8 secrets; nothing will be changed.');
     for (const s of ours)
-      expect(result.stdout).toMatch(
+      expect(result.stderr).toMatch(
         new RegExp(`\\] ${s.name}: would rotate \\(function ${LOCAL_FUNCTION_ARN}\\)`),
       );
-    expect(result.stdout).toMatch(/\] ringg\/bulk-disabled: REFUSED: rotation-disabled; nothing changed/);
-    expect(result.stdout).toMatch(
+    expect(result.stderr).toMatch(/\] ringg\/bulk-disabled: REFUSED: rotation-disabled; nothing changed/);
+    expect(result.stderr).toMatch(
       /\] ringg\/bulk-stuck: REFUSED: previous-rotation-incomplete; nothing changed/,
     );
-    expect(result.stdout).toMatch(/\] other\/one: REFUSED: other-rotation-function; nothing changed/);
+    expect(result.stderr).toMatch(/\] other\/one: REFUSED: other-rotation-function; nothing changed/);
     expect(result.stdout).toMatch(/^8 secrets: 5 would rotate, 0 failed, 3 refused, in \d+\.\d s\.$/m);
-    expect(result.stdout).toContain('Rotation is turned off on this secret and the CLI will not turn it on');
+    expect(result.stderr).toContain('Rotation is turned off on this secret and the CLI will not turn it on');
   });
 });
 

@@ -90,7 +90,8 @@ describe('ringg-rotate rotate', () => {
     e.ringg.newKeyDelayMs = 600;
     const result = await cli(['rotate', '--secret-id', SECRET], { tty: true });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('\r\u001b[2Krotating ringg/cli: ');
+    expect(result.stderr).toContain('\r\u001b[2Krotating ringg/cli: ');
+    expect(result.stdout).not.toContain('rotating ringg/cli');
   });
 
   it('a failed rotation exits 1 with the journal’s error', async () => {
@@ -112,12 +113,15 @@ describe('ringg-rotate rotate', () => {
     await cli(['rotate', '--secret-id', SECRET]);
     const result = await cli(['rotate', '--secret-id', SECRET]);
     expect(result.code).toBe(3);
-    expect(result.stdout).toMatch(
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
       /Refused: a previous rotation of ringg\/cli is not complete \(AWSPENDING is on version [0-9a-f-]+ since /,
     );
-    expect(result.stdout).toContain('Its last error: permission-denied in setSecret.');
-    expect(result.stdout).toContain('Secrets Manager will reattempt that rotation itself');
-    expect(result.stdout).toContain('Next: ringg-rotate status --secret-id ringg/cli');
+    expect(result.stderr).toContain('Its last error: permission-denied in setSecret.');
+    expect(result.stderr).toContain('Secrets Manager will reattempt that rotation itself');
+    expect(result.stderr).toContain(
+      'Next: ringg-rotate status --secret-id ringg/cli, then ringg-rotate resume --secret-id ringg/cli',
+    );
   });
 
   it('times out with exit 2 when the rotation does not finish in time', async () => {
@@ -207,11 +211,11 @@ describe('ringg-rotate recover', () => {
       input: 'f0f0f0f0-0000-4000-8000-000000000000\n',
     });
     expect(rejected.code).toBe(4);
-    expect(rejected.stdout).toMatch(/Refused: Ringg rejects key sha256:[0-9a-f]{8} \(HTTP 401\)/);
+    expect(rejected.stderr).toMatch(/Refused: Ringg rejects key sha256:[0-9a-f]{8} \(HTTP 401\)/);
     const other = e.ringg.addWorkspace({ name: 'Another' });
     const wrong = await cli(['recover', '--secret-id', SECRET], { input: other.key });
     expect(wrong.code).toBe(3);
-    expect(wrong.stdout).toMatch(new RegExp(`belongs to Ringg workspace ${other.id}`));
+    expect(wrong.stderr).toMatch(new RegExp(`belongs to Ringg workspace ${other.id}`));
     const empty = await cli(['recover', '--secret-id', SECRET], { input: '' });
     expect(empty.code).toBe(3);
     expect(await labels(sm)).toEqual(before);
@@ -228,10 +232,10 @@ describe('ringg-rotate recover', () => {
 
     const unknown = await cli(untagged, { input: `${theirs.key}\n` });
     expect(unknown.code).toBe(3);
-    expect(unknown.stdout).toMatch(/records no Ringg workspace yet .* Run again with --workspace-id <id>/);
+    expect(unknown.stderr).toMatch(/records no Ringg workspace yet .* Run again with --workspace-id <id>/);
     const wrong = await cli([...untagged, '--workspace-id', mine.id], { input: `${theirs.key}\n` });
     expect(wrong.code).toBe(3);
-    expect(wrong.stdout).toMatch(
+    expect(wrong.stderr).toMatch(
       new RegExp(
         `belongs to Ringg workspace ${theirs.id}, but ringg/untagged holds the key of workspace ${mine.id}`,
       ),
@@ -257,21 +261,23 @@ describe('the command line', () => {
     expect(result.stderr).toMatch(message);
   });
 
-  it('--help describes every command, flag and exit code', async () => {
+  it('--help lists every command, the common options and every exit code, on stdout', async () => {
     const result = await cli(['--help']);
     expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
     for (const word of [
       'rotate',
       'status',
+      'resume',
       'recover',
-      '--no-wait',
-      '--timeout',
-      '--check',
-      '--dry-run',
+      '--output',
       '--json',
-      '64',
+      '--region',
+      '--profile',
     ]) {
       expect(result.stdout).toContain(word);
     }
+    for (const code of ['0', '1', '2', '3', '4', '64', '78', '130'])
+      expect(result.stdout).toMatch(new RegExp(`^  ${code} +\\w`, 'm'));
   });
 });

@@ -72,8 +72,9 @@ describe('configuration problems exit 78 with a hint, distinct from a failed rot
     const result = await cli(['rotate', '--secret-id', 'ringg/prod']);
     expect(result.code).toBe(78);
     expect(result.stderr).toMatch(
-      /^Configuration problem: No AWS region is set\. Nothing was changed\.\nHint: Set AWS_REGION/,
+      /^Configuration problem: No AWS region is set \(no --region, AWS_REGION or AWS_DEFAULT_REGION, and profile "default" has none\)\. Nothing was changed\.\nHint: Give the region of the secret with --region/,
     );
+    expect(result.stdout).toBe('');
   });
 
   it('no credentials', async () => {
@@ -121,7 +122,10 @@ describe('configuration problems exit 78 with a hint, distinct from a failed rot
 });
 
 describe('which errors are configuration problems', () => {
-  const ctx = { sm: { config: { region: async () => 'eu-west-1' } } } as unknown as CliContext;
+  const ctx = {
+    sm: { config: { region: async () => 'eu-west-1' } },
+    aws: { region: 'eu-west-1', regionFrom: 'AWS_REGION', profile: undefined, profileFrom: 'default' },
+  } as unknown as CliContext;
   const named = (name: string, message = 'x', extra: Record<string, unknown> = {}) =>
     Object.assign(new Error(message), { name, ...extra });
 

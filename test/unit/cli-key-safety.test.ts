@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { CliContext } from '../../cli/context.js';
 import type { CliIo } from '../../cli/io.js';
 import { checkWithRingg } from '../../cli/key-check.js';
-import { scrubbingIo } from '../../cli/main.js';
 import { readKeyFromStdin } from '../../cli/read-key.js';
+import { scrubbingIo } from '../../cli/scrubbing-io.js';
 import type { RinggApi, WorkspaceResult } from '../../common/ringg-client.js';
 
 function fakeIo() {
