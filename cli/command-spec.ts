@@ -19,6 +19,12 @@ export interface CommandSpec {
   readonly options: readonly OptionSpec[];
   /** The command calls AWS: it takes --region and --profile, and the AWS setup is checked before it runs. */
   readonly aws: boolean;
+  /**
+   * For a command that calls AWS: whether the region, the credentials and the secret are checked before
+   * it runs, a problem ending it with exit 78 (default true). A command that diagnoses the setup itself
+   * sets false and gets its clients all the same.
+   */
+  readonly checkAwsSetupFirst?: boolean;
   /** The exit codes this command can end with, for its help. */
   readonly exitCodes: readonly ExitCode[];
   /** Validates the parsed options; throws UsageError naming what is wrong. */

@@ -59,7 +59,7 @@ export async function execute(
   try {
     throwIfInterrupted(io);
     const work = (async () => {
-      if (spec.aws) {
+      if (spec.aws && spec.checkAwsSetupFirst !== false) {
         const problem = await checkAwsSetup(context, secretId);
         if (problem) return stop(problem);
       }

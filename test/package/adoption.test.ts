@@ -219,7 +219,10 @@ describe('the ringg-rotate CLI from the installed package', () => {
     expect(await cli(['--version'])).toMatchObject({ code: 0, stdout: `${packed.manifest.version}\n` });
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/ringg-rotate status {2}--secret-id/);
+    expect(help.stdout).toMatch(/^ {2}status +Show the labels/m);
+    const statusHelp = await cli(['status', '--help']);
+    expect(statusHelp.stdout).toMatch(/^ {2}ringg-rotate status --secret-id <name\|arn>/m);
+    expect(`${help.stderr}${statusHelp.stderr}`).toBe('');
   });
 
   it('status against the stand-ins, and a configuration problem with its own exit code', async () => {
@@ -229,6 +232,7 @@ describe('the ringg-rotate CLI from the installed package', () => {
     const unknown = await cli(['status', '--secret-id', 'ringg/missing']);
     expect(unknown.code).toBe(78);
     expect(unknown.stderr).toMatch(/Secrets Manager has no secret "ringg\/missing"/);
+    expect(`${status.stderr}${unknown.stderr}`).not.toContain('NodeVersionSupportWarning');
     expect(`${status.stdout}${status.stderr}${unknown.stderr}`).not.toContain(workspace.key);
   });
 });
