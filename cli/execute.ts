@@ -17,7 +17,9 @@ export async function execute(
 ): Promise<ExitCode> {
   const { command, spec } = invocation;
   const secretId = command.secretId;
+  const gate = gatedIo(io);
   const stop = (problem: ConfigurationProblem, when: 'before' | 'during' = 'before'): ExitCode => {
+    const io = gate.io; // silent once an interrupt has been reported
     const effect =
       when === 'before'
         ? 'Nothing was changed.'
@@ -31,7 +33,6 @@ export async function execute(
     return EXIT.configuration;
   };
 
-  const gate = gatedIo(io);
   let ctx: CliContext;
   try {
     ctx = createCliContext(gate.io, resolveAwsSettings(invocation.aws, io.env));
