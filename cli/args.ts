@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { BulkRotateCommand } from './bulk-rotate.js';
+import { DOCTOR_HELP, type DoctorCommand, DoctorUsageError, parseDoctorArgs } from './doctor-args.js';
 import { type FunctionRef, parseFunctionRef } from './function-ref.js';
 import { DEFAULT_PARALLEL, MAX_PARALLEL } from './parallel.js';
 
@@ -22,7 +23,10 @@ export type Command =
       /** The Ringg workspace the key must belong to, for a secret that has none recorded yet. */
       readonly workspaceId: string | undefined;
     }
-  | { readonly name: 'help' }
+  /** Read-only: will the next rotation of these secrets work? See cli/doctor.ts. */
+  | ({ readonly name: 'doctor' } & DoctorCommand)
+  /** `text`: a command's own help (e.g. doctor --help); the global help when absent. */
+  | { readonly name: 'help'; readonly text?: string }
   | { readonly name: 'version' };
 
 export class UsageError extends Error {}
@@ -35,6 +39,8 @@ Usage:
                        [--parallel <n>] [--dry-run] [--timeout <seconds>] [--json] [--markdown-summary <file>]
   ringg-rotate status  --secret-id <name|arn> [--check] [--json]
   ringg-rotate recover --secret-id <name|arn> [--workspace-id <id>] [--dry-run] [--json]
+  ringg-rotate doctor  (--secret-id <id> ... | --all --function <name|arn>) [--output text|json]
+                       [--markdown-summary <file>]
 
 Commands:
   rotate    Start a rotation (RotateSecret) and wait until it is complete (the new version AWSCURRENT
@@ -49,6 +55,10 @@ Commands:
             read from standard input, without echo on a terminal). The key is checked with Ringg and
             must belong to the secret's workspace (its tag, else the journal, else --workspace-id);
             it is then stored as AWSCURRENT in the secret's format, which also ends a stuck rotation.
+  doctor    Read-only: will the next rotation of these secrets work? Checks each secret as its function
+            would before regenerating (rotation on, no open rotation, the key with Ringg, its workspace
+            against the tag and the other secrets holding it, format, size) and says what to do; exit 0
+            when every secret is ready, 1 when any needs action. ringg-rotate doctor --help lists the findings.
 
 Options:
   --secret-id <id>     The secret's name or ARN (required unless rotate --all). rotate takes it more than once.
@@ -97,8 +107,19 @@ export function parseCommand(argv: string[]): Command {
     if (rest.length > 0) throw new UsageError(`--version takes no arguments (ringg-rotate --help).`);
     return { name: 'version' };
   }
+  if (name === 'doctor') {
+    try {
+      const parsed = parseDoctorArgs(rest);
+      return parsed === 'help' ? { name: 'help', text: DOCTOR_HELP } : { name, ...parsed };
+    } catch (error) {
+      if (error instanceof DoctorUsageError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
   if (name !== 'rotate' && name !== 'status' && name !== 'recover') {
-    throw new UsageError(`Unknown command "${name}". Use rotate, status or recover (ringg-rotate --help).`);
+    throw new UsageError(
+      `Unknown command "${name}". Use rotate, status, recover or doctor (ringg-rotate --help).`,
+    );
   }
   let values: Record<string, string | boolean | string[] | undefined>;
   try {

@@ -2,6 +2,7 @@ import { HELP, parseCommand, UsageError } from './args.js';
 import { type ConfigurationProblem, checkAwsSetup, configurationProblem } from './aws-setup.js';
 import { bulkRotate } from './bulk-rotate.js';
 import { type CliContext, createCliContext } from './context.js';
+import { doctor } from './doctor.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { recover } from './recover.js';
@@ -45,17 +46,18 @@ export async function run(argv: string[], rawIo: CliIo): Promise<ExitCode> {
     return EXIT.usage;
   }
   if (command.name === 'help') {
-    io.stdout.write(HELP);
+    io.stdout.write(command.text ?? HELP);
     return EXIT.ok;
   }
   if (command.name === 'version') {
     io.stdout.write(`${packageVersion()}\n`);
     return EXIT.ok;
   }
-  const secretId = command.name === 'bulk-rotate' ? undefined : command.secretId;
+  // Several secrets (and doctor, for one too): each secret's own problem is its entry's, not the run's.
+  const secretId = command.name === 'bulk-rotate' || command.name === 'doctor' ? undefined : command.secretId;
   const stop = (problem: ConfigurationProblem, when: 'before' | 'during' = 'before'): ExitCode => {
     const effect =
-      when === 'before'
+      when === 'before' || command.name === 'doctor'
         ? 'Nothing was changed.'
         : `The ${command.name} command stopped part-way; ringg-rotate status --secret-id ${secretId ?? '<id>'} shows where things are.`;
     io.stderr.write(`Configuration problem: ${problem.message} ${effect}\nHint: ${problem.hint}\n`);
@@ -82,6 +84,7 @@ export async function run(argv: string[], rawIo: CliIo): Promise<ExitCode> {
     if (command.name === 'rotate') return await rotate(ctx, command);
     if (command.name === 'bulk-rotate') return await bulkRotate(ctx, command);
     if (command.name === 'status') return await status(ctx, command);
+    if (command.name === 'doctor') return await doctor(ctx, command);
     return await recover(ctx, command);
   } catch (error) {
     const problem = await configurationProblem(error, ctx, secretId);
