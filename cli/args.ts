@@ -92,6 +92,7 @@ Exit codes:
   78  configuration problem: no AWS region, no or rejected credentials, no such secret, no permission
       to use it, AWS unreachable, or a bad environment variable; a hint says what to do. Found before
       anything ran: nothing changed; found part-way, the message says so
+  doctor: 0 when every secret is ready, 1 when any needs action, 78 as above (ringg-rotate doctor --help).
   Several secrets: 1 if any secret failed (timed out or key rejected included), else 3 if any was
   refused, else 0; 78 only when nothing could run at all.
 
