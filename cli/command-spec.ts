@@ -25,6 +25,8 @@ export interface CommandSpec {
    * sets false and gets its clients all the same.
    */
   readonly checkAwsSetupFirst?: boolean;
+  /** The command changes nothing: a problem met part-way still leaves everything as it was. */
+  readonly readOnly?: boolean;
   /** The exit codes this command can end with, for its help. */
   readonly exitCodes: readonly ExitCode[];
   /** Validates the parsed options; throws UsageError naming what is wrong. */

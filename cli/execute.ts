@@ -21,7 +21,7 @@ export async function execute(
   const stop = (problem: ConfigurationProblem, when: 'before' | 'during' = 'before'): ExitCode => {
     const io = gate.io; // silent once an interrupt has been reported
     const effect =
-      when === 'before'
+      when === 'before' || spec.readOnly
         ? 'Nothing was changed.'
         : `The ${command.name} command stopped part-way; ringg-rotate status --secret-id ${secretId ?? '<id>'} shows where things are.`;
     io.stderr.write(`Configuration problem: ${problem.message} ${effect}\nHint: ${problem.hint}\n`);

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { checkKey } from '../common/key-check.js';
+import { checkKey, type Verification } from '../common/key-check.js';
 import { parseSecretValue, type SecretValue } from '../common/secret-value.js';
 import type { CliContext } from './context.js';
 
@@ -41,19 +41,7 @@ const CLI_CHECK_ATTEMPTS = 8;
  * 403 is a permission problem, reported as such, never as a rejected key.
  */
 export async function checkWithRingg(ctx: CliContext, key: string): Promise<KeyCheck> {
-  ctx.io.redact?.(key);
-  const result = await checkKey(
-    {
-      ringg: ctx.ringg,
-      sleep: ctx.io.sleep,
-      random: Math.random,
-      maxRetryAfterMs: CLI_MAX_RETRY_AFTER_MS,
-      allows: () => true,
-      timeoutMs: () => CLI_REQUEST_TIMEOUT_MS,
-    },
-    key,
-    { fresh: false, maxAttempts: CLI_CHECK_ATTEMPTS },
-  );
+  const result = await verifyWithCliLimits(ctx, key);
   switch (result.kind) {
     case 'valid':
       return { kind: 'valid', workspaceId: result.workspaceId };
@@ -68,4 +56,21 @@ export async function checkWithRingg(ctx: CliContext, key: string): Promise<KeyC
     case 'unavailable':
       return { kind: 'unavailable', detail: result.detail };
   }
+}
+
+/** The shared key check with the CLI's limits, every answer kept apart (403 included); `GET /workspace` only. */
+export async function verifyWithCliLimits(ctx: CliContext, key: string): Promise<Verification> {
+  ctx.io.redact?.(key);
+  return checkKey(
+    {
+      ringg: ctx.ringg,
+      sleep: ctx.io.sleep,
+      random: Math.random,
+      maxRetryAfterMs: CLI_MAX_RETRY_AFTER_MS,
+      allows: () => true,
+      timeoutMs: () => CLI_REQUEST_TIMEOUT_MS,
+    },
+    key,
+    { fresh: false, maxAttempts: CLI_CHECK_ATTEMPTS },
+  );
 }

@@ -337,14 +337,29 @@ export class SecretsManagerModel {
     return { ARN: secret.arn, Name: secret.name, Versions: versions };
   }
 
-  /** ListSecrets without filters, paginated like the service (MaxResults 1-100, NextToken). */
-  listSecrets(input: { MaxResults?: number; NextToken?: string }) {
+  /**
+   * ListSecrets, paginated like the service (MaxResults 1-100, NextToken), with the `name`, `tag-key`
+   * and `tag-value` filters as the API reference's Filter describes them: a prefix match, case-sensitive,
+   * `!` negates; a secret matches a filter when any of its values matches, and every filter.
+   * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_Filter.html
+   */
+  listSecrets(input: {
+    MaxResults?: number;
+    NextToken?: string;
+    Filters?: { Key?: string; Values?: string[] }[];
+  }) {
     const pageSize = input.MaxResults ?? 100;
     const start = input.NextToken === undefined ? 0 : Number(input.NextToken);
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100 || !Number.isInteger(start)) {
       throw new AwsServiceError('InvalidParameterException', 'Invalid MaxResults or NextToken.');
     }
-    const all = [...this.secrets.values()];
+    const filters = input.Filters ?? [];
+    if (filters.length > 10 || filters.some((f) => !f.Values?.length || f.Values.length > 10)) {
+      throw new AwsServiceError('InvalidParameterException', 'At most 10 filters of 1 to 10 values each.');
+    }
+    const all = [...this.secrets.values()].filter((secret) =>
+      filters.every((filter) => matchesFilter(secret, filter.Key ?? '', filter.Values ?? [])),
+    );
     const page = all.slice(start, start + pageSize).map((secret) => {
       const { VersionIdsToStages, ...described } = this.describeSecret({ SecretId: secret.arn });
       return { ...described, SecretVersionsToStages: VersionIdsToStages };
@@ -472,6 +487,25 @@ export class SecretsManagerModel {
       "Secrets Manager can't find the specified secret.",
     );
   }
+}
+
+function matchesFilter(secret: Secret, key: string, values: string[]): boolean {
+  const candidates =
+    key === 'name'
+      ? [secret.name]
+      : key === 'tag-key'
+        ? [...secret.tags.keys()]
+        : key === 'tag-value'
+          ? [...secret.tags.values()]
+          : undefined;
+  if (candidates === undefined) {
+    throw new AwsServiceError('InvalidParameterException', `The stand-in does not implement filter ${key}.`);
+  }
+  return values.some((value) =>
+    value.startsWith('!')
+      ? !candidates.some((c) => c.startsWith(value.slice(1)))
+      : candidates.some((c) => c.startsWith(value)),
+  );
 }
 
 /** The interval of a rate schedule in days; cron schedules are not evaluated by the stand-in. */

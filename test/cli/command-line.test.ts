@@ -80,7 +80,7 @@ describe('the command line', () => {
     ],
     [
       ['help', 'nope'],
-      'Unknown command "nope". Use rotate, status, resume or recover (ringg-rotate --help).',
+      'Unknown command "nope". Use rotate, status, resume, recover or doctor (ringg-rotate --help).',
     ],
     [['--region', 'eu-west-1'], 'No command given (ringg-rotate --help lists them).'],
     [['-V', 'status'], '--version takes no arguments (ringg-rotate --help).'],

@@ -1,16 +1,20 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Diagnosis } from '../../cli/doctor-findings.js';
+import { doctorJson } from '../../cli/doctor-report.js';
 
 const WORKFLOW = 'examples/github-actions/rotate-ringg-key.yml';
+const STEP = 'Check with doctor, then rotate';
 
-/** The shell script of the workflow's "Rotate" step, as GitHub Actions would run it. */
-function rotateStepScript(): string {
+/** The shell script of the workflow's step, as GitHub Actions would run it. */
+function stepScript(): string {
   const lines = readFileSync(WORKFLOW, 'utf8').split('\n');
-  const step = lines.findIndex((line) => line.trim() === '- name: Rotate');
+  const step = lines.findIndex((line) => line.trim() === `- name: ${STEP}`);
   const run = lines.findIndex((line, i) => i > step && line.trim() === 'run: |');
+  expect(step).toBeGreaterThan(-1);
   const body: string[] = [];
   for (const line of lines.slice(run + 1)) {
     if (line.trim() !== '' && !line.startsWith('          ')) break;
@@ -22,15 +26,46 @@ function rotateStepScript(): string {
 const dir = mkdtempSync(join(tmpdir(), 'ringg-workflow-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the step with bash -e (as Actions does), `npx` replaced by a stub that records its arguments. */
-function runStep(env: Record<string, string>, npxExit = 0) {
+const diagnosis = (secretId: string, ready: boolean): Diagnosis => ({
+  secretId,
+  name: secretId.replace(/^arn:.*:secret:(.*)-\w{6}$/, '$1'),
+  ready,
+  workspaceId: undefined,
+  findings: ready ? [] : [{ code: 'workspace-shared', message: 'Ringg workspace w is also held by …' }],
+  notChecked: [],
+});
+
+/**
+ * Runs the step with bash -e (as Actions does). `npx` is a stub that records each call's arguments,
+ * answers `doctor` with the document the real report module makes for `doctor`, and exits as told.
+ */
+function runStep(
+  env: Record<string, string>,
+  options: { doctor?: Diagnosis[]; doctorExit?: number; rotateExit?: number } = {},
+) {
+  for (const file of readdirSync(dir)) rmSync(join(dir, file), { force: true });
+  const diagnoses = options.doctor ?? [];
+  const doctorExit = options.doctorExit ?? (diagnoses.every((d) => d.ready) ? 0 : 1);
+  writeFileSync(
+    join(dir, 'doctor.json'),
+    JSON.stringify(doctorJson({ diagnoses, exitCode: doctorExit }), null, 2),
+  );
   const npx = join(dir, 'npx');
-  writeFileSync(npx, `#!/bin/sh\nfor a in "$@"; do echo "$a"; done > "${dir}/args"\nexit ${npxExit}\n`);
+  writeFileSync(
+    npx,
+    [
+      '#!/bin/sh',
+      `n=$(ls "${dir}" | grep -c '^call\\.')`,
+      `for a in "$@"; do echo "$a"; done > "${dir}/call.$n"`,
+      `if [ "$5" = doctor ]; then cat "${dir}/doctor.json"; exit ${doctorExit}; fi`,
+      `exit ${options.rotateExit ?? 0}`,
+      '',
+    ].join('\n'),
+  );
   chmodSync(npx, 0o755);
   const summary = join(dir, 'summary.md');
   writeFileSync(summary, '');
-  writeFileSync(join(dir, 'args'), '');
-  const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', rotateStepScript()], {
+  const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', stepScript()], {
     env: {
       PATH: `${dir}:${process.env.PATH}`,
       GITHUB_STEP_SUMMARY: summary,
@@ -43,49 +78,102 @@ function runStep(env: Record<string, string>, npxExit = 0) {
     },
     encoding: 'utf8',
   });
-  const args = readFileSync(join(dir, 'args'), 'utf8').split('\n').filter(Boolean);
-  return { code: result.status, stdout: result.stdout, args, summary: readFileSync(summary, 'utf8') };
+  const calls = readdirSync(dir)
+    .filter((file) => file.startsWith('call.'))
+    .sort()
+    .map((file) => readFileSync(join(dir, file), 'utf8').split('\n').filter(Boolean));
+  return { code: result.status, stdout: result.stdout, calls, summary: readFileSync(summary, 'utf8') };
 }
 
+const PACKAGE = ['--yes', '--package', 'ringg-key-rotation@0.1.0', 'ringg-rotate'];
+const ROTATE = (summary: string) => [
+  ...PACKAGE,
+  'rotate',
+  '--parallel',
+  '4',
+  '--timeout',
+  '600',
+  '--markdown-summary',
+  summary,
+];
+
 describe('the incident workflow', () => {
-  it('passes a list of ids, separated by commas or spaces, as repeated --secret-id, one job', () => {
-    const run = runStep({ SECRET_IDS: 'ringg/a, ringg/b ringg/c*' });
+  it('runs doctor first on the ids (separated by commas or spaces), then rotates the ready ones', () => {
+    const ids = ['ringg/a', 'ringg/b', 'ringg/c*'];
+    const run = runStep(
+      { SECRET_IDS: 'ringg/a, ringg/b ringg/c*' },
+      { doctor: ids.map((id) => diagnosis(id, true)) },
+    );
     expect(run.code).toBe(0);
-    expect(run.args).toEqual([
-      '--yes',
-      '--package',
-      'ringg-key-rotation@0.1.0',
-      'ringg-rotate',
-      'rotate',
-      '--parallel',
-      '4',
-      '--timeout',
-      '600',
-      '--markdown-summary',
-      join(dir, 'summary.md'),
-      '--secret-id',
-      'ringg/a',
-      '--secret-id',
-      'ringg/b',
-      '--secret-id',
-      'ringg/c*',
+    const summary = join(dir, 'summary.md');
+    expect(run.calls).toEqual([
+      [
+        ...PACKAGE,
+        'doctor',
+        '--secret-id',
+        'ringg/a',
+        '--secret-id',
+        'ringg/b',
+        '--secret-id',
+        'ringg/c*',
+        '--json',
+        '--markdown-summary',
+        summary,
+      ],
+      [...ROTATE(summary), '--secret-id', 'ringg/a', '--secret-id', 'ringg/b', '--secret-id', 'ringg/c*'],
     ]);
     expect(run.summary).toContain('- Reason: INC-42 leaked .env');
     expect(run.summary).toContain('- Triggered by: octocat');
+    expect(run.stdout).toContain('doctor: ringg/a: ready');
   });
 
-  it('turns "all" into --all with the stack function, and refuses "all" without it', () => {
-    const all = runStep({ SECRET_IDS: ' all ', ROTATION_FUNCTION: 'ringg-key-rotation' });
-    expect(all.args.slice(-3)).toEqual(['--all', '--function', 'ringg-key-rotation']);
+  it('holds back what doctor found not ready, rotates the rest, and fails the job naming them', () => {
+    const run = runStep(
+      { SECRET_IDS: 'ringg/a ringg/shared ringg/b' },
+      { doctor: [diagnosis('ringg/a', true), diagnosis('ringg/shared', false), diagnosis('ringg/b', true)] },
+    );
+    expect(run.code).toBe(1);
+    expect(run.calls[1]?.slice(-4)).toEqual(['--secret-id', 'ringg/a', '--secret-id', 'ringg/b']);
+    expect(run.stdout).toContain('doctor: ringg/shared: workspace-shared');
+    expect(run.stdout).toContain('::warning::Held back, not rotated (doctor');
+    expect(run.stdout).toContain('): ringg/shared');
+  });
+
+  it('turns "all" into doctor --all with the stack function, rotates the ARNs it found ready', () => {
+    const arn = (name: string) => `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${name}-AbCdEf`;
+    const all = runStep(
+      { SECRET_IDS: ' all ', ROTATION_FUNCTION: 'ringg-key-rotation' },
+      { doctor: [diagnosis(arn('ringg/a'), true), diagnosis(arn('ringg/b'), true)] },
+    );
+    expect(all.code).toBe(0);
+    expect(all.calls[0]?.slice(4, 8)).toEqual(['doctor', '--all', '--function', 'ringg-key-rotation']);
+    expect(all.calls[1]?.slice(-4)).toEqual(['--secret-id', arn('ringg/a'), '--secret-id', arn('ringg/b')]);
     const missing = runStep({ SECRET_IDS: 'all' });
     expect(missing.code).toBe(64);
     expect(missing.stdout).toContain('::error::Set the repository variable RINGG_ROTATION_FUNCTION');
-    expect(missing.args).toEqual([]);
+    expect(missing.calls).toEqual([]);
+  });
+
+  it('stops before rotating when doctor reports a configuration problem or bad input', () => {
+    for (const exit of [78, 64]) {
+      const run = runStep({ SECRET_IDS: 'ringg/a' }, { doctorExit: exit });
+      expect(run.code).toBe(exit);
+      expect(run.calls).toHaveLength(1);
+      expect(run.stdout).toContain(`::error::ringg-rotate doctor exited ${exit}`);
+    }
+  });
+
+  it('rotates nothing and fails when no secret is ready', () => {
+    const run = runStep({ SECRET_IDS: 'ringg/a' }, { doctor: [diagnosis('ringg/a', false)] });
+    expect(run.code).toBe(1);
+    expect(run.calls).toHaveLength(1);
+    expect(run.stdout).toContain('::error::No secret is ready to rotate');
   });
 
   it('fails the job when any secret did not rotate (the CLI exits 1 or 3)', () => {
-    expect(runStep({ SECRET_IDS: 'ringg/a' }, 1).code).toBe(1);
-    expect(runStep({ SECRET_IDS: 'ringg/a' }, 3).code).toBe(3);
+    const ready = { doctor: [diagnosis('ringg/a', true)] };
+    expect(runStep({ SECRET_IDS: 'ringg/a' }, { ...ready, rotateExit: 1 }).code).toBe(1);
+    expect(runStep({ SECRET_IDS: 'ringg/a' }, { ...ready, rotateExit: 3 }).code).toBe(3);
   });
 
   it('runs the CLI of the package version this repository releases', () => {
@@ -95,6 +183,6 @@ describe('the incident workflow', () => {
   });
 
   it('has a script bash can parse (bash -n)', () => {
-    expect(() => execFileSync('bash', ['-n', '-c', rotateStepScript()])).not.toThrow();
+    expect(() => execFileSync('bash', ['-n', '-c', stepScript()])).not.toThrow();
   });
 });
