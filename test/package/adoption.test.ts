@@ -165,6 +165,12 @@ describe('the tarball', () => {
     }
   });
 
+  it('leaves the bin executable in this repository after the build (npx ringg-rotate runs it from dist/)', () => {
+    for (const bin of Object.values(packed.manifest.bin ?? {})) {
+      expect(statSync(join(REPO, bin)).mode & 0o111, bin).toBe(0o111);
+    }
+  });
+
   it('ships the function bundled from these lambda/ sources', async () => {
     const fresh = join(work, 'fresh-bundle', 'index.js');
     await bundleLikeTheStack({ file: 'lambda/handler.ts' }, fresh);
