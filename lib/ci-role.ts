@@ -1,8 +1,8 @@
-import { Arn, ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { acknowledgeRotatedSecretsWildcard, rotatedSecretsStatement } from './iam-scope.js';
-import { wildcardFindingId } from './nag-finding.js';
+import { acknowledge, wildcardFindingId } from './nag-finding.js';
 
 /** A role that a GitHub Actions workflow assumes through OIDC to rotate the keys after an incident. */
 export interface GitHubCiRoleOptions {
@@ -135,13 +135,13 @@ export function createCiRole(
       resources: ['*'],
     }),
   );
-  Validations.of(role).acknowledge({
+  acknowledge(role, {
     id: wildcardFindingId(role, '*'),
     reason:
       'secretsmanager:ListSecrets supports no resource-level permissions; it lists secret metadata, never values, for rotate --all.',
   });
   acknowledgeRotatedSecretsWildcard(role);
-  Validations.of(role).acknowledge({
+  acknowledge(role, {
     id: wildcardFindingId(role, journalArn),
     reason: 'Read-only access to the journal parameter of each rotated secret, named after the secret.',
   });

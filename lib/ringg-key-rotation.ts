@@ -1,4 +1,4 @@
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -6,7 +6,6 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -18,13 +17,13 @@ import { WORKSPACE_TAG_KEY } from '../common/workspace-tag.js';
 import { createAlarmTopic } from './alarm-topic.js';
 import { createCiRole, type GitHubCiRoleOptions } from './ci-role.js';
 import { secretArnChars } from './failure-pattern.js';
-import { rotationFunctionCode } from './function-code.js';
+import { createRotationFunction } from './function-code.js';
 import {
   acknowledgeRotatedSecretsWildcard,
   invokeSourceArnPattern,
   rotatedSecretsStatement,
 } from './iam-scope.js';
-import { wildcardFindingId } from './nag-finding.js';
+import { acknowledge, wildcardFindingId } from './nag-finding.js';
 import { checkParameterNames, readRotatedSecrets } from './rotated-secrets.js';
 import {
   EcsForceNewDeployment,
@@ -192,7 +191,7 @@ const SECRET_ACTIONS = [
  * secret, least-privilege IAM, and alarms that reach a person.
  */
 export class RinggKeyRotation extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly alarmTopic: sns.ITopic;
   readonly errorsAlarm: cloudwatch.Alarm;
   readonly mirrorFailuresAlarm: cloudwatch.Alarm | undefined;
@@ -246,7 +245,7 @@ export class RinggKeyRotation extends Construct {
       role.addManagedPolicy(
         iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
       );
-      Validations.of(role).acknowledge({
+      acknowledge(role, {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
         reason:
           'Lambda needs network-interface permissions to run in a VPC; AWS grants them only on resource "*".',
@@ -261,9 +260,7 @@ export class RinggKeyRotation extends Construct {
     const mirrorKey = props.parameterStoreMirror ? this.mirrorKey(props, keys) : undefined;
 
     const timeouts = props.ringgTimeouts ?? {};
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      ...rotationFunctionCode(),
-      runtime: lambda.Runtime.NODEJS_24_X,
+    this.function = createRotationFunction(this, 'Function', {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: props.timeout ?? Duration.seconds(90),
@@ -323,7 +320,7 @@ export class RinggKeyRotation extends Construct {
         resources: [parameterArn('*')],
       }),
     );
-    Validations.of(role).acknowledge({
+    acknowledge(role, {
       id: wildcardFindingId(this, parameterArn('*')),
       reason:
         'The journal and rescue parameters are named per secret and per rotation token under this path, which is the construct’s own.',
@@ -360,7 +357,7 @@ export class RinggKeyRotation extends Construct {
           resources: [mirrorArn],
         }),
       );
-      Validations.of(role).acknowledge({
+      acknowledge(role, {
         id: wildcardFindingId(this, mirrorArn),
         reason:
           'The mirror parameters are named after each rotated secret under this path, which is the construct’s own.',

@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -10,6 +10,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { packFailurePatterns, rotationEventsPattern } from './failure-pattern.js';
+import { acknowledge } from './nag-finding.js';
 import { EVENT_PATTERN_MAX_CHARS } from './scale-limits.js';
 
 /**
@@ -200,7 +201,8 @@ export class EcsForceNewDeployment extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout: options.timeout ?? Duration.minutes(5),
     });
-    Validations.of(this.stateMachine).acknowledge(
+    acknowledge(
+      this.stateMachine,
       {
         id: 'AwsSolutions-SF1',
         reason:
