@@ -98,7 +98,10 @@ export class RinggRotationStack extends Stack {
         : undefined,
     });
 
-    new CfnOutput(this, 'FunctionName', { value: this.rotation.function.functionName });
+    new CfnOutput(this, 'FunctionName', {
+      description: 'The rotation function: ringg-rotate rotate --all --function <this>',
+      value: this.rotation.functionName,
+    });
     new CfnOutput(this, 'FunctionArn', { value: this.rotation.function.functionArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.rotation.alarmTopic.topicArn });
     if (this.rotation.ciRole) new CfnOutput(this, 'CiRoleArn', { value: this.rotation.ciRole.roleArn });

@@ -103,11 +103,11 @@ export class ScheduleStack extends NestedStack {
 
     const resources = props.secrets.length + groups.length;
     if (resources > CFN_RESOURCES_PER_STACK) {
-      throw new Error(
+      const problem =
         `Schedule stack ${props.index} would hold ${resources} resources, more than CloudFormation's ${CFN_RESOURCES_PER_STACK} per stack. ` +
-          'Raise `scheduleStacks` (context value scheduleStacks); read the README section "Many workspaces" first, ' +
-          'because that moves schedules between stacks.',
-      );
+        'Raise `scheduleStacks` (context value scheduleStacks); read "Many workspaces" in docs/operating.md first, ' +
+        'because that moves schedules between stacks.';
+      this.node.addValidation({ validate: () => [problem] });
     }
   }
 }
