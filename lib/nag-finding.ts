@@ -9,7 +9,7 @@ export interface NagAcknowledgment {
 
 /**
  * Records why a finding is accepted, for cdk-nag 3, which reads acknowledgments through
- * `Validations` (aws-cdk-lib 2.257 and later, like cdk-nag 3 itself). Releases before it have no
+ * `Validations` (aws-cdk-lib 2.251 and later; cdk-nag 3 needs 2.257). Releases before it have no
  * `Validations`, and no cdk-nag that would read one: there is nothing to record.
  */
 export function acknowledge(scope: IConstruct, ...rules: NagAcknowledgment[]): void {

@@ -197,18 +197,24 @@ const SECRET_ACTIONS = [
  * secret, least-privilege IAM, and alarms that reach a person.
  */
 export class RinggKeyRotation extends Construct {
+  /** The rotation function Secrets Manager invokes for each step. */
   readonly function: lambda.Function;
   /**
    * The rotation function's name: give it to `ringg-rotate rotate --all --function`, e.g. through a
    * `CfnOutput` of your stack.
    */
   readonly functionName: string;
+  /** Where every alarm and failed-rotation event goes: `alarmTopic`, or the topic the construct created. */
   readonly alarmTopic: sns.ITopic;
+  /** Fires on any failed step of the function within 5 minutes. */
   readonly errorsAlarm: cloudwatch.Alarm;
+  /** Fires when the Parameter Store mirror could not be written; only with `parameterStoreMirror`. */
   readonly mirrorFailuresAlarm: cloudwatch.Alarm | undefined;
   /** One rule per group of secrets, each matching exactly the ARNs of its group. */
   readonly rotationFailureRules: events.Rule[];
+  /** The role GitHub Actions assumes to rotate after an incident; only with `ciRole`. */
   readonly ciRole: iam.Role | undefined;
+  /** The SSM path of the journal, intent and rescue parameters. */
   readonly parameterPrefix: string;
   /** The function's access to the rotated secrets: one statement, whatever the number of secrets. */
   readonly secretsPolicy: iam.Policy;

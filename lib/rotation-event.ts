@@ -157,8 +157,11 @@ export interface ForceEcsDeploymentOptions {
  * those services. A failure or timeout raises an alarm.
  */
 export class EcsForceNewDeployment extends Construct {
+  /** The workflow that calls `ecs:UpdateService` on each service. */
   readonly stateMachine: sfn.StateMachine;
+  /** The rule that starts it on each successful rotation of the secrets. */
   readonly rule: events.Rule;
+  /** Fires when a run fails or times out. */
   readonly failureAlarm: cloudwatch.Alarm;
 
   constructor(

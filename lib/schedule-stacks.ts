@@ -59,7 +59,9 @@ export interface ScheduleStackProps {
  * at most one configuration test (testSecret) per schedule stack at a time.
  */
 export class ScheduleStack extends NestedStack {
+  /** One rotation schedule per secret of the group. */
   readonly schedules: secretsmanager.CfnRotationSchedule[] = [];
+  /** The rules forwarding the group's failed and abandoned rotations to the alarm topic. */
   readonly failureRules: events.Rule[] = [];
   /** Each secret's complete ARN: as imported, or the schedule's `Ref` (known at deploy time). */
   readonly secretArns = new Map<RotatedSecret, string>();
