@@ -6,6 +6,7 @@ export default defineConfig({
     // The adoption test packs and installs the package: npm run test:package (vitest.package.config.ts).
     exclude: ['test/package/adoption.test.ts'],
     environment: 'node',
+    setupFiles: ['test/support/quiet-output.ts'],
     // The end-to-end CLI and continuity tests run in real time (the CLI looks at a rotation once a
     // second); on a loaded 2-core machine they can take several times their usual few seconds.
     testTimeout: 60_000,

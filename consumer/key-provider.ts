@@ -37,9 +37,17 @@ export interface RinggKeyProviderOptions {
    * @default - no listener
    */
   readonly onEvent?: ConsumerEventListener;
-  /** @default Date.now */
+  /**
+   * The clock the cache expires by (for tests).
+   *
+   * @default Date.now
+   */
   readonly now?: () => number;
-  /** @default setTimeout-based sleep */
+  /**
+   * How the library waits while it polls for a key being written (for tests).
+   *
+   * @default - a setTimeout-based sleep
+   */
   readonly sleep?: (ms: number) => Promise<void>;
 }
 

@@ -11,9 +11,11 @@ export class RinggRequestError extends Error {
   override readonly name = 'RinggRequestError';
   /** The undici error code, e.g. `UND_ERR_HEADERS_TIMEOUT`, `ECONNRESET`, or the error's name. */
   readonly code: string;
+  /** The request's HTTP method. */
   readonly method: string;
   /** The request path, without its query string. */
   readonly path: string;
+  /** Whether Ringg may have acted on it: true for any method but GET and HEAD. */
   readonly mayHaveBeenProcessed: boolean;
 
   constructor(method: string, path: string, cause: unknown) {

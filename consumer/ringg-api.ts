@@ -48,10 +48,19 @@ export interface RinggApiOptions {
 }
 
 export interface RinggRequest {
-  /** @default 'GET' */
+  /**
+   * The HTTP method.
+   *
+   * @default 'GET'
+   */
   readonly method?: RinggMethod;
   /** Sent as JSON. */
   readonly body?: unknown;
+  /**
+   * More request headers; the key's header is the library's.
+   *
+   * @default - none
+   */
   readonly headers?: Record<string, string>;
   /**
    * Overrides the client's `repeatOnKeyRejected` for this request.
@@ -68,7 +77,9 @@ export interface RinggRequest {
 }
 
 export interface RinggResponse<T = unknown> {
+  /** The HTTP status Ringg answered. */
   readonly status: number;
+  /** The response headers. */
   readonly headers: Record<string, string | string[] | undefined>;
   /** Parsed JSON, or the text when the body is not JSON. It may hold the key: never log it. */
   readonly body: T;
@@ -107,6 +118,11 @@ export class RinggApi {
     this.repeatOnKeyRejected = options.repeatOnKeyRejected ?? true;
   }
 
+  /**
+   * Sends the request to `path` under the base URL with the current key, and answers a 401 as the
+   * class describes. The response is returned whatever its status; only a request without an answer
+   * throws.
+   */
   async request<T = unknown>(path: string, init: RinggRequest = {}): Promise<RinggResponse<T>> {
     const method = init.method ?? 'GET';
     const key = await this.options.keys.getKey();

@@ -1,4 +1,11 @@
 import { DEFAULT_PARAMETER_PREFIX } from '../common/defaults.js';
+import {
+  DURATION_DEFAULTS_MS,
+  DURATION_SETTING_RANGE_MS,
+  type DurationSetting,
+  isDurationSettingAccepted,
+  parameterPathProblem,
+} from '../common/function-settings.js';
 import { parseRinggBaseUrl } from '../common/ringg-base-url.js';
 import { InvalidConfigurationError } from './errors.js';
 
@@ -27,20 +34,21 @@ export interface RotationConfig {
 }
 
 export function loadConfig(env: Record<string, string | undefined>): RotationConfig {
+  const millis = (name: DurationSetting) => parseMillis(env, name);
   return {
     ringgBaseUrl: parseBaseUrl(env.RINGG_BASE_URL),
-    connectTimeoutMs: parseMillis(env, 'RINGG_CONNECT_TIMEOUT_MS', 10_000),
-    headersTimeoutMs: parseMillis(env, 'RINGG_HEADERS_TIMEOUT_MS', 10_000),
-    bodyTimeoutMs: parseMillis(env, 'RINGG_BODY_TIMEOUT_MS', 10_000),
+    connectTimeoutMs: millis('RINGG_CONNECT_TIMEOUT_MS'),
+    headersTimeoutMs: millis('RINGG_HEADERS_TIMEOUT_MS'),
+    bodyTimeoutMs: millis('RINGG_BODY_TIMEOUT_MS'),
     parameterPrefix:
       parsePrefix('ROTATION_PARAMETER_PREFIX', env.ROTATION_PARAMETER_PREFIX) ?? DEFAULT_PARAMETER_PREFIX,
     parameterKmsKeyId: blankToUndefined(env.ROTATION_PARAMETER_KMS_KEY_ID),
     mirrorPrefix: parsePrefix('MIRROR_PARAMETER_PREFIX', env.MIRROR_PARAMETER_PREFIX),
     mirrorKmsKeyId: blankToUndefined(env.MIRROR_KMS_KEY_ID),
-    safetyMarginMs: parseMillis(env, 'ROTATION_SAFETY_MARGIN_MS', 5_000),
-    maxRetryAfterMs: parseMillis(env, 'RINGG_MAX_RETRY_AFTER_MS', 10_000),
-    awsCallTimeoutMs: parseMillis(env, 'ROTATION_AWS_CALL_TIMEOUT_MS', 10_000),
-    rescueReserveMs: parseMillis(env, 'ROTATION_RESCUE_RESERVE_MS', 3_000),
+    safetyMarginMs: millis('ROTATION_SAFETY_MARGIN_MS'),
+    maxRetryAfterMs: millis('RINGG_MAX_RETRY_AFTER_MS'),
+    awsCallTimeoutMs: millis('ROTATION_AWS_CALL_TIMEOUT_MS'),
+    rescueReserveMs: millis('ROTATION_RESCUE_RESERVE_MS'),
   };
 }
 
@@ -50,13 +58,15 @@ function parseBaseUrl(raw: string | undefined): string {
   return parsed.url;
 }
 
-function parseMillis(env: Record<string, string | undefined>, name: string, fallback: number): number {
+function parseMillis(env: Record<string, string | undefined>, name: DurationSetting): number {
+  const fallback = DURATION_DEFAULTS_MS[name];
   const raw = blankToUndefined(env[name]);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 60_000) {
+  if (!isDurationSettingAccepted(value)) {
+    const { min, max } = DURATION_SETTING_RANGE_MS;
     throw new InvalidConfigurationError(
-      `${name} "${raw}" must be a whole number of milliseconds from 1 to 60000 (default ${fallback}).`,
+      `${name} "${raw}" must be a whole number of milliseconds from ${min} to ${max} (default ${fallback}).`,
     );
   }
   return value;
@@ -65,12 +75,8 @@ function parseMillis(env: Record<string, string | undefined>, name: string, fall
 function parsePrefix(name: string, raw: string | undefined): string | undefined {
   const value = blankToUndefined(raw);
   if (value === undefined) return undefined;
-  if (!/^\/[A-Za-z0-9_.\-/]+$/.test(value) || value.endsWith('/') || /^\/(aws|ssm)/i.test(value)) {
-    throw new InvalidConfigurationError(
-      `${name} "${value}" must be an SSM parameter path: start with "/", use only ` +
-        'letters, digits and _ . - /, not end with "/", and not start with aws or ssm.',
-    );
-  }
+  const problem = parameterPathProblem(name, value);
+  if (problem) throw new InvalidConfigurationError(problem);
   return value;
 }
 

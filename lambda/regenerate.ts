@@ -1,3 +1,4 @@
+import { MIN_REGENERATE_MS, MIN_WRITE_ATTEMPT_MS } from '../common/function-settings.js';
 import { decideAfterProbe, decideAfterRegenerate, describeFailure, traceOf } from '../common/ringg-policy.js';
 import type { SecretValue } from '../common/secret-value.js';
 import { backoffMs } from './deadline.js';
@@ -15,11 +16,9 @@ import {
 import type { IntentOutcome, IntentRecord } from './intent-store.js';
 import { errorName } from './journal.js';
 import { awsTimeoutMs, requestTimeoutMs, type StepContext } from './step-context.js';
-import { MIN_WRITE_ATTEMPT_MS, storeNewKey } from './store-new-key.js';
+import { storeNewKey } from './store-new-key.js';
 
 const MAX_REGENERATE_ATTEMPTS = 3;
-/** The least time a regenerate request is sent with. */
-const MIN_PATCH_MS = 500;
 const PATCH = 'PATCH /workspace/api-key';
 
 /** How one owned regenerate attempt ended: with a key, or proven not to have regenerated, or unknown. */
@@ -41,7 +40,7 @@ export async function regenerateAsOwner(
 ): Promise<'taken' | 'stored'> {
   const { config, now } = ctx.deps;
   const name = ctx.names.intent(ctx.event.token, generation);
-  if (!ctx.deadline.allows(MIN_PATCH_MS + MIN_WRITE_ATTEMPT_MS, config.rescueReserveMs)) {
+  if (!ctx.deadline.allows(MIN_REGENERATE_MS + MIN_WRITE_ATTEMPT_MS, config.rescueReserveMs)) {
     throw new RinggUnavailableError(
       ctx.secret.name,
       PATCH,
@@ -117,7 +116,7 @@ async function sendRegenerate(ctx: StepContext, current: SecretValue): Promise<R
   /** What an earlier attempt got when it may have reached Ringg without an answer: Ringg could apply it late. */
   let earlierAmbiguous: string | undefined;
   for (let attempt = 1; attempt <= MAX_REGENERATE_ATTEMPTS; attempt++) {
-    if (!ctx.deadline.allows(MIN_PATCH_MS, reserve)) break;
+    if (!ctx.deadline.allows(MIN_REGENERATE_MS, reserve)) break;
     ctx.trace.attempts++;
     const result = await ringg.regenerateKey(current.apiKey, requestTimeoutMs(ctx, reserve));
     ctx.trace.ringgStatuses.push(traceOf(result));
@@ -151,7 +150,7 @@ async function sendRegenerate(ctx: StepContext, current: SecretValue): Promise<R
           decision.action === 'wait-and-retry' ? (decision.waitMs ?? fallback) : fallback,
           config.maxRetryAfterMs,
         );
-        if (!ctx.deadline.allows(wait + MIN_PATCH_MS, reserve)) break;
+        if (!ctx.deadline.allows(wait + MIN_REGENERATE_MS, reserve)) break;
         await sleep(wait);
         continue;
       }
@@ -179,7 +178,7 @@ async function sendRegenerate(ctx: StepContext, current: SecretValue): Promise<R
         }
         earlierAmbiguous = lastDetail;
         const wait = backoffMs(attempt, 500, 4_000, random);
-        if (!ctx.deadline.allows(wait + MIN_PATCH_MS, reserve)) break;
+        if (!ctx.deadline.allows(wait + MIN_REGENERATE_MS, reserve)) break;
         await sleep(wait);
         continue;
       }

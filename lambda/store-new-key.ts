@@ -1,3 +1,4 @@
+import { MIN_WRITE_ATTEMPT_MS } from '../common/function-settings.js';
 import { formatWithKey, type SecretValue } from '../common/secret-value.js';
 import { backoffMs } from './deadline.js';
 import {
@@ -12,8 +13,6 @@ import { awsTimeoutMs, type StepContext } from './step-context.js';
 import { inconclusiveCheckError, requireTaggedWorkspace, verifyKey } from './verify-key.js';
 
 const MAX_WRITE_ATTEMPTS = 5;
-/** The least time a PutSecretValue is sent with while the key exists only in memory. */
-export const MIN_WRITE_ATTEMPT_MS = 200;
 
 /**
  * Writes the new key, in the format of `current`, to the rotation's version. The key exists nowhere

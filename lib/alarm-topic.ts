@@ -13,8 +13,18 @@ export function createAlarmTopic(scope: Construct, alarmEmail: string | undefine
   const stack = Stack.of(scope);
   const topic = new sns.Topic(scope, 'Alarms', {
     displayName: 'Ringg key rotation alarms',
-    enforceSSL: true,
   });
+  // What `enforceSSL: true` writes, spelled out: that prop came with aws-cdk-lib 2.129, after the peer floor.
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowPublishThroughSSLOnly',
+      effect: iam.Effect.DENY,
+      principals: [new iam.StarPrincipal()],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+    }),
+  );
   const publisher = (sid: string, service: string, sourceArn: string) =>
     new iam.PolicyStatement({
       sid,

@@ -1,8 +1,8 @@
-import { Arn, ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { acknowledgeRotatedSecretsWildcard, rotatedSecretsStatement } from './iam-scope.js';
-import { wildcardFindingId } from './nag-finding.js';
+import { acknowledge, wildcardFindingId } from './nag-finding.js';
 
 /** A role that a GitHub Actions workflow assumes through OIDC to rotate the keys after an incident. */
 export interface GitHubCiRoleOptions {
@@ -57,6 +57,23 @@ export function githubSubjects(options: GitHubCiRoleOptions): string[] {
   ]);
 }
 
+/** What in the options GitHub or IAM would refuse, one sentence each (a trust policy that matches no token). */
+export function ciRoleProblems(options: GitHubCiRoleOptions): string[] {
+  const problems: string[] = [];
+  if (!/^[\w.-]+\/[\w.-]+$/.test(options.repository)) {
+    problems.push(`ciRole.repository "${options.repository}" must be owner/name, e.g. acme/platform.`);
+  }
+  if (options.repositoryId !== undefined && !/^\d+$/.test(options.repositoryId)) {
+    problems.push(
+      `ciRole.repositoryId "${options.repositoryId}" must be the repository's numeric id: gh api repos/${options.repository} --jq .id`,
+    );
+  }
+  for (const ref of options.refs ?? []) {
+    if (/[*?\s:]/.test(ref)) problems.push(`ciRole.refs: "${ref}" is not a git ref (no *, ?, : or spaces).`);
+  }
+  return problems;
+}
+
 /**
  * The CI role: may start a rotation of the rotated secrets (never change their rotation rules or
  * function), watch it, invoke the function (RotateSecret requires it of the caller), and read the journal.
@@ -67,18 +84,6 @@ export function createCiRole(
   functionArn: string,
   journalArn: string,
 ): iam.Role {
-  if (!/^[\w.-]+\/[\w.-]+$/.test(options.repository)) {
-    throw new Error(`ciRole.repository "${options.repository}" must be owner/name, e.g. acme/platform.`);
-  }
-  if (options.repositoryId !== undefined && !/^\d+$/.test(options.repositoryId)) {
-    throw new Error(
-      `ciRole.repositoryId "${options.repositoryId}" must be the repository's numeric id: gh api repos/${options.repository} --jq .id`,
-    );
-  }
-  for (const ref of options.refs ?? []) {
-    if (/[*?\s:]/.test(ref))
-      throw new Error(`ciRole.refs: "${ref}" is not a git ref (no *, ?, : or spaces).`);
-  }
   const stack = Stack.of(scope);
   const providerArn =
     options.oidcProviderArn ??
@@ -135,13 +140,13 @@ export function createCiRole(
       resources: ['*'],
     }),
   );
-  Validations.of(role).acknowledge({
+  acknowledge(role, {
     id: wildcardFindingId(role, '*'),
     reason:
       'secretsmanager:ListSecrets supports no resource-level permissions; it lists secret metadata, never values, for rotate --all.',
   });
   acknowledgeRotatedSecretsWildcard(role);
-  Validations.of(role).acknowledge({
+  acknowledge(role, {
     id: wildcardFindingId(role, journalArn),
     reason: 'Read-only access to the journal parameter of each rotated secret, named after the secret.',
   });

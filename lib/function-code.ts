@@ -2,12 +2,21 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Construct } from 'constructs';
 
 /** The handler's source, present only in a checkout of this repository (the package ships no `.ts`). */
 const SOURCE_ENTRY = fileURLToPath(new URL('../lambda/handler.ts', import.meta.url));
 /** The prebuilt bundle the package ships: `dist/lambda/` beside `dist/esm/lib/` and `dist/cjs/lib/`. */
 const PREBUILT_DIR = fileURLToPath(new URL('../../lambda/', import.meta.url));
+
+/**
+ * The runtime, named rather than taken from `Runtime.NODEJS_24_X`, which aws-cdk-lib releases older
+ * than the package's peer floor do not have; Lambda knows the runtime by this name alone.
+ */
+export const ROTATION_RUNTIME = new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS, {
+  supportsInlineCode: true,
+});
 
 /**
  * esbuild settings of the bundle, whether CDK builds it from source here or `npm run build` prebuilds
@@ -18,27 +27,57 @@ export const LAMBDA_BUNDLING: nodejs.BundlingOptions = {
   sourceMap: true,
   target: 'node22',
   forceDockerBundling: false,
+  logLevel: nodejs.LogLevel.ERROR,
 };
 
-/** The props of the rotation function that say where its code comes from. */
-export type RotationFunctionCode = Pick<
-  nodejs.NodejsFunctionProps,
-  'code' | 'handler' | 'entry' | 'bundling'
->;
+/** Where the function's code comes from: the sources of this repository, or the package's prebuilt bundle. */
+export type RotationFunctionSource =
+  | { readonly kind: 'source'; readonly entry: string }
+  | { readonly kind: 'prebuilt'; readonly directory: string };
 
 /**
- * Where the rotation function's code comes from. In this repository, `lambda/handler.ts` exists and CDK
- * bundles it with esbuild at synth, so tests and `npm run synth` always see the current sources. In the
- * installed package it does not exist, and the function deploys the bundle prebuilt at release: the
- * user's synth needs neither esbuild nor Docker.
+ * In this repository, `lambda/handler.ts` exists and CDK bundles it with esbuild at synth, so tests and
+ * `npm run synth` always see the current sources. In the installed package it does not exist, and the
+ * function deploys the bundle prebuilt at release: the user's synth needs neither esbuild nor Docker.
  */
-export function rotationFunctionCode(): RotationFunctionCode {
-  if (existsSync(SOURCE_ENTRY)) return { entry: SOURCE_ENTRY, handler: 'handler', bundling: LAMBDA_BUNDLING };
+export function rotationFunctionSource(): RotationFunctionSource {
+  if (existsSync(SOURCE_ENTRY)) return { kind: 'source', entry: SOURCE_ENTRY };
   if (!existsSync(join(PREBUILT_DIR, 'index.js'))) {
     throw new Error(
       `The prebuilt rotation function is missing (${join(PREBUILT_DIR, 'index.js')}): this copy of ringg-key-rotation is incomplete. ` +
         'Reinstall the package; in a checkout of its repository, run `npm run build`.',
     );
   }
-  return { code: lambda.Code.fromAsset(PREBUILT_DIR), handler: 'index.handler' };
+  return { kind: 'prebuilt', directory: PREBUILT_DIR };
+}
+
+/** The props of the rotation function other than its code and runtime. */
+export type RotationFunctionProps = Omit<lambda.FunctionProps, 'code' | 'handler' | 'runtime'>;
+
+/**
+ * The rotation function: a `NodejsFunction` bundling the sources here, a plain `Function` with the
+ * prebuilt asset in the package (so the package needs no aws-cdk-lib release that lets a
+ * `NodejsFunction` take ready code).
+ */
+export function createRotationFunction(
+  scope: Construct,
+  id: string,
+  props: RotationFunctionProps,
+): lambda.Function {
+  const source = rotationFunctionSource();
+  if (source.kind === 'source') {
+    return new nodejs.NodejsFunction(scope, id, {
+      ...props,
+      runtime: ROTATION_RUNTIME,
+      entry: source.entry,
+      handler: 'handler',
+      bundling: LAMBDA_BUNDLING,
+    });
+  }
+  return new lambda.Function(scope, id, {
+    ...props,
+    runtime: ROTATION_RUNTIME,
+    code: lambda.Code.fromAsset(source.directory),
+    handler: 'index.handler',
+  });
 }

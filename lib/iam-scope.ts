@@ -1,7 +1,7 @@
-import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { wildcardFindingId } from './nag-finding.js';
+import { acknowledge, wildcardFindingId } from './nag-finding.js';
 import type { RotatedSecret } from './rotated-secrets.js';
 
 /**
@@ -73,7 +73,7 @@ function commonPrefix(values: string[]): string {
 
 /** Acknowledges cdk-nag's IAM5 finding for {@link rotatedSecretsStatement} on `construct`'s policy. */
 export function acknowledgeRotatedSecretsWildcard(construct: IConstruct): void {
-  Validations.of(construct).acknowledge({
+  acknowledge(construct, {
     id: wildcardFindingId(construct, anySecretArn(Stack.of(construct))),
     reason: `Narrowed by the condition ${ALLOW_ROTATION_LAMBDA_ARN} = this function: only the secrets whose rotation is bound to it match, whatever their names.`,
   });

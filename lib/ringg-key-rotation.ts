@@ -1,31 +1,31 @@
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DEFAULT_PARAMETER_PREFIX } from '../common/defaults.js';
+import { DURATION_DEFAULTS_MS, type DurationSetting } from '../common/function-settings.js';
 import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
 import { parseRinggBaseUrl } from '../common/ringg-base-url.js';
 import { WORKSPACE_TAG_KEY } from '../common/workspace-tag.js';
 import { createAlarmTopic } from './alarm-topic.js';
 import { createCiRole, type GitHubCiRoleOptions } from './ci-role.js';
 import { secretArnChars } from './failure-pattern.js';
-import { rotationFunctionCode } from './function-code.js';
+import { createRotationFunction } from './function-code.js';
 import {
   acknowledgeRotatedSecretsWildcard,
   invokeSourceArnPattern,
   rotatedSecretsStatement,
 } from './iam-scope.js';
-import { wildcardFindingId } from './nag-finding.js';
-import { checkParameterNames, readRotatedSecrets } from './rotated-secrets.js';
+import { acknowledge, wildcardFindingId } from './nag-finding.js';
+import { propsProblems } from './props-validation.js';
+import { parameterNameProblems, readRotatedSecrets } from './rotated-secrets.js';
 import {
   EcsForceNewDeployment,
   type ForceEcsDeploymentOptions,
@@ -38,7 +38,7 @@ import { assignScheduleStacks, ScheduleStack } from './schedule-stacks.js';
 
 export type { GitHubCiRoleOptions } from './ci-role.js';
 
-/** Timeouts of each request the function sends to Ringg. */
+/** Timeouts of each request the function sends to Ringg: whole milliseconds from 1 ms to 60 seconds each. */
 export interface RinggTimeouts {
   /**
    * TCP and TLS connect timeout.
@@ -102,6 +102,8 @@ export interface RinggKeyRotationProps {
   readonly parameterPrefix?: string;
   /**
    * The function's timeout. Every step finishes, with success or a clear error, 5 seconds before it.
+   * At least 9 seconds, below which setSecret could never regenerate (refused at synth); a step that
+   * waits for a slow Ringg needs far more.
    *
    * @default Duration.seconds(90)
    */
@@ -171,7 +173,7 @@ export interface RinggKeyRotationProps {
   /**
    * How many nested stacks hold the rotation schedules. Each secret's schedule goes to the stack its
    * name hashes to, so adding or removing a secret never moves another one. Changing this number moves
-   * schedules between stacks (see the README, "Many workspaces"); set it once. A deployment creates the
+   * schedules between stacks (see "Many workspaces" in docs/operating.md); set it once. A deployment creates the
    * schedules of one stack one after the other, so at most this many configuration tests run at once:
    * it may not exceed `maxConcurrentRotations`.
    *
@@ -179,6 +181,9 @@ export interface RinggKeyRotationProps {
    */
   readonly scheduleStacks?: number;
 }
+
+/** The function's timeout unless `timeout` says otherwise. */
+const DEFAULT_TIMEOUT = Duration.seconds(90);
 
 const SECRET_ACTIONS = [
   'secretsmanager:DescribeSecret',
@@ -192,13 +197,24 @@ const SECRET_ACTIONS = [
  * secret, least-privilege IAM, and alarms that reach a person.
  */
 export class RinggKeyRotation extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  /** The rotation function Secrets Manager invokes for each step. */
+  readonly function: lambda.Function;
+  /**
+   * The rotation function's name: give it to `ringg-rotate rotate --all --function`, e.g. through a
+   * `CfnOutput` of your stack.
+   */
+  readonly functionName: string;
+  /** Where every alarm and failed-rotation event goes: `alarmTopic`, or the topic the construct created. */
   readonly alarmTopic: sns.ITopic;
+  /** Fires on any failed step of the function within 5 minutes. */
   readonly errorsAlarm: cloudwatch.Alarm;
+  /** Fires when the Parameter Store mirror could not be written; only with `parameterStoreMirror`. */
   readonly mirrorFailuresAlarm: cloudwatch.Alarm | undefined;
   /** One rule per group of secrets, each matching exactly the ARNs of its group. */
   readonly rotationFailureRules: events.Rule[];
+  /** The role GitHub Actions assumes to rotate after an incident; only with `ciRole`. */
   readonly ciRole: iam.Role | undefined;
+  /** The SSM path of the journal, intent and rescue parameters. */
   readonly parameterPrefix: string;
   /** The function's access to the rotated secrets: one statement, whatever the number of secrets. */
   readonly secretsPolicy: iam.Policy;
@@ -212,20 +228,23 @@ export class RinggKeyRotation extends Construct {
   constructor(scope: Construct, id: string, props: RinggKeyRotationProps) {
     super(scope, id);
     this.secrets = [...props.secrets];
-    if (props.secrets.length === 0)
-      throw new Error('RinggKeyRotation needs at least one secret in `secrets`.');
-    if (props.alarmTopic && props.alarmEmail) {
-      throw new Error(
-        'Give either `alarmTopic` or `alarmEmail`: the e-mail subscribes to a topic the construct creates.',
-      );
-    }
     const stack = Stack.of(this);
-    const rotated = readRotatedSecrets(props.secrets, stack);
+    const read = readRotatedSecrets(props.secrets, stack);
+    const rotated = read.secrets;
     const maxConcurrentRotations = props.maxConcurrentRotations ?? 10;
-    const scheduleStacks = props.scheduleStacks ?? 10;
-    checkConcurrency(maxConcurrentRotations, scheduleStacks);
     this.parameterPrefix = props.parameterPrefix ?? DEFAULT_PARAMETER_PREFIX;
-    checkParameterNames(rotated, this.parameterPrefix, props.parameterStoreMirror?.prefix);
+    // Every refused setting is reported at synth, all at once, as CDK's validation errors; until then
+    // the construct is built as far as it can be, so that nothing else fails first.
+    const problems = [
+      ...propsProblems(props),
+      ...read.problems,
+      ...parameterNameProblems(rotated, this.parameterPrefix, props.parameterStoreMirror?.prefix),
+    ];
+    this.node.addValidation({ validate: () => problems });
+    const scheduleStacks =
+      Number.isInteger(props.scheduleStacks) && (props.scheduleStacks ?? 0) >= 1
+        ? (props.scheduleStacks as number)
+        : 10;
     const parameterArn = (path: string) =>
       stack.formatArn({
         service: 'ssm',
@@ -246,7 +265,7 @@ export class RinggKeyRotation extends Construct {
       role.addManagedPolicy(
         iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
       );
-      Validations.of(role).acknowledge({
+      acknowledge(role, {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
         reason:
           'Lambda needs network-interface permissions to run in a VPC; AWS grants them only on resource "*".',
@@ -258,24 +277,22 @@ export class RinggKeyRotation extends Construct {
         props.secrets.flatMap((s) => (s.encryptionKey ? [[s.encryptionKey.keyArn, s.encryptionKey]] : [])),
       ).values(),
     ];
-    const mirrorKey = props.parameterStoreMirror ? this.mirrorKey(props, keys) : undefined;
+    const mirrorKey = props.parameterStoreMirror ? keys[0] : undefined;
 
     const timeouts = props.ringgTimeouts ?? {};
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      ...rotationFunctionCode(),
-      runtime: lambda.Runtime.NODEJS_24_X,
+    this.function = createRotationFunction(this, 'Function', {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      timeout: props.timeout ?? Duration.seconds(90),
+      timeout: props.timeout ?? DEFAULT_TIMEOUT,
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       description: 'Rotates Ringg workspace API keys in Secrets Manager',
       environment: {
         RINGG_BASE_URL: ringgBaseUrl(props.ringgBaseUrl),
-        RINGG_CONNECT_TIMEOUT_MS: String((timeouts.connect ?? Duration.seconds(10)).toMilliseconds()),
-        RINGG_HEADERS_TIMEOUT_MS: String((timeouts.headers ?? Duration.seconds(10)).toMilliseconds()),
-        RINGG_BODY_TIMEOUT_MS: String((timeouts.body ?? Duration.seconds(10)).toMilliseconds()),
+        RINGG_CONNECT_TIMEOUT_MS: millis(timeouts.connect, 'RINGG_CONNECT_TIMEOUT_MS'),
+        RINGG_HEADERS_TIMEOUT_MS: millis(timeouts.headers, 'RINGG_HEADERS_TIMEOUT_MS'),
+        RINGG_BODY_TIMEOUT_MS: millis(timeouts.body, 'RINGG_BODY_TIMEOUT_MS'),
         ROTATION_PARAMETER_PREFIX: this.parameterPrefix,
         // The rescue parameter uses each secret's own key (from DescribeSecret); this is the fallback.
         ...(keys.length === 1 && keys[0] ? { ROTATION_PARAMETER_KMS_KEY_ID: keys[0].keyArn } : {}),
@@ -292,6 +309,7 @@ export class RinggKeyRotation extends Construct {
       vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
       securityGroups: props.vpc ? props.securityGroups : undefined,
     });
+    this.functionName = this.function.functionName;
     // Its own policy: it names the function, which already depends on the role's default policy.
     this.secretsPolicy = new iam.Policy(this, 'SecretsPolicy', {
       roles: [role],
@@ -323,7 +341,7 @@ export class RinggKeyRotation extends Construct {
         resources: [parameterArn('*')],
       }),
     );
-    Validations.of(role).acknowledge({
+    acknowledge(role, {
       id: wildcardFindingId(this, parameterArn('*')),
       reason:
         'The journal and rescue parameters are named per secret and per rotation token under this path, which is the construct’s own.',
@@ -360,7 +378,7 @@ export class RinggKeyRotation extends Construct {
           resources: [mirrorArn],
         }),
       );
-      Validations.of(role).acknowledge({
+      acknowledge(role, {
         id: wildcardFindingId(this, mirrorArn),
         reason:
           'The mirror parameters are named after each rotated secret under this path, which is the construct’s own.',
@@ -409,11 +427,10 @@ export class RinggKeyRotation extends Construct {
     });
     this.rotationFailureRules = this.scheduleStacks.flatMap((nested) => nested.failureRules);
     const exactArns = new Map(this.scheduleStacks.flatMap((nested) => [...nested.secretArns]));
-    props.secrets.forEach((secret, index) => {
-      const entry = rotated[index];
-      const arn = entry && exactArns.get(entry);
-      if (entry && arn) this.secretArns.set(secret, { arn, chars: secretArnChars(entry) });
-    });
+    for (const [secret, entry] of read.bySecret) {
+      const arn = exactArns.get(entry);
+      if (arn) this.secretArns.set(secret, { arn, chars: secretArnChars(entry) });
+    }
 
     this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
       alarmDescription:
@@ -451,15 +468,6 @@ export class RinggKeyRotation extends Construct {
     return new EcsForceNewDeployment(this, id, this.secretArns, { alarmTopic: this.alarmTopic, ...options });
   }
 
-  private mirrorKey(props: RinggKeyRotationProps, keys: kms.IKey[]): kms.IKey | undefined {
-    if (keys.length > 1 || (keys.length === 1 && props.secrets.some((s) => !s.encryptionKey))) {
-      throw new Error(
-        'parameterStoreMirror encrypts every mirror with one key: the secrets must all use the same customer-managed KMS key, or none.',
-      );
-    }
-    return keys[0];
-  }
-
   private alarmOnMirrorFailures(logGroup: logs.ILogGroup): cloudwatch.Alarm {
     const filter = new logs.MetricFilter(this, 'MirrorFailures', {
       logGroup,
@@ -483,28 +491,14 @@ export class RinggKeyRotation extends Construct {
   }
 }
 
-function checkConcurrency(maxConcurrentRotations: number, scheduleStacks: number): void {
-  if (
-    !Number.isInteger(maxConcurrentRotations) ||
-    maxConcurrentRotations < 1 ||
-    maxConcurrentRotations > 1000
-  ) {
-    throw new Error(
-      `maxConcurrentRotations must be a whole number from 1 to 1000; got ${maxConcurrentRotations}. The default, 10, suits most accounts.`,
-    );
-  }
-  if (!Number.isInteger(scheduleStacks) || scheduleStacks < 1 || scheduleStacks > maxConcurrentRotations) {
-    throw new Error(
-      `scheduleStacks must be a whole number from 1 to maxConcurrentRotations (${maxConcurrentRotations}); got ${scheduleStacks}. ` +
-        'A deployment runs one configuration test per schedule stack at a time, and more than the function may run at once would be throttled.',
-    );
-  }
-}
-
-/** The base URL as the function will accept it, or a synth error saying why it would not. */
+/** The base URL as the function will accept it; one it would refuse is reported by propsProblems. */
 function ringgBaseUrl(value: string | undefined): string {
   if (value !== undefined && Token.isUnresolved(value)) return value;
   const parsed = parseRinggBaseUrl(value);
-  if (!parsed.ok) throw new Error(`ringgBaseUrl: ${parsed.problem}`);
-  return parsed.url;
+  return parsed.ok ? parsed.url : (value ?? '');
+}
+
+/** A duration setting as the function reads it: whole milliseconds (the default when not given). */
+function millis(duration: Duration | undefined, setting: DurationSetting): string {
+  return String(duration?.toMilliseconds({ integral: false }) ?? DURATION_DEFAULTS_MS[setting]);
 }

@@ -18,18 +18,23 @@ export interface RinggRotationContext {
   readonly schedule?: string;
   /** Rotation window, e.g. `3h`. */
   readonly rotationWindow?: string;
+  /** Ringg API base URL. */
   readonly ringgBaseUrl?: string;
+  /** E-mail subscribed to the alarm topic the stack creates. */
   readonly alarmEmail?: string;
+  /** An existing SNS topic for the alarms instead. */
   readonly alarmTopicArn?: string;
   /** `owner/name` of the GitHub repository whose workflows may rotate (creates the CI role). */
   readonly githubRepository?: string;
   /** The repository's numeric id: the CI role then also requires the token's `repository_id` claim. */
   readonly githubRepositoryId?: string;
+  /** The refs whose workflows may assume the CI role. */
   readonly githubRefs?: string[];
   /** The function's reserved concurrency (default 10). */
   readonly maxConcurrentRotations?: number;
   /** Nested stacks holding the schedules (default 10). Set once: changing it moves schedules. */
   readonly scheduleStacks?: number;
+  /** SSM path of the journal and rescue parameters. */
   readonly parameterPrefix?: string;
   /** SSM path under which each secret's key is mirrored to a SecureString (off when absent). */
   readonly parameterStoreMirrorPrefix?: string;
@@ -37,6 +42,7 @@ export interface RinggRotationContext {
 
 /** Wires context values into {@link RinggKeyRotation}, and outputs what operators and CI need. */
 export class RinggRotationStack extends Stack {
+  /** The construct, configured from the context values. */
   readonly rotation: RinggKeyRotation;
 
   constructor(scope: Construct, id: string, context: RinggRotationContext, props?: StackProps) {
@@ -98,7 +104,10 @@ export class RinggRotationStack extends Stack {
         : undefined,
     });
 
-    new CfnOutput(this, 'FunctionName', { value: this.rotation.function.functionName });
+    new CfnOutput(this, 'FunctionName', {
+      description: 'The rotation function: ringg-rotate rotate --all --function <this>',
+      value: this.rotation.functionName,
+    });
     new CfnOutput(this, 'FunctionArn', { value: this.rotation.function.functionArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.rotation.alarmTopic.topicArn });
     if (this.rotation.ciRole) new CfnOutput(this, 'CiRoleArn', { value: this.rotation.ciRole.roleArn });

@@ -27,24 +27,41 @@ export interface RotatedSecret {
   readonly encryptionKey: kms.IKey | undefined;
 }
 
+/** The secrets the construct can rotate, and why the others (or the list) cannot be. */
+export interface ReadSecrets {
+  readonly secrets: RotatedSecret[];
+  /** Each input secret that could be read, as it is rotated (a duplicate maps to its first entry). */
+  readonly bySecret: Map<secretsmanager.ISecret, RotatedSecret>;
+  /** One sentence each; a secret that cannot be read, or repeats another, is left out of `secrets`. */
+  readonly problems: string[];
+}
+
 /**
  * Reads each imported secret without aws-cdk-lib's suffix stripping: `Secret.fromSecretAttributes` with
  * a partial ARN turns `ringg/team-alpha1` into the name `ringg/team`, because `-alpha1` looks like the
  * random suffix. The name is taken from the ARN the secret was imported with instead. Refuses
- * duplicates and secrets of another account or Region.
+ * duplicates (left out) and secrets of another account or Region.
  */
 export function readRotatedSecrets(
   secrets: readonly secretsmanager.ISecret[],
   stack: { account: string; region: string },
-): RotatedSecret[] {
+): ReadSecrets {
   const seen = new Map<string, number>();
-  return secrets.map((secret, index) => {
+  const read: RotatedSecret[] = [];
+  const bySecret = new Map<secretsmanager.ISecret, RotatedSecret>();
+  const problems: string[] = [];
+  secrets.forEach((secret, index) => {
     const rotated = readOne(secret, index);
+    if (typeof rotated === 'string') {
+      problems.push(rotated);
+      return;
+    }
     const other = seen.get(rotated.key);
     if (other !== undefined) {
-      throw new Error(
+      problems.push(
         `secrets[${index}] and secrets[${other}] are the same secret (${rotated.key}): list each secret once.`,
       );
+      return;
     }
     seen.set(rotated.key, index);
     if (rotated.completeArn && !Token.isUnresolved(rotated.completeArn)) {
@@ -54,18 +71,21 @@ export function readRotatedSecrets(
         ['Region', region, stack.region],
       ] as const) {
         if (!Token.isUnresolved(ours) && theirs !== ours) {
-          throw new Error(
+          problems.push(
             `secrets[${index}] (${rotated.completeArn}) is in ${what} ${theirs}, the stack in ${ours}: ` +
               'the function rotates secrets of its own account and Region only. Deploy one stack per account and Region.',
           );
         }
       }
     }
-    return rotated;
+    read.push(rotated);
+    bySecret.set(secret, rotated);
   });
+  return { secrets: read, bySecret, problems };
 }
 
-function readOne(secret: secretsmanager.ISecret, index: number): RotatedSecret {
+/** The secret as the template refers to it, or why it cannot be rotated. */
+function readOne(secret: secretsmanager.ISecret, index: number): RotatedSecret | string {
   const encryptionKey = secret.encryptionKey;
   const full = secret.secretFullArn;
   if (full !== undefined) {
@@ -74,31 +94,31 @@ function readOne(secret: secretsmanager.ISecret, index: number): RotatedSecret {
   }
   const name = nameInArn(secret.secretArn);
   if (name === undefined || Token.isUnresolved(name)) {
-    throw new Error(
+    return (
       `secrets[${index}] has no name or complete ARN known at synth time: import it with ` +
-        'Secret.fromSecretNameV2, fromSecretCompleteArn or fromSecretAttributes.',
+      'Secret.fromSecretNameV2, fromSecretCompleteArn or fromSecretAttributes.'
     );
   }
   if (!SECRET_NAME.test(name)) {
-    throw new Error(
-      `secrets[${index}]: "${name}" is not a Secrets Manager secret name (1-512 characters of A-Z a-z 0-9 / _ + = . @ -).`,
-    );
+    return `secrets[${index}]: "${name}" is not a Secrets Manager secret name (1-512 characters of A-Z a-z 0-9 / _ + = . @ -).`;
   }
   return { key: name, secretId: name, name, completeArn: undefined, encryptionKey };
 }
 
 /**
- * Refuses, at synth, secrets whose journal, intent, rescue or mirror parameters SSM could not hold
- * (more than 15 levels) or that two secrets would share, instead of failing every rotation later.
+ * Why, if at all, SSM could not hold the journal, intent, rescue or mirror parameters of these secrets
+ * (more than 15 levels, or more parameters than an account may hold), or two secrets would share one:
+ * refused at synth instead of failing every rotation later.
  */
-export function checkParameterNames(
+export function parameterNameProblems(
   secrets: readonly RotatedSecret[],
   parameterPrefix: string,
   mirrorPrefix: string | undefined,
-): void {
+): string[] {
+  const problems: string[] = [];
   const standing = standingParameterCount(secrets.length, mirrorPrefix !== undefined);
   if (standing > SSM_STANDARD_PARAMETERS_PER_REGION) {
-    throw new Error(
+    problems.push(
       `${secrets.length} secrets keep ${standing} SSM parameters (a journal${mirrorPrefix ? ' and a mirror' : ''} each), more ` +
         `than the ${SSM_STANDARD_PARAMETERS_PER_REGION} Standard parameters an account may hold per Region. Split the ` +
         'secrets over accounts or Regions, or drop the mirror.',
@@ -108,10 +128,10 @@ export function checkParameterNames(
   for (const secret of secrets) {
     if (secret.name === undefined) continue;
     const problem = parameterNamesProblem(parameterPrefix, secret.name);
-    if (problem) throw new Error(`Secret "${secret.name}" cannot be rotated: ${problem} (parameterPrefix).`);
+    if (problem) problems.push(`Secret "${secret.name}" cannot be rotated: ${problem} (parameterPrefix).`);
     const mirror = mirrorPrefix === undefined ? undefined : mirrorParameterName(mirrorPrefix, secret.name);
     if (mirror && levelsOf(mirror) > SSM_MAX_HIERARCHY_LEVELS) {
-      throw new Error(
+      problems.push(
         `Secret "${secret.name}" cannot be mirrored: ${mirror} would have ${levelsOf(mirror)} levels, and SSM ` +
           `Parameter Store allows ${SSM_MAX_HIERARCHY_LEVELS}. Use a shorter parameterStoreMirror.prefix.`,
       );
@@ -120,13 +140,14 @@ export function checkParameterNames(
       if (parameter === undefined) continue;
       const other = owners.get(parameter);
       if (other !== undefined && other !== secret.name) {
-        throw new Error(
+        problems.push(
           `Secrets "${other}" and "${secret.name}" would share the SSM parameter ${parameter}: rename one of them.`,
         );
       }
       owners.set(parameter, secret.name);
     }
   }
+  return problems;
 }
 
 /** Secrets Manager's rule for names (CreateSecret: Name). */

@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -10,6 +10,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { packFailurePatterns, rotationEventsPattern } from './failure-pattern.js';
+import { acknowledge } from './nag-finding.js';
 import { EVENT_PATTERN_MAX_CHARS } from './scale-limits.js';
 
 /**
@@ -156,8 +157,11 @@ export interface ForceEcsDeploymentOptions {
  * those services. A failure or timeout raises an alarm.
  */
 export class EcsForceNewDeployment extends Construct {
+  /** The workflow that calls `ecs:UpdateService` on each service. */
   readonly stateMachine: sfn.StateMachine;
+  /** The rule that starts it on each successful rotation of the secrets. */
   readonly rule: events.Rule;
+  /** Fires when a run fails or times out. */
   readonly failureAlarm: cloudwatch.Alarm;
 
   constructor(
@@ -200,7 +204,8 @@ export class EcsForceNewDeployment extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout: options.timeout ?? Duration.minutes(5),
     });
-    Validations.of(this.stateMachine).acknowledge(
+    acknowledge(
+      this.stateMachine,
       {
         id: 'AwsSolutions-SF1',
         reason:

@@ -59,7 +59,9 @@ export interface ScheduleStackProps {
  * at most one configuration test (testSecret) per schedule stack at a time.
  */
 export class ScheduleStack extends NestedStack {
+  /** One rotation schedule per secret of the group. */
   readonly schedules: secretsmanager.CfnRotationSchedule[] = [];
+  /** The rules forwarding the group's failed and abandoned rotations to the alarm topic. */
   readonly failureRules: events.Rule[] = [];
   /** Each secret's complete ARN: as imported, or the schedule's `Ref` (known at deploy time). */
   readonly secretArns = new Map<RotatedSecret, string>();
@@ -103,11 +105,11 @@ export class ScheduleStack extends NestedStack {
 
     const resources = props.secrets.length + groups.length;
     if (resources > CFN_RESOURCES_PER_STACK) {
-      throw new Error(
+      const problem =
         `Schedule stack ${props.index} would hold ${resources} resources, more than CloudFormation's ${CFN_RESOURCES_PER_STACK} per stack. ` +
-          'Raise `scheduleStacks` (context value scheduleStacks); read the README section "Many workspaces" first, ' +
-          'because that moves schedules between stacks.',
-      );
+        'Raise `scheduleStacks` (context value scheduleStacks); read "Many workspaces" in docs/operating.md first, ' +
+        'because that moves schedules between stacks.';
+      this.node.addValidation({ validate: () => [problem] });
     }
   }
 }

@@ -33,7 +33,7 @@ dropSdkNodeVersionWarning();
 parseScriptArgs(
   `Usage: npm run bench
 
-Prints the figures of the README's Performance table (about four minutes). No options; the
+Prints the figures of docs/benchmarks.md (about four minutes). No options; the
 environment variables BENCH_COLD_RUNS, BENCH_ROTATIONS, BENCH_BULK_SECRETS, BENCH_RINGG_RATE,
 BENCH_BULK_PARALLEL and BENCH_STEP_GAPS_MS change what each figure takes.
 `,

@@ -3,7 +3,7 @@
 //   dist/cjs/     the same modules as CommonJS (esbuild, file by file) with the same .d.ts, for require()
 //   dist/lambda/  the rotation function, bundled and minified with its source map; the construct deploys it
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { bundleLikeTheStack } from './lambda-bundle.js';
@@ -22,6 +22,10 @@ rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
   stdio: ['ignore', process.stderr, process.stderr],
 });
+// tsc writes files without the executable bit: npm sets it on install, but `npx ringg-rotate` in this
+// repository runs the file in dist/ through the node_modules/.bin link, which needs it.
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> };
+for (const bin of Object.values(pkg.bin)) chmodSync(bin, 0o755);
 
 // CommonJS twins only for what require() can reach: the root entry point and ./consumer (the bin is an
 // ES module run by node directly, and the CLI modules are reached only from it).

@@ -52,6 +52,8 @@ describe('the real CDK app', () => {
         env: { ...process.env, AWS_REGION: 'eu-west-1', NODE_PATH: join(process.cwd(), 'node_modules') },
         cwd: assetDir,
         encoding: 'utf8',
+        // Its stderr (the SDK's Node version warning) goes into the error if it fails, not to the terminal.
+        stdio: 'pipe',
       },
     );
     expect(loaded).toBe('function');

@@ -4,7 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RinggRotationStack } from '../../lib/ringg-rotation-stack.js';
-import { build, ENV } from './support.js';
+import { build, ENV, UNBUNDLED } from './support.js';
 
 const CONTEXT = {
   secretNames: ['ringg/prod'],
@@ -18,7 +18,7 @@ const CONTEXT = {
 };
 
 function readyApp(): App {
-  const app = new App();
+  const app = new App({ context: UNBUNDLED });
   new RinggRotationStack(app, 'Ready', CONTEXT, { env: ENV });
   return app;
 }

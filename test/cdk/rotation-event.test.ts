@@ -7,7 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RinggKeyRotation, type RinggKeyRotationProps } from '../../lib/ringg-key-rotation.js';
-import { ENV, flatten, statementsOf } from './support.js';
+import { ENV, flatten, statementsOf, UNBUNDLED } from './support.js';
 
 const PROD_ARN = `arn:aws:secretsmanager:${ENV.region}:${ENV.account}:secret:ringg/prod-AbCdEf`;
 const CLUSTER_ARN = `arn:aws:ecs:${ENV.region}:${ENV.account}:cluster/calls`;
@@ -20,7 +20,7 @@ function build(
   extend: (rotation: RinggKeyRotation, stack: Stack) => void = () => undefined,
   context: Record<string, unknown> = {},
 ) {
-  const app = new App({ context });
+  const app = new App({ context: { ...UNBUNDLED, ...context } });
   const stack = new Stack(app, 'Test', { env: ENV });
   const rotation = new RinggKeyRotation(stack, 'Rotation', { secrets: secrets(stack) });
   extend(rotation, stack);

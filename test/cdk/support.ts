@@ -37,8 +37,11 @@ export function resourcesOf(templates: Template[], type: string): [string, Recor
  * code asset is not built. The real synth test (app-synth.test.ts) covers the bundle.
  */
 export function unbundledApp(): App {
-  return new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return new App({ context: UNBUNDLED });
 }
+
+/** The context that skips asset bundling in every stack (`cdk synth --exclusively` does it for others). */
+export const UNBUNDLED = { 'aws:cdk:bundling-stacks': [] };
 
 /** Props with secrets imported by name. */
 export const byName =

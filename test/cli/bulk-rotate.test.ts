@@ -15,6 +15,8 @@ const FUNCTION_NAME = 'ringg-key-rotation-local';
 const OTHER_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:someone-elses-rotation';
 /** Ringg answers 429 above this many requests per rolling second. */
 const RINGG_RATE = 20;
+/** Regenerates answered 429 (Retry-After: 1) before any other, on every machine. */
+const FORCED_429S = 3;
 
 let env: LocalEnvironment | undefined;
 let functionLogs: StdoutCapture | undefined;
@@ -76,6 +78,8 @@ describe('ringg-rotate rotate with many secrets', () => {
   it('rotates twenty secrets, four at a time, against a rate-limited Ringg; the summary table says so', async () => {
     const { env: e, secrets } = await start(20);
     e.ringg.rateLimit = new RateLimit(RINGG_RATE);
+    // Whether the rate limit is reached depends on the machine's speed; these 429s do not.
+    e.ringg.inject('regenerate-429', FORCED_429S);
     const result = await cli(['rotate', ...ids(secrets), '--parallel', '4', '--timeout', '15']);
 
     expect(result.code).toBe(0);
@@ -105,7 +109,8 @@ describe('ringg-rotate rotate with many secrets', () => {
     expect(result.stderr).toContain('Exit 0: every secret rotated.');
     expect(result.stdout + result.stderr).not.toContain('What to do');
     expect(result.stdout + result.stderr).not.toContain('\r');
-    expect(rateLimited(e)).toBeGreaterThan(0); // the limit was reached, and every key rotated anyway
+    // Ringg answered 429 at least to the forced regenerates, and every key rotated anyway.
+    expect(rateLimited(e)).toBeGreaterThanOrEqual(FORCED_429S);
     expect(functionLogs?.lines.filter((line) => line.includes('"step failed"'))).toEqual([]);
   });
 

@@ -73,7 +73,7 @@ function runStep(
       REASON: 'INC-42 leaked .env',
       PARALLEL: '4',
       ROTATION_FUNCTION: '',
-      RINGG_KEY_ROTATION_VERSION: '0.1.0',
+      RINGG_KEY_ROTATION_PACKAGE: 'ringg-key-rotation@0.1.0',
       ...env,
     },
     encoding: 'utf8',
@@ -176,10 +176,20 @@ describe('the incident workflow', () => {
     expect(runStep({ SECRET_IDS: 'ringg/a' }, { ...ready, rotateExit: 3 }).code).toBe(3);
   });
 
-  it('runs the CLI of the package version this repository releases', () => {
-    const pinned = /RINGG_KEY_ROTATION_VERSION: (\S+)/.exec(readFileSync(WORKFLOW, 'utf8'))?.[1];
-    const released = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
-    expect(pinned).toBe(released);
+  it('runs the CLI of the package the repository variable names (a registry spec or a tarball URL), and refuses to run without one', () => {
+    const tarball = 'https://example.com/releases/ringg-key-rotation-0.1.0.tgz';
+    const ready = { doctor: [diagnosis('ringg/a', true)] };
+    const calls = runStep({ SECRET_IDS: 'ringg/a', RINGG_KEY_ROTATION_PACKAGE: tarball }, ready).calls;
+    expect(calls.length).toBe(2);
+    for (const call of calls)
+      expect(call.slice(0, 4)).toEqual(['--yes', '--package', tarball, 'ringg-rotate']);
+    const unset = runStep({ SECRET_IDS: 'ringg/a', RINGG_KEY_ROTATION_PACKAGE: '' });
+    expect(unset.code).toBe(64);
+    expect(unset.stdout).toContain('::error::Set the repository variable RINGG_KEY_ROTATION_PACKAGE');
+    expect(unset.calls).toEqual([]);
+    expect(readFileSync(WORKFLOW, 'utf8')).toMatch(
+      /RINGG_KEY_ROTATION_PACKAGE: \$\{\{ vars\.RINGG_KEY_ROTATION_PACKAGE \}\}/,
+    );
   });
 
   it('has a script bash can parse (bash -n)', () => {

@@ -26,6 +26,9 @@ const REPO = process.cwd();
 const work = mkdtempSync(join(tmpdir(), 'ringg-adoption-'));
 const SERVICE = join(work, 'service');
 const CDK = join(work, 'cdk-app');
+const FLOOR = join(work, 'cdk-floor');
+/** The repository's npm aliases that put the peer floor into its lockfile and the npm cache. */
+const FLOOR_ALIASES = { 'aws-cdk-lib': 'aws-cdk-lib-floor', constructs: 'constructs-floor' };
 const SECRET = 'ringg/adoption';
 const timings: Record<string, number> = {};
 let packed: PackedPackage & {
@@ -114,9 +117,17 @@ beforeAll(async () => {
 
   writeScratchProject(SERVICE, packed, []);
   writeScratchProject(CDK, packed, ['aws-cdk-lib', 'constructs'], ['typescript', 'ts-node', '@types/node']);
+  writeScratchProject(
+    FLOOR,
+    packed,
+    ['aws-cdk-lib', 'constructs'],
+    ['typescript', 'ts-node', '@types/node'],
+    FLOOR_ALIASES,
+  );
   // One after the other: two npm processes extracting the same tarball from one cache once hung here.
   await timed('npm ci --offline: consumer-only service', () => installOffline(SERVICE));
   await timed('npm ci --offline: CDK app', () => installOffline(CDK));
+  await timed('npm ci --offline: CDK app on the peer floor', () => installOffline(FLOOR));
 
   ({ env } = await startWithFreshHandler());
   workspace = env.ringg.addWorkspace({ name: 'Adoption' });
@@ -162,6 +173,12 @@ describe('the tarball', () => {
       'dist/cjs/consumer/index.d.ts',
     ]) {
       expect(paths).toContain(path);
+    }
+  });
+
+  it('leaves the bin executable in this repository after the build (npx ringg-rotate runs it from dist/)', () => {
+    for (const bin of Object.values(packed.manifest.bin ?? {})) {
+      expect(statSync(join(REPO, bin)).mode & 0o111, bin).toBe(0o111);
     }
   });
 
@@ -341,4 +358,100 @@ export const api: RinggApi = new RinggApi({ keys: new RinggKeyProvider({ secretI
       );
     },
   );
+});
+
+/** The lowest version a peer range accepts: `^2.127.0` → `2.127.0`. */
+const floorOf = (range: string | undefined) => /^\^(\d+\.\d+\.\d+)$/.exec(range ?? '')?.[1];
+const installedVersion = (dir: string, name: string) =>
+  JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version as string;
+
+/** Runs a TypeScript CDK app of the floor project with ts-node, as `cdk synth` would, into `outdir`. */
+const synthFloorApp = (file: string, outdir: string) =>
+  exec(join(FLOOR, 'node_modules', '.bin', 'ts-node'), [file], {
+    cwd: FLOOR,
+    env: { CDK_OUTDIR: outdir, CDK_DEFAULT_ACCOUNT: '111122223333', CDK_DEFAULT_REGION: 'eu-west-1' },
+  });
+
+describe('a CDK app on the peer floor: the lowest aws-cdk-lib and constructs the package accepts', () => {
+  beforeAll(() => {
+    // The settings `cdk init app --language typescript` wrote in the floor's days: CommonJS, ts-node,
+    // strict, and the library's declarations type-checked too (no skipLibCheck).
+    writeFileSync(
+      join(FLOOR, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2020',
+          module: 'commonjs',
+          lib: ['es2020', 'dom'],
+          declaration: true,
+          strict: true,
+          noImplicitReturns: true,
+          inlineSourceMap: true,
+          experimentalDecorators: true,
+          strictPropertyInitialization: false,
+          typeRoots: ['./node_modules/@types'],
+        },
+        exclude: ['node_modules', 'cdk.out'],
+      }),
+    );
+  });
+
+  it('installs exactly the floor of the peer ranges, the versions the repository’s aliases hold', () => {
+    const peers = packed.manifest.peerDependencies ?? {};
+    const devDependencies = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).devDependencies;
+    for (const [name, alias] of Object.entries(FLOOR_ALIASES)) {
+      const floor = floorOf(peers[name]);
+      expect(floor, `${name} peer range ${peers[name]}`).toBeDefined();
+      expect(devDependencies[alias]).toBe(`npm:${name}@${floor}`);
+      expect(installedVersion(FLOOR, name)).toBe(floor);
+    }
+    console.log(
+      `peer floor: aws-cdk-lib ${installedVersion(FLOOR, 'aws-cdk-lib')}, constructs ${installedVersion(FLOOR, 'constructs')}`,
+    );
+  });
+
+  it('synthesizes the README example (examples/cdk-app/app.ts) in a stack with env set, with its FunctionName output', async () => {
+    writeFileSync(join(FLOOR, 'app.ts'), readFileSync(join(REPO, 'examples', 'cdk-app', 'app.ts'), 'utf8'));
+    const outdir = join(FLOOR, 'cdk.out');
+    const result = await timed('ts-node app on the peer floor', () => synthFloorApp('app.ts', outdir));
+    expect(result.stderr).not.toMatch(/error|deprecated/i);
+    expect(result.code, result.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
+    expect(manifest.artifacts.RinggKeys.environment).toBe('aws://111122223333/eu-west-1');
+    const template = JSON.parse(readFileSync(join(outdir, 'RinggKeys.template.json'), 'utf8'));
+    const [fnId, fn] = Object.entries(
+      template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+    ).find(([, r]) => r.Type === 'AWS::Lambda::Function') ?? ['', { Properties: {} }];
+    expect(fn.Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      Architectures: ['arm64'],
+      LoggingConfig: { LogFormat: 'JSON' },
+    });
+    expect(template.Outputs.FunctionName).toEqual({ Value: { Ref: fnId } });
+    const topicPolicy = Object.values(
+      template.Resources as Record<string, { Type: string; Properties: { PolicyDocument: unknown } }>,
+    ).find((r) => r.Type === 'AWS::SNS::TopicPolicy');
+    expect(JSON.stringify(topicPolicy?.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it('refuses at synth a setting the function would refuse', async () => {
+    writeFileSync(
+      join(FLOOR, 'refused.ts'),
+      `import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { RinggKeyRotation } from 'ringg-key-rotation';
+
+const app = new App();
+const stack = new Stack(app, 'Refused');
+new RinggKeyRotation(stack, 'Rotation', {
+  secrets: [secretsmanager.Secret.fromSecretNameV2(stack, 'Prod', 'ringg/prod')],
+  ringgTimeouts: { connect: Duration.minutes(2) },
+});
+`,
+    );
+    const result = await synthFloorApp('refused.ts', join(FLOOR, 'refused.out'));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/\[Refused\/Rotation\] ringgTimeouts\.connect is 2 minutes/);
+  });
 });

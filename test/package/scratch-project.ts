@@ -54,18 +54,22 @@ function resolveIn(packages: Record<string, LockEntry>, from: string, name: stri
  * `devDeps` at the versions this repository's lockfile holds. Its package-lock.json is cut from the
  * repository's, with every tarball's registry URL and integrity, so `npm ci --offline` installs it from
  * the npm cache that this repository's own `npm ci` filled: no network, no registry metadata needed.
+ * `aliases` installs a package from one of this repository's npm aliases instead (`aws-cdk-lib` from
+ * `aws-cdk-lib-floor`, i.e. `npm:aws-cdk-lib@<floor>`), wherever the project's tree needs it.
  */
 export function writeScratchProject(
   dir: string,
   packed: PackedPackage,
   deps: string[],
   devDeps: string[] = [],
+  aliases: Record<string, string> = {},
 ): void {
   mkdirSync(dir, { recursive: true });
   const tarball = `file:${join('..', basename(packed.file))}`;
+  const repoName = (name: string) => aliases[name] ?? name;
   const version = (name: string) => {
-    const entry = REPO_LOCK.packages[`node_modules/${name}`];
-    if (!entry?.version) throw new Error(`${name} is not in this repository's package-lock.json`);
+    const entry = REPO_LOCK.packages[`node_modules/${repoName(name)}`];
+    if (!entry?.version) throw new Error(`${repoName(name)} is not in this repository's package-lock.json`);
     return entry.version;
   };
   const manifest = {
@@ -80,6 +84,17 @@ export function writeScratchProject(
   };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
+  // Where a package of the repository's tree goes in the project's: an alias's folder takes its real name.
+  const relocations = Object.entries(aliases).map(([name, alias]): [string, string] => [
+    `node_modules/${alias}`,
+    `node_modules/${name}`,
+  ]);
+  const relocate = (location: string) => {
+    for (const [from, to] of relocations) {
+      if (location === from || location.startsWith(`${from}/`)) return `${to}${location.slice(from.length)}`;
+    }
+    return location;
+  };
   const own = packed.manifest;
   const packages: Record<string, LockEntry> = {
     '': {
@@ -100,6 +115,7 @@ export function writeScratchProject(
       engines: own.engines,
     },
   };
+  /** `at`: where the package that needs the others sits in the repository's tree. */
   const queue: { at: string; entry: LockEntry }[] = [{ at: `node_modules/${own.name}`, entry: own }];
   for (const name of [...deps, ...devDeps]) queue.push({ at: '', entry: { dependencies: { [name]: '*' } } });
   while (queue.length > 0) {
@@ -111,16 +127,24 @@ export function writeScratchProject(
       ...Object.keys(entry.peerDependencies ?? {}).filter((n) => !entry.peerDependenciesMeta?.[n]?.optional),
     ];
     for (const name of wanted) {
-      const location = resolveIn(REPO_LOCK.packages, at, name);
-      if (!location || packages[location]) continue;
+      let location = resolveIn(REPO_LOCK.packages, at, name);
+      // An aliased package found at the top of the tree is the alias, wherever it is needed from.
+      if (location === `node_modules/${name}` && aliases[name]) location = `node_modules/${aliases[name]}`;
+      if (!location) continue;
+      const target = relocate(location);
+      if (packages[target]) continue;
       const found = REPO_LOCK.packages[location] as LockEntry;
       // Optional dependencies for other platforms are in the lockfile but not in the cache: leave them out.
       if (found.os || found.cpu) continue;
-      const { dev: _dev, devOptional: _devOptional, ...rest } = found;
-      const unscoped = name.slice(name.lastIndexOf('/') + 1);
-      packages[location] = found.inBundle
+      const { dev: _dev, devOptional: _devOptional, name: realName, ...rest } = found;
+      const registryName = typeof realName === 'string' ? realName : name;
+      const unscoped = registryName.slice(registryName.lastIndexOf('/') + 1);
+      packages[target] = found.inBundle
         ? rest
-        : { ...rest, resolved: found.resolved ?? `${REGISTRY}/${name}/-/${unscoped}-${found.version}.tgz` };
+        : {
+            ...rest,
+            resolved: found.resolved ?? `${REGISTRY}/${registryName}/-/${unscoped}-${found.version}.tgz`,
+          };
       queue.push({ at: location, entry: found });
     }
   }

@@ -13,13 +13,20 @@ export class LeakWatch {
     this.texts.push(...texts);
   }
 
-  /** After each test: keep the stand-in's keys and the function's log lines, then stop both. */
+  /**
+   * After each test: stop the stand-ins (which waits for the rotations still running, e.g. after
+   * `--no-wait`), then stop capturing the function's log, so that its last lines are kept and checked
+   * too instead of reaching the terminal.
+   */
   async stop(env: LocalEnvironment | undefined, logs: StdoutCapture | undefined): Promise<void> {
-    logs?.restore();
+    try {
+      await env?.stop();
+    } finally {
+      logs?.restore();
+    }
     if (!env) return;
     for (const key of env.ringg.issuedKeys) this.keys.add(key);
     this.see(...(logs?.lines ?? []));
-    await env.stop();
   }
 
   /** The texts that contain an issued key: should be none. */

@@ -1,0 +1,114 @@
+import { type Duration, Token } from 'aws-cdk-lib';
+import {
+  DURATION_DEFAULTS_MS,
+  DURATION_SETTING_RANGE_MS,
+  isDurationSettingAccepted,
+  minimumFunctionTimeoutMs,
+  parameterPathProblem,
+} from '../common/function-settings.js';
+import { parseRinggBaseUrl } from '../common/ringg-base-url.js';
+import { ciRoleProblems } from './ci-role.js';
+import type { RinggKeyRotationProps } from './ringg-key-rotation.js';
+
+/** The largest reserved concurrency the construct accepts (an account's default quota is 1,000). */
+export const MAX_CONCURRENT_ROTATIONS = 1_000;
+
+/** The environment variable the function reads each of `ringgTimeouts` from. */
+const RINGG_TIMEOUT_SETTINGS = {
+  connect: 'RINGG_CONNECT_TIMEOUT_MS',
+  headers: 'RINGG_HEADERS_TIMEOUT_MS',
+  body: 'RINGG_BODY_TIMEOUT_MS',
+} as const;
+
+/**
+ * Every setting in `props` that the rotation function's configuration loader, Lambda or the construct
+ * itself would refuse, one sentence each naming the prop and what to do. Pure; the secrets' own
+ * problems (names, accounts, parameter depth) are read with them (rotated-secrets.ts).
+ */
+export function propsProblems(props: RinggKeyRotationProps): string[] {
+  const problems: string[] = [];
+  if (props.secrets.length === 0) problems.push('RinggKeyRotation needs at least one secret in `secrets`.');
+  if (props.alarmTopic && props.alarmEmail) {
+    problems.push(
+      'Give either `alarmTopic` or `alarmEmail`: the e-mail subscribes to a topic the construct creates.',
+    );
+  }
+  const timeout = timeoutProblem(props.timeout);
+  if (timeout) problems.push(timeout);
+  for (const [prop, setting] of Object.entries(RINGG_TIMEOUT_SETTINGS) as [
+    keyof typeof RINGG_TIMEOUT_SETTINGS,
+    string,
+  ][]) {
+    const value = props.ringgTimeouts?.[prop];
+    const ms = value === undefined ? undefined : millisOf(value);
+    if (ms !== undefined && !isDurationSettingAccepted(ms)) {
+      const { min, max } = DURATION_SETTING_RANGE_MS;
+      problems.push(
+        `ringgTimeouts.${prop} is ${value?.toHumanString()}; it must be whole milliseconds from ${min} ms to ${max / 1000} seconds. ` +
+          `The function refuses ${setting} outside ${min}-${max}, so every cold start would fail.`,
+      );
+    }
+  }
+  if (props.ringgBaseUrl !== undefined && !Token.isUnresolved(props.ringgBaseUrl)) {
+    const parsed = parseRinggBaseUrl(props.ringgBaseUrl);
+    if (!parsed.ok) problems.push(`ringgBaseUrl: ${parsed.problem}`);
+  }
+  for (const [label, value] of [
+    ['parameterPrefix', props.parameterPrefix],
+    ['parameterStoreMirror.prefix', props.parameterStoreMirror?.prefix],
+  ] as const) {
+    const problem =
+      value === undefined || Token.isUnresolved(value) ? undefined : parameterPathProblem(label, value);
+    if (problem) problems.push(problem);
+  }
+  problems.push(...concurrencyProblems(props.maxConcurrentRotations ?? 10, props.scheduleStacks ?? 10));
+  if (props.parameterStoreMirror) {
+    const keys = new Set(props.secrets.flatMap((s) => (s.encryptionKey ? [s.encryptionKey.keyArn] : [])));
+    if (keys.size > 1 || (keys.size === 1 && props.secrets.some((s) => !s.encryptionKey))) {
+      problems.push(
+        'parameterStoreMirror encrypts every mirror with one key: the secrets must all use the same customer-managed KMS key, or none.',
+      );
+    }
+  }
+  if (props.ciRole) problems.push(...ciRoleProblems(props.ciRole));
+  return problems;
+}
+
+/** The duration in milliseconds, or undefined when it is a token (resolved at deploy time). */
+function millisOf(duration: Duration): number | undefined {
+  return duration.isUnresolved() ? undefined : duration.toMilliseconds({ integral: false });
+}
+
+function timeoutProblem(timeout: Duration | undefined): string | undefined {
+  const ms = timeout === undefined ? undefined : millisOf(timeout);
+  const minimum = minimumFunctionTimeoutMs();
+  if (ms === undefined || ms >= minimum) return undefined;
+  const seconds = (name: 'ROTATION_SAFETY_MARGIN_MS' | 'ROTATION_RESCUE_RESERVE_MS') =>
+    `${DURATION_DEFAULTS_MS[name] / 1000} seconds`;
+  return (
+    `timeout is ${timeout?.toHumanString()}, which leaves no rotation enough time: every step keeps ` +
+    `${seconds('ROTATION_SAFETY_MARGIN_MS')} free before the timeout to report its failure, and setSecret sends a ` +
+    `regenerate only while the rescue reserve (${seconds('ROTATION_RESCUE_RESERVE_MS')}) and one regenerate and ` +
+    `one write still fit. Give at least ${Math.ceil(minimum / 1000)} seconds; the default, 90 seconds, leaves ` +
+    'room for slow answers from Ringg.'
+  );
+}
+
+function concurrencyProblems(maxConcurrentRotations: number, scheduleStacks: number): string[] {
+  if (
+    !Number.isInteger(maxConcurrentRotations) ||
+    maxConcurrentRotations < 1 ||
+    maxConcurrentRotations > MAX_CONCURRENT_ROTATIONS
+  ) {
+    return [
+      `maxConcurrentRotations must be a whole number from 1 to ${MAX_CONCURRENT_ROTATIONS}; got ${maxConcurrentRotations}. The default, 10, suits most accounts.`,
+    ];
+  }
+  if (!Number.isInteger(scheduleStacks) || scheduleStacks < 1 || scheduleStacks > maxConcurrentRotations) {
+    return [
+      `scheduleStacks must be a whole number from 1 to maxConcurrentRotations (${maxConcurrentRotations}); got ${scheduleStacks}. ` +
+        'A deployment runs one configuration test per schedule stack at a time, and more than the function may run at once would be throttled.',
+    ];
+  }
+  return [];
+}
