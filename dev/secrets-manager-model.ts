@@ -337,18 +337,34 @@ export class SecretsManagerModel {
     return { ARN: secret.arn, Name: secret.name, Versions: versions };
   }
 
-  /** ListSecrets without filters, paginated like the service (MaxResults 1-100, NextToken). */
-  listSecrets(input: { MaxResults?: number; NextToken?: string }) {
+  /**
+   * ListSecrets, paginated like the service (MaxResults 1-100, NextToken), with the Filters this
+   * project uses (name, tag-key, tag-value; prefix match, case-sensitive, `!` negates), as AWS
+   * documents them: filters together must all match, the values of one filter any; tag-key and
+   * tag-value each match any tag, not necessarily the same one. A page is filtered after it is cut,
+   * so a filtered page may be empty and still carry a NextToken, as the service's may.
+   * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecrets.html
+   * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_Filter.html
+   */
+  listSecrets(input: {
+    MaxResults?: number;
+    NextToken?: string;
+    Filters?: { Key?: string; Values?: string[] }[];
+  }) {
     const pageSize = input.MaxResults ?? 100;
     const start = input.NextToken === undefined ? 0 : Number(input.NextToken);
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100 || !Number.isInteger(start)) {
       throw new AwsServiceError('InvalidParameterException', 'Invalid MaxResults or NextToken.');
     }
+    const filters = (input.Filters ?? []).map(parseFilter);
     const all = [...this.secrets.values()];
-    const page = all.slice(start, start + pageSize).map((secret) => {
-      const { VersionIdsToStages, ...described } = this.describeSecret({ SecretId: secret.arn });
-      return { ...described, SecretVersionsToStages: VersionIdsToStages };
-    });
+    const page = all
+      .slice(start, start + pageSize)
+      .filter((secret) => filters.every((filter) => filter(secret)))
+      .map((secret) => {
+        const { VersionIdsToStages, ...described } = this.describeSecret({ SecretId: secret.arn });
+        return { ...described, SecretVersionsToStages: VersionIdsToStages };
+      });
     const next = start + pageSize;
     return { SecretList: page, NextToken: next < all.length ? String(next) : undefined };
   }
@@ -472,6 +488,35 @@ export class SecretsManagerModel {
       "Secrets Manager can't find the specified secret.",
     );
   }
+}
+
+/** One ListSecrets filter as a test of a secret; refuses what the service refuses. */
+function parseFilter(filter: { Key?: string; Values?: string[] }): (secret: Secret) => boolean {
+  const values = filter.Values ?? [];
+  if (
+    values.length < 1 ||
+    values.length > 10 ||
+    values.some((v) => v.length > 512 || !/^!?[a-zA-Z0-9 :_@/+=.\-!]*$/.test(v))
+  ) {
+    throw new AwsServiceError(
+      'ValidationException',
+      'A filter needs 1-10 values of at most 512 characters of letters, digits and " :_@/+=.-!".',
+    );
+  }
+  const attribute: Record<string, (secret: Secret) => string[]> = {
+    name: (secret) => [secret.name],
+    'tag-key': (secret) => [...secret.tags.keys()],
+    'tag-value': (secret) => [...secret.tags.values()],
+  };
+  const of = filter.Key === undefined ? undefined : attribute[filter.Key];
+  if (!of) throw new AwsServiceError('ValidationException', `The stand-in does not filter on ${filter.Key}.`);
+  return (secret) =>
+    values.some((value) => {
+      const negated = value.startsWith('!');
+      const prefix = negated ? value.slice(1) : value;
+      const found = of(secret).some((candidate) => candidate.startsWith(prefix));
+      return negated ? !found : found;
+    });
 }
 
 /** The interval of a rate schedule in days; cron schedules are not evaluated by the stand-in. */
