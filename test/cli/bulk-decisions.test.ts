@@ -221,7 +221,7 @@ describe('--all: listing the secrets of a rotation function', () => {
     const ctx = { sm: new SecretsManagerClient({ region: 'eu-west-1' }) } as unknown as CliContext;
     const ref = parseFunctionRef('ringg-key-rotation');
     if (!ref.ok) throw new Error('should parse');
-    expect(await listRotatedSecrets(ctx, ref.ref)).toEqual({
+    expect(await listRotatedSecrets(ctx, ref.ref)).toMatchObject({
       secretIds: [entry('ringg/a', FN).ARN, entry('ringg/z', FN).ARN],
       listed: 4,
     });
