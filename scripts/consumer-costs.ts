@@ -87,6 +87,16 @@ export const SCENARIOS: readonly Scenario[] = [
     region: 'eu-west-1',
   },
   {
+    name: 'a us-east-1 ARN, the client in eu-west-1',
+    concurrent: false,
+    setUp(env, secretId) {
+      env.aws.secretsManager.createSecret({ Name: secretId, SecretString: env.ringg.addWorkspace().key });
+      return {};
+    },
+    secretId: (id) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${id}`,
+    region: 'eu-west-1',
+  },
+  {
     name: 'no permission to read the secret',
     concurrent: false,
     setUp(env, secretId) {
