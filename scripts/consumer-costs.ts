@@ -171,7 +171,10 @@ export async function measure(
 
 async function main(): Promise<void> {
   dropSdkNodeVersionWarning();
-  const requests = Number(process.env.BENCH_CONSUMER_REQUESTS ?? 100);
+  const raw = process.env.BENCH_CONSUMER_REQUESTS ?? '100';
+  const requests = Number(raw);
+  if (!Number.isInteger(requests) || requests < 1)
+    throw new Error(`BENCH_CONSUMER_REQUESTS must be a whole number ≥ 1 (e.g. "100"), not "${raw}".`);
   const capture = new StdoutCapture();
   const env = await startLocalEnvironment({ loadHandler: () => import('../lambda/handler.js') });
   const figures: CostFigure[] = [];
