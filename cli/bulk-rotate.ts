@@ -30,8 +30,10 @@ export interface BulkRotateCommand {
 }
 
 /**
- * Rotates many secrets, at most `parallel` at once. Each secret is checked first (preflight), and
- * one secret's trouble never stops the others: every secret ends with an entry in the summary.
+ * Rotates many secrets, at most `parallel` at once. Every secret is checked before the first rotation
+ * starts (preflight): alone, and against the other secrets holding its Ringg workspace, selected or
+ * found in the account by the workspace tag. One secret's trouble never stops the others: every
+ * secret ends with an entry in the summary.
  */
 export async function bulkRotate(ctx: CliContext, cmd: BulkRotateCommand): Promise<ExitCode> {
   const out = new Reporter(ctx.io, cmd.json);
