@@ -332,6 +332,17 @@ describe('configuration', () => {
     );
   });
 
+  it('refuses a negative or non-numeric interval, naming the option (pendingTtlMs being the old name)', () => {
+    const make = (options: { ttlMs?: number; refreshIntervalMs?: number; pendingTtlMs?: number }) =>
+      new RinggKeyProvider({ secretId: 'ringg/app', client: new SecretsManagerClient({}), ...options });
+    expect(() => make({ refreshIntervalMs: -1 })).toThrow(
+      /option refreshIntervalMs must be a number of milliseconds ≥ 0, not -1/,
+    );
+    expect(() => make({ pendingTtlMs: Number.NaN })).toThrow(/option pendingTtlMs must be/);
+    expect(() => make({ ttlMs: Number.POSITIVE_INFINITY })).toThrow(/option ttlMs must be/);
+    expect(() => make({ refreshIntervalMs: 0, pendingTtlMs: 10 })).not.toThrow();
+  });
+
   it('refuses a missing secret id and a bad timeout with what to do', () => {
     expect(() => new RinggKeyProvider({ secretId: ' ' })).toThrow(/needs `secretId`.*e\.g\. "ringg\/prod"/);
     expect(() => new RinggApi({ keys: keys(), timeoutMs: 0 })).toThrow(/timeoutMs must be a whole number/);
