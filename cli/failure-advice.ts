@@ -46,7 +46,7 @@ const WORKSPACE_ADVICE: Record<string, (note: WorkspaceNote | undefined) => stri
 
 const ADVICE: Record<string, string> = {
   'shared-workspace':
-    'Nothing was changed: other secrets hold the same Ringg workspace (named above), and rotating one kills the key the others hold. Keep one secret per workspace: delete the extra secrets or take their rotation out of the stack (or aws secretsmanager cancel-rotate-secret), serve other Regions with replica secrets and other accounts with a resource policy (docs/workspaces.md), then rotate the one left.',
+    'Nothing was changed: other secrets hold the same Ringg workspace (the "Shared workspaces" list and the error message name them), and rotating one kills the key the others hold. Keep one secret per workspace: delete the extra secrets or take their rotation out of the stack (or aws secretsmanager cancel-rotate-secret), serve other Regions with replica secrets and other accounts with a resource policy (docs/workspaces.md), then rotate the one left.',
   'new-key-lost': KEY_LOST,
   'new-key-unusable': `Ringg regenerated but answered with a key that breaks the key rule; the old key is dead. ${KEY_LOST}`,
   'rescue-unreadable':
