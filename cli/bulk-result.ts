@@ -1,8 +1,34 @@
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { RotationOutcome } from './rotate-secret.js';
 
+/** Another secret holding the same Ringg workspace as a secret of the bulk rotation. */
+export interface SharedHolder {
+  readonly name: string;
+  readonly arn: string;
+  /** Whether it is one of the secrets this bulk rotation was asked to rotate. */
+  readonly selected: boolean;
+  readonly rotationEnabled: boolean;
+  readonly lastRotated: string | undefined;
+  /** For a replica: the Region of its primary, where its rotation runs. */
+  readonly replicaOf: string | undefined;
+}
+
+/** The Ringg workspace a secret holds, as the preflight established it. */
+export interface WorkspaceNote {
+  /** Undefined when it could not be established (no tag, and the key not readable or not accepted here). */
+  readonly id: string | undefined;
+  /** Where the id came from: the secret's tag, or Ringg's answer for its AWSCURRENT key. */
+  readonly source: 'tag' | 'ringg' | undefined;
+  /** The other secrets holding it, selected or found in the account by their tag. */
+  readonly sharedWith: readonly SharedHolder[];
+  /** Whether every other holder in this account and Region was looked for (false: ListSecrets failed or was cut short). */
+  readonly searched: boolean;
+  /** Why the workspace is not known, when it is not. */
+  readonly problem?: string;
+}
+
 /** One secret of a bulk rotation: what became of its rotation, or (dry run) that it would rotate. */
-export type BulkEntry =
+export type BulkEntry = (
   | RotationOutcome
   | {
       readonly secretId: string;
@@ -10,7 +36,8 @@ export type BulkEntry =
       readonly result: 'would-rotate';
       readonly elapsedSeconds: number;
       readonly rotationFunction: string;
-    };
+    }
+) & { readonly workspace?: WorkspaceNote };
 
 export type Category = 'rotated' | 'failed' | 'refused';
 

@@ -1,19 +1,21 @@
 import { appendFile } from 'node:fs/promises';
+import type { SecretListEntry } from '@aws-sdk/client-secrets-manager';
 import { BulkProgress, type ProgressSink } from './bulk-progress.js';
 import { type BulkEntry, bulkExitCode, countEntries } from './bulk-result.js';
 import type { CliContext } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { adviceForEntry } from './failure-advice.js';
-import { describeFunctionRef, type FunctionRef } from './function-ref.js';
+import { describeFunctionRef, type FunctionRef, rotatedBy } from './function-ref.js';
 import { throwIfInterrupted } from './interrupt.js';
 import { listRotatedSecrets } from './list-rotated-secrets.js';
 import { mapWithConcurrency } from './parallel.js';
-import { preflight } from './preflight.js';
+import { preflight, sharedWorkspaceGroups, sharedWorkspaceRefusal, workspaceNotes } from './preflight.js';
 import { Reporter } from './reporter.js';
 import { describeProgress, rotateSecret } from './rotate-secret.js';
 import { outcomeJson } from './rotation-outcome-json.js';
 import { readSecretState } from './secret-state.js';
 import { adviceText, entryLine, summaryMarkdown, summaryTable } from './summary-table.js';
+import { establishWorkspace, lookUpHolders } from './workspace-preflight.js';
 
 export interface BulkRotateCommand {
   readonly targets:
@@ -29,10 +31,12 @@ export interface BulkRotateCommand {
 }
 
 /**
- * Rotates many secrets, at most `parallel` at once. Each secret is checked first (preflight), and
- * one secret's trouble never stops the others: every secret ends with an entry in the summary.
- * Progress goes to stderr, the summary table to stdout. After an interrupt (Ctrl-C) no rotation is
- * started; the ones started go on in AWS, and cli/execute.ts lists them.
+ * Rotates many secrets, at most `parallel` at once. Every secret is checked before the first rotation
+ * starts (preflight): alone, and against the other secrets holding its Ringg workspace, selected or
+ * found in the account by the workspace tag. One secret's trouble never stops the others: every
+ * secret ends with an entry in the summary. Progress goes to stderr, the summary table to stdout.
+ * After an interrupt (Ctrl-C) no rotation is started; the ones started go on in AWS, and
+ * cli/execute.ts lists them.
  */
 export async function bulkRotate(ctx: CliContext, cmd: BulkRotateCommand): Promise<ExitCode> {
   const out = new Reporter(ctx.io, cmd.json);
@@ -42,11 +46,12 @@ export async function bulkRotate(ctx: CliContext, cmd: BulkRotateCommand): Promi
 
   let secretIds: readonly string[];
   let listed: number | undefined;
+  let listing: SecretListEntry[] | undefined;
   if (cmd.targets.kind === 'all') {
     const ref = cmd.functionRef;
     if (!ref) throw new Error('--all needs a function'); // the parser guarantees one
     try {
-      ({ secretIds, listed } = await listRotatedSecrets(ctx, ref));
+      ({ secretIds, listed, entries: listing } = await listRotatedSecrets(ctx, ref));
     } catch (error) {
       const code = error instanceof Error ? error.name : 'Error';
       const message = error instanceof Error ? error.message : String(error);
@@ -83,30 +88,59 @@ export async function bulkRotate(ctx: CliContext, cmd: BulkRotateCommand): Promi
     return entry;
   };
 
-  const entries = await mapWithConcurrency(secretIds, cmd.parallel, async (secretId) => {
+  // Every secret is read and checked, alone and then against the others holding its workspace,
+  // before the first rotation starts: a refusal never comes after something destructive.
+  const checked = await mapWithConcurrency(secretIds, cmd.parallel, async (secretId) => {
     throwIfInterrupted(ctx.io);
-    const secretStarted = ctx.io.now();
-    const took = () => Math.round((ctx.io.now() - secretStarted) / 100) / 10;
-    let state: Awaited<ReturnType<typeof readSecretState>>;
+    const started = ctx.io.now();
     try {
-      state = await readSecretState(ctx, secretId);
+      const state = await readSecretState(ctx, secretId);
+      return { secretId, started, state, decision: preflight(state, cmd.functionRef) };
     } catch (error) {
+      return { secretId, started, problem: errorOf(error) };
+    }
+  });
+  const states = checked.flatMap((c) => (c.state ? [c.state] : []));
+  const selected = await mapWithConcurrency(states, cmd.parallel, (state) =>
+    establishWorkspace(ctx, state, rotatedByThisFunction(state.rotationFunction, cmd.functionRef)),
+  );
+  const lookups = await lookUpHolders(
+    ctx,
+    selected.flatMap((s) => s.workspaceId ?? []),
+    cmd.parallel,
+    listing,
+  );
+  const notes = workspaceNotes(selected, lookups.byWorkspace);
+  const groups = sharedWorkspaceGroups(selected, notes);
+  for (const problem of lookups.problems) out.problem(problem);
+  for (const group of groups) out.note(sharedWorkspaceLine(group));
+
+  const entries = await mapWithConcurrency(checked, cmd.parallel, async (item) => {
+    const { secretId } = item;
+    const took = () => Math.round((ctx.io.now() - item.started) / 100) / 10;
+    if (!item.state) {
       return finish({
         secretId,
         name: secretId,
         result: 'refused',
         elapsedSeconds: took(),
-        error: errorOf(error),
+        error: item.problem,
       });
     }
-    const decision = preflight(state, cmd.functionRef);
-    const name = state.name;
+    const name = item.state.name;
+    const workspace = notes.get(item.state.arn);
+    const decision =
+      item.decision.kind === 'refuse' || !workspace
+        ? item.decision
+        : (sharedWorkspaceRefusal(name, workspace) ?? item.decision);
+    const withWorkspace = (entry: BulkEntry): BulkEntry =>
+      finish(workspace ? { ...entry, workspace } : entry);
     if (decision.kind === 'refuse') {
       const { kind: _, ...refusal } = decision;
-      return finish({ secretId, name, result: 'refused', elapsedSeconds: took(), ...refusal });
+      return withWorkspace({ secretId, name, result: 'refused', elapsedSeconds: took(), ...refusal });
     }
     if (cmd.dryRun) {
-      return finish({
+      return withWorkspace({
         secretId,
         name,
         result: 'would-rotate',
@@ -117,7 +151,7 @@ export async function bulkRotate(ctx: CliContext, cmd: BulkRotateCommand): Promi
     throwIfInterrupted(ctx.io); // interrupted while this secret was checked: it is not started
     let token: string | undefined;
     try {
-      return finish(
+      return withWorkspace(
         await rotateSecret(
           ctx,
           { secretId, wait: true, timeoutSeconds: cmd.timeoutSeconds },
@@ -137,7 +171,7 @@ export async function bulkRotate(ctx: CliContext, cmd: BulkRotateCommand): Promi
     } catch (error) {
       // Lost sight of a rotation that may be running: a failure to look at, never a silent skip.
       const problem = errorOf(error);
-      return finish({
+      return withWorkspace({
         secretId,
         name,
         result: 'failed',
@@ -169,8 +203,11 @@ export async function bulkRotate(ctx: CliContext, cmd: BulkRotateCommand): Promi
     elapsedSeconds: seconds,
     summary: counts,
     exitCode,
+    sharedWorkspaces: groups,
+    workspaceCheck: { problems: lookups.problems },
     secrets: entries.map((entry) => ({
       ...(entry.result === 'would-rotate' ? entry : outcomeJson(entry)),
+      workspace: entry.workspace,
       advice: adviceForEntry(entry),
     })),
   });
@@ -189,6 +226,16 @@ const EXIT_MEANING: Partial<Record<ExitCode, string>> = {
   [EXIT.failed]: 'at least one secret did not rotate; see "What to do".',
   [EXIT.refused]: 'at least one secret was refused and left unchanged; see "What to do".',
 };
+
+/** Whether `rotationFunction` is this project's: the one asked for, or, without --function, any. */
+function rotatedByThisFunction(rotationFunction: string | undefined, ref: FunctionRef | undefined): boolean {
+  return rotationFunction !== undefined && (ref === undefined || rotatedBy(ref, rotationFunction));
+}
+
+function sharedWorkspaceLine(group: ReturnType<typeof sharedWorkspaceGroups>[number]): string {
+  const names = group.secrets.map((s) => (s.selected ? s.name : `${s.name} (not selected)`));
+  return `Shared workspace ${group.workspaceId}: ${names.join(', ')} hold its one live key; none of the selected ones is rotated (see "What to do").`;
+}
 
 function mode(cmd: BulkRotateCommand): string {
   return cmd.dryRun ? 'dry-run' : 'bulk';

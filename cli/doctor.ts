@@ -3,6 +3,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { fingerprint } from '../common/fingerprint.js';
 import type { Verification } from '../common/key-check.js';
 import { newValueFits, parseSecretValue } from '../common/secret-value.js';
+import { findWorkspaceHolders, workspaceHolderFilters } from '../common/workspace-holders.js';
 import { configurationProblem } from './aws-setup.js';
 import type { CliContext } from './context.js';
 import type { DoctorCommand } from './doctor-args.js';
@@ -16,7 +17,6 @@ import {
   type ValueFact,
   workspaceOf,
 } from './doctor-findings.js';
-import { type FindWorkspaceHolders, listWorkspaceHolders } from './doctor-holders.js';
 import { doctorJson, doctorMarkdown, doctorText } from './doctor-report.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { describeFunctionRef } from './function-ref.js';
@@ -31,11 +31,7 @@ import { readSecretState, type SecretState } from './secret-state.js';
  * `GET /workspace`, ListSecrets for the workspace's other holders), then lets doctor-findings.ts judge.
  * It sends no PATCH and calls no Secrets Manager or SSM write.
  */
-export async function doctor(
-  ctx: CliContext,
-  cmd: DoctorCommand,
-  findHolders: FindWorkspaceHolders = listWorkspaceHolders(ctx.sm),
-): Promise<ExitCode> {
+export async function doctor(ctx: CliContext, cmd: DoctorCommand): Promise<ExitCode> {
   let secretIds: readonly string[];
   let listing: { functionName: string; listed: number } | undefined;
   if (cmd.targets.kind === 'all') {
@@ -55,9 +51,7 @@ export async function doctor(
   if (!cmd.json)
     ctx.io.stderr.write(`Checking ${secretIds.length} secret${secretIds.length === 1 ? '' : 's'}...\n`);
 
-  const facts = await mapWithConcurrency(secretIds, DEFAULT_PARALLEL, (id) =>
-    gatherFacts(ctx, id, findHolders),
-  );
+  const facts = await mapWithConcurrency(secretIds, DEFAULT_PARALLEL, (id) => gatherFacts(ctx, id));
   const diagnoses = diagnose(facts, {
     functionRef: cmd.functionRef,
     parameterPrefix: ctx.config.parameterPrefix,
@@ -96,11 +90,7 @@ function listingRefused(ctx: CliContext, cmd: DoctorCommand, error: unknown): Ex
 }
 
 /** Everything doctor-findings.ts needs about one secret; errors that are the secret's own become facts. */
-export async function gatherFacts(
-  ctx: CliContext,
-  secretId: string,
-  findHolders: FindWorkspaceHolders,
-): Promise<SecretFacts> {
+export async function gatherFacts(ctx: CliContext, secretId: string): Promise<SecretFacts> {
   let state: SecretState;
   try {
     state = await readSecretState(ctx, secretId);
@@ -169,19 +159,27 @@ export async function gatherFacts(
     holders: { kind: 'no-workspace' } as HoldersFact,
   };
   const workspaceId = workspaceOf(described);
-  if (workspaceId) described.holders = await holdersFact(findHolders, workspaceId, state.arn);
+  if (workspaceId) described.holders = await holdersFact(ctx, workspaceId, state.arn);
   return described;
 }
 
-async function holdersFact(
-  find: FindWorkspaceHolders,
-  workspaceId: string,
-  selfArn: string,
-): Promise<HoldersFact> {
+/** The other secrets tagged with the workspace, by the same search the bulk rotation's preflight uses. */
+async function holdersFact(ctx: CliContext, workspaceId: string, selfArn: string): Promise<HoldersFact> {
   try {
-    return { kind: 'listed', holders: await find(workspaceId, selfArn) };
+    workspaceHolderFilters(workspaceId);
   } catch (error) {
-    if (error instanceof RangeError) return { kind: 'not-listed', reason: error.message };
+    return { kind: 'not-listed', reason: (error as Error).message.replace(/\.$/, '') };
+  }
+  try {
+    const search = await findWorkspaceHolders(ctx.sm, { workspaceId, secretArn: selfArn });
+    if (!search.complete && search.others.length === 0) {
+      return {
+        kind: 'not-listed',
+        reason: `The search for other secrets tagged with workspace ${workspaceId} stopped after ${search.pagesRead} ListSecrets pages, so copies may exist`,
+      };
+    }
+    return { kind: 'listed', holders: search.others.map(({ arn, name }) => ({ arn, name })) };
+  } catch (error) {
     if (errorName(error) === 'AccessDeniedException') {
       return {
         kind: 'not-listed',

@@ -1,4 +1,5 @@
-import { type BulkEntry, categoryOf, errorCodeOf } from './bulk-result.js';
+import { WORKSPACE_TAG_KEY } from '../common/workspace-tag.js';
+import { type BulkEntry, categoryOf, errorCodeOf, type WorkspaceNote } from './bulk-result.js';
 
 /**
  * What an operator does about each error code, in one sentence; the README runbook has the detail.
@@ -7,8 +8,45 @@ import { type BulkEntry, categoryOf, errorCodeOf } from './bulk-result.js';
 const KEY_LOST =
   'Key lost: look for a copy of the new key first (README "Key lost", step 0); only if there is none, regenerate the key in the Ringg dashboard, then `ringg-rotate recover --secret-id <secret>`.';
 
+const ONE_SECRET =
+  'keep one secret per workspace (docs/workspaces.md: replica secrets for other Regions, a resource policy for other accounts)';
+
+/**
+ * A rejected key may have been killed by the rotation of another secret holding the same workspace,
+ * which then holds its live key: that copy comes first, and the dashboard (which would kill it) last.
+ */
+function lookForTheLiveKey(note: WorkspaceNote | undefined, then: string): string {
+  const copy = (holder: string) =>
+    `aws secretsmanager get-secret-value --secret-id ${holder} --query SecretString --output text (its "apiKey" field for a JSON value) | ringg-rotate recover --secret-id <secret>`;
+  const others = note?.sharedWith ?? [];
+  if (note?.id && others.length > 0) {
+    const names = others.map((o) => `"${o.name}"`).join(', ');
+    const live =
+      [...others].sort((a, b) => (b.lastRotated ?? '').localeCompare(a.lastRotated ?? ''))[0]?.name ??
+      '<other secret>';
+    return `Do not regenerate in the Ringg dashboard: ${names} also hold${others.length === 1 ? 's' : ''} workspace ${note.id}, and "${live}" (rotated last) most likely holds its live key (its rotation killed this copy). Check it (\`ringg-rotate status --secret-id ${live} --check\`), copy its AWSCURRENT here (${copy(live)}), and ${ONE_SECRET}.`;
+  }
+  const workspace = note?.id ?? '<workspace id>';
+  const searched =
+    note?.id && note.searched
+      ? `No other secret in this Region has the tag ${WORKSPACE_TAG_KEY}=${note.id}; `
+      : '';
+  return `First look for another secret holding this workspace's live key (a copy whose rotation killed this one): ${searched}look in the other Regions and accounts (aws secretsmanager list-secrets --filters Key=tag-key,Values=${WORKSPACE_TAG_KEY} Key=tag-value,Values=${workspace}) and for untagged copies. If one holds it, copy its AWSCURRENT here (${copy('<that secret>')}) and ${ONE_SECRET}. Only if none exists: ${then}`;
+}
+
+/** Advice that depends on what the bulk rotation knows of the secret's workspace. */
+const WORKSPACE_ADVICE: Record<string, (note: WorkspaceNote | undefined) => string> = {
+  'current-key-rejected': (note) =>
+    `Ringg rejects AWSCURRENT; nothing was regenerated. ${lookForTheLiveKey(note, KEY_LOST)}`,
+  'new-key-rejected': (note) =>
+    `Secrets Manager retries the rotation; if it keeps failing: ${lookForTheLiveKey(note, 'compare the Ringg dashboard with AWSPENDING/AWSCURRENT and store the live key with `ringg-rotate recover` (README "Key lost", from step 0).')}`,
+  'key-rejected': (note) =>
+    `The rotation finished but Ringg rejects the new AWSCURRENT. ${lookForTheLiveKey(note, KEY_LOST)}`,
+};
+
 const ADVICE: Record<string, string> = {
-  'current-key-rejected': `Ringg rejects AWSCURRENT; nothing was regenerated. ${KEY_LOST}`,
+  'shared-workspace':
+    'Nothing was changed: other secrets hold the same Ringg workspace (the "Shared workspaces" list and the error message name them), and rotating one kills the key the others hold. Keep one secret per workspace: delete the extra secrets or take their rotation out of the stack (or aws secretsmanager cancel-rotate-secret), serve other Regions with replica secrets and other accounts with a resource policy (docs/workspaces.md), then rotate the one left.',
   'new-key-lost': KEY_LOST,
   'new-key-unusable': `Ringg regenerated but answered with a key that breaks the key rule; the old key is dead. ${KEY_LOST}`,
   'rescue-unreadable':
@@ -25,9 +63,6 @@ const ADVICE: Record<string, string> = {
     "The secret's workspace cannot be established; nothing was promoted. Tag the secret with the workspace id (the message has the command).",
   'aws-call-timeout':
     'A Secrets Manager or SSM call did not answer in time; Secrets Manager retries. If it persists, check the function can reach both endpoints.',
-  'key-rejected': `The rotation finished but Ringg rejects the new AWSCURRENT. ${KEY_LOST}`,
-  'new-key-rejected':
-    'Secrets Manager retries the rotation; if it keeps failing, compare the Ringg dashboard with AWSPENDING/AWSCURRENT and store the live key with `ringg-rotate recover` (README "Key lost", from step 0).',
   'key-mismatch':
     'Do not regenerate: Ringg accepts the stored key but names another as live. Find the live key in the dashboard and store it with `ringg-rotate recover`.',
   'wrong-workspace':
@@ -72,8 +107,9 @@ const ADVICE: Record<string, string> = {
 const UNKNOWN =
   '`ringg-rotate status --secret-id <secret>` shows its state and the journal; then the README runbook.';
 
-export function adviceFor(code: string): string {
-  return ADVICE[code] ?? UNKNOWN;
+/** The advice for an error code; `workspace` (what the bulk rotation learnt of it) names other holders. */
+export function adviceFor(code: string, workspace?: WorkspaceNote): string {
+  return WORKSPACE_ADVICE[code]?.(workspace) ?? ADVICE[code] ?? UNKNOWN;
 }
 
 /** Whether this is a code the advice table knows (the function's, Secrets Manager's or the CLI's). */
@@ -86,7 +122,9 @@ export function adviceForEntry(entry: BulkEntry): string | undefined {
   if (categoryOf(entry) === 'rotated') return undefined;
   if (entry.result === 'timed-out') {
     const base = ADVICE['timed-out'] ?? UNKNOWN;
-    return entry.error ? `${base} Last error ${entry.error.code}: ${adviceFor(entry.error.code)}` : base;
+    return entry.error
+      ? `${base} Last error ${entry.error.code}: ${adviceFor(entry.error.code, entry.workspace)}`
+      : base;
   }
-  return adviceFor(errorCodeOf(entry) ?? '');
+  return adviceFor(errorCodeOf(entry) ?? '', entry.workspace);
 }

@@ -1,4 +1,4 @@
-import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import { ListSecretsCommand, type SecretListEntry } from '@aws-sdk/client-secrets-manager';
 import type { CliContext } from './context.js';
 import { type FunctionRef, rotatedBy } from './function-ref.js';
 
@@ -7,6 +7,8 @@ export interface ListedSecrets {
   readonly secretIds: string[];
   /** How many secrets ListSecrets returned in all. */
   readonly listed: number;
+  /** Every secret listed, with its tags: what finds the other holders of a workspace without more calls. */
+  readonly entries: SecretListEntry[];
 }
 
 /**
@@ -16,12 +18,14 @@ export interface ListedSecrets {
  */
 export async function listRotatedSecrets(ctx: CliContext, ref: FunctionRef): Promise<ListedSecrets> {
   const found: { arn: string; name: string }[] = [];
+  const entries: SecretListEntry[] = [];
   let listed = 0;
   let nextToken: string | undefined;
   do {
     const page = await ctx.sm.send(new ListSecretsCommand({ MaxResults: 100, NextToken: nextToken }));
     for (const secret of page.SecretList ?? []) {
       listed++;
+      entries.push(secret);
       if (secret.ARN && rotatedBy(ref, secret.RotationLambdaARN)) {
         found.push({ arn: secret.ARN, name: secret.Name ?? secret.ARN });
       }
@@ -29,5 +33,5 @@ export async function listRotatedSecrets(ctx: CliContext, ref: FunctionRef): Pro
     nextToken = page.NextToken;
   } while (nextToken);
   found.sort((a, b) => a.name.localeCompare(b.name));
-  return { secretIds: found.map((secret) => secret.arn), listed };
+  return { secretIds: found.map((secret) => secret.arn), listed, entries };
 }

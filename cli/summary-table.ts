@@ -1,5 +1,6 @@
 import { type BulkCounts, type BulkEntry, categoryOf, errorCodeOf } from './bulk-result.js';
 import { adviceForEntry } from './failure-advice.js';
+import { SHARED_WORKSPACE } from './preflight.js';
 
 /**
  * Rendering of a bulk rotation for people: one line per finished secret, the final summary table as
@@ -52,8 +53,11 @@ export function entryLine(entry: BulkEntry, position: number, total: number): st
       return `${prefix}TIMED OUT after ${seconds(entry.elapsedSeconds)}${entry.error ? `, last error ${entry.error.code}` : ''}; it may still finish`;
     case 'key-rejected':
       return `${prefix}rotated, but Ringg REJECTS key ${keyOf(entry)} (HTTP ${entry.status})`;
-    case 'refused':
-      return `${prefix}REFUSED: ${entry.error.code}; nothing changed`;
+    case 'refused': {
+      const shared = entry.error.code === SHARED_WORKSPACE ? (entry.workspace?.sharedWith ?? []) : [];
+      const with_ = shared.length > 0 ? ` with ${shared.map((s) => s.name).join(', ')}` : '';
+      return `${prefix}REFUSED: ${entry.error.code}${with_}; nothing changed`;
+    }
   }
 }
 
@@ -75,19 +79,44 @@ export function totalsLine(counts: BulkCounts, elapsedSeconds: number, dryRun: b
   return `${counts.total} secret${counts.total === 1 ? '' : 's'}: ${counts.rotated} ${verb}, ${counts.failed} failed, ${counts.refused} refused, in ${seconds(elapsedSeconds)}.`;
 }
 
-/** Advice grouped by error code, so fifty secrets with one cause get one line. */
+/** Advice grouped by error code and advice, so fifty secrets with one cause get one line. */
 function adviceGroups(entries: readonly BulkEntry[]): { code: string; secrets: string[]; advice: string }[] {
   const groups = new Map<string, { code: string; secrets: string[]; advice: string }>();
   for (const entry of entries) {
     const advice = adviceForEntry(entry);
     if (advice === undefined) continue;
     const code = errorCodeOf(entry) ?? entry.result;
-    const group = groups.get(`${entry.result}:${code}`) ?? { code, secrets: [], advice };
+    const key = `${entry.result}:${code}:${advice}`;
+    const group = groups.get(key) ?? { code, secrets: [], advice };
     group.secrets.push(entry.name);
-    groups.set(`${entry.result}:${code}`, group);
+    groups.set(key, group);
   }
   return [...groups.values()];
 }
+
+/**
+ * The workspaces more than one secret holds, from the entries' workspace notes: each with its
+ * selected secrets first, then the others found in the account by their tag.
+ */
+export function sharedWorkspaceLines(entries: readonly BulkEntry[]): string[] {
+  const groups = new Map<string, Map<string, string>>();
+  for (const entry of entries) {
+    const note = entry.workspace;
+    if (!note?.id || note.sharedWith.length === 0) continue;
+    const group = groups.get(note.id) ?? new Map<string, string>();
+    group.set(entry.name, entry.name);
+    for (const other of note.sharedWith)
+      if (!group.has(other.name))
+        group.set(other.name, other.selected ? other.name : `${other.name} (not selected)`);
+    groups.set(note.id, group);
+  }
+  return [...groups]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([id, names]) => `${id}: ${[...names.values()].sort().join(', ')}`);
+}
+
+const SHARED_HEADING =
+  "Shared workspaces (a workspace has one live key, so rotating one of these secrets kills the others' key; none was rotated):";
 
 /** The final summary as an aligned text table, the totals, and what to do for each failure. */
 export function summaryText(
@@ -116,6 +145,8 @@ export function summaryTable(
       .trimEnd(),
   );
   lines.push('', totalsLine(counts, elapsedSeconds, dryRun));
+  const shared = sharedWorkspaceLines(entries);
+  if (shared.length > 0) lines.push('', SHARED_HEADING, ...shared.map((line) => `  ${line}`));
   return `${lines.join('\n')}\n`;
 }
 
@@ -153,6 +184,8 @@ export function summaryMarkdown(
     const values = [...row.map((value, column) => (column === 0 ? `\`${value}\`` : value)), advice];
     lines.push(`| ${values.map(cell).join(' | ')} |`);
   });
+  const shared = sharedWorkspaceLines(entries);
+  if (shared.length > 0) lines.push('', SHARED_HEADING, '', ...shared.map((line) => `- ${cell(line)}`));
   const failed = entries.filter((entry) => categoryOf(entry) !== 'rotated').length;
   if (failed > 0)
     lines.push('', 'Error codes and their runbooks: README "Rotate everything after an incident".');

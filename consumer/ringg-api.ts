@@ -2,6 +2,7 @@ import { Agent, type Dispatcher, request } from 'undici';
 import { fingerprint } from '../common/fingerprint.js';
 import { parseRinggBaseUrl } from '../common/ringg-base-url.js';
 import type { ConsumerEvent } from './events.js';
+import { RinggKeysRejectedError } from './key-errors.js';
 import type { RinggKeyProvider } from './key-provider.js';
 import { RinggRequestError } from './request-error.js';
 
@@ -87,9 +88,10 @@ export interface RinggResponse<T = unknown> {
 
 /**
  * Calls Ringg with the key in X-API-KEY. On a 401 it asks the key provider for the live key
- * (single-flight) and, if it differs, sends the request once more with it, for any method. Nothing
- * else is ever repeated: a 5xx is returned as is, and a timeout or connection error is thrown as a
- * {@link RinggRequestError}.
+ * (single-flight) and, if it differs, sends the request once more with it, for any method: one
+ * repeat at most, so a caller's request costs at most two Ringg requests, and one when every key is
+ * known dead. Nothing else is ever repeated: a 5xx is returned as is, and a timeout or connection
+ * error is thrown as a {@link RinggRequestError}.
  */
 export class RinggApi {
   /** The base URL requests go to, without a trailing slash. */
@@ -120,41 +122,53 @@ export class RinggApi {
 
   /**
    * Sends the request to `path` under the base URL with the current key, and answers a 401 as the
-   * class describes. The response is returned whatever its status; only a request without an answer
-   * throws.
+   * class describes. The response is returned whatever its status. Throws a {@link RinggSecretError}
+   * when the secret gives no key, a {@link RinggKeysRejectedError} when Ringg rejects every key the
+   * secret holds, and a {@link RinggRequestError} when Ringg did not answer.
    */
   async request<T = unknown>(path: string, init: RinggRequest = {}): Promise<RinggResponse<T>> {
     const method = init.method ?? 'GET';
+    const cleanPath = path.split('?')[0] ?? path;
     const key = await this.options.keys.getKey();
     const first = await this.send<T>(path, method, key, init);
     if (first.status !== 401) return first;
 
-    const rejected = (outcome: Extract<ConsumerEvent, { type: 'key-rejected' }>['outcome']) =>
+    const rejected = (
+      outcome: Extract<ConsumerEvent, { type: 'key-rejected' }>['outcome'],
+      rejectedKey = key,
+    ) =>
       this.options.keys.report({
         type: 'key-rejected',
-        status: first.status,
+        status: 401,
         method,
-        path: path.split('?')[0] ?? path,
-        keyFingerprint: fingerprint(key),
+        path: cleanPath,
+        keyFingerprint: fingerprint(rejectedKey),
         outcome,
       });
     let fresh: string;
     try {
       fresh = await this.options.keys.refresh(key);
-    } catch {
+    } catch (error) {
       rejected('refresh-failed');
-      return first;
+      throw error;
     }
+    const allRejected = (keys: string[]) =>
+      new RinggKeysRejectedError(this.options.keys.secretId, method, cleanPath, 401, keys.map(fingerprint));
     if (fresh === key) {
       rejected('no-newer-key');
-      return first;
+      throw allRejected([key]);
     }
     if (!(init.repeatOnKeyRejected ?? this.repeatOnKeyRejected)) {
       rejected('not-repeated');
       return first;
     }
     rejected('repeated');
-    return this.send<T>(path, method, fresh, init);
+    const second = await this.send<T>(path, method, fresh, init);
+    if (second.status !== 401) return second;
+    // Never a second repeat: the key AWSCURRENT holds now is dead too. The next request's 401 makes
+    // the provider look again, at most once per refresh interval.
+    rejected('no-newer-key', fresh);
+    throw allRejected([key, fresh]);
   }
 
   /** Closes the connections of the dispatcher the client created (not one passed in). */

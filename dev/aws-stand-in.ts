@@ -32,6 +32,12 @@ export interface AwsStandInOptions {
  */
 export class AwsStandIn {
   readonly secretsManager: SecretsManagerModel;
+  /**
+   * Secrets Manager in the other Regions, by Region: a request signed for another Region than the
+   * stand-in's (SigV4 credential scope) reaches that Region's own, initially empty, secrets, as AWS's
+   * regional endpoints would.
+   */
+  readonly otherRegions = new Map<string, SecretsManagerModel>();
   readonly ssm = new SsmModel();
   readonly lambda: LambdaInvokeStandIn | undefined;
   /** Rotations started by RotateSecret, by token; each settles when the service is done with it. */
@@ -85,7 +91,7 @@ export class AwsStandIn {
         return;
       }
       const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-      const output = await this.dispatch(target, input);
+      const output = await this.dispatch(target, input, signingRegion(req.headers.authorization));
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
       res.end(JSON.stringify(output, dateReplacer));
     } catch (error) {
@@ -105,12 +111,27 @@ export class AwsStandIn {
     }
   }
 
-  private async dispatch(target: string, input: Record<string, unknown>): Promise<unknown> {
+  /** The Secrets Manager of `region`: the stand-in's own, or another Region's. */
+  secretsManagerIn(region: string | undefined): SecretsManagerModel {
+    if (region === undefined || region === this.secretsManager.region) return this.secretsManager;
+    let model = this.otherRegions.get(region);
+    if (!model) {
+      model = new SecretsManagerModel(region, this.secretsManager.accountId);
+      this.otherRegions.set(region, model);
+    }
+    return model;
+  }
+
+  private async dispatch(
+    target: string,
+    input: Record<string, unknown>,
+    region: string | undefined,
+  ): Promise<unknown> {
     const [service, operation] = target.split('.');
     // biome-ignore lint/suspicious/noExplicitAny: the wire input is validated by the model
     const i = input as any;
     if (service === 'secretsmanager') {
-      const sm = this.secretsManager;
+      const sm = this.secretsManagerIn(region);
       switch (operation) {
         case 'CreateSecret':
           await sm.enter('CreateSecret');
@@ -138,6 +159,11 @@ export class AwsStandIn {
           return sm.listSecrets(i);
         case 'RotateSecret':
           await sm.enter('RotateSecret');
+          if (sm !== this.secretsManager)
+            throw new AwsServiceError(
+              'ResourceNotFoundException',
+              "Secrets Manager can't find the specified secret.",
+            );
           return this.rotateSecret(i);
       }
     }
@@ -192,6 +218,11 @@ export class AwsStandIn {
     this.rotations.set(token, rotation);
     return { ARN, Name, VersionId: token };
   }
+}
+
+/** The Region of a SigV4 Authorization header's credential scope (`Credential=AKID/date/region/service/aws4_request`). */
+function signingRegion(authorization: string | undefined): string | undefined {
+  return /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(authorization ?? '')?.[1];
 }
 
 function dateReplacer(this: unknown, key: string, value: unknown): unknown {

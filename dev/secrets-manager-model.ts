@@ -338,9 +338,12 @@ export class SecretsManagerModel {
   }
 
   /**
-   * ListSecrets, paginated like the service (MaxResults 1-100, NextToken), with the `name`, `tag-key`
-   * and `tag-value` filters as the API reference's Filter describes them: a prefix match, case-sensitive,
-   * `!` negates; a secret matches a filter when any of its values matches, and every filter.
+   * ListSecrets, paginated like the service (MaxResults 1-100, NextToken), with the Filters this
+   * project uses (name, tag-key, tag-value; prefix match, case-sensitive, `!` negates), as AWS
+   * documents them: at most 10 filters, which together must all match, the values of one filter any;
+   * tag-key and tag-value each match any tag, not necessarily the same one. A page is filtered after
+   * it is cut, so a filtered page may be empty and still carry a NextToken, as the service's may.
+   * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecrets.html
    * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_Filter.html
    */
   listSecrets(input: {
@@ -353,17 +356,19 @@ export class SecretsManagerModel {
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100 || !Number.isInteger(start)) {
       throw new AwsServiceError('InvalidParameterException', 'Invalid MaxResults or NextToken.');
     }
-    const filters = input.Filters ?? [];
-    if (filters.length > 10 || filters.some((f) => !f.Values?.length || f.Values.length > 10)) {
-      throw new AwsServiceError('InvalidParameterException', 'At most 10 filters of 1 to 10 values each.');
+    const given = input.Filters ?? [];
+    if (given.length > 10) {
+      throw new AwsServiceError('ValidationException', 'At most 10 filters.');
     }
-    const all = [...this.secrets.values()].filter((secret) =>
-      filters.every((filter) => matchesFilter(secret, filter.Key ?? '', filter.Values ?? [])),
-    );
-    const page = all.slice(start, start + pageSize).map((secret) => {
-      const { VersionIdsToStages, ...described } = this.describeSecret({ SecretId: secret.arn });
-      return { ...described, SecretVersionsToStages: VersionIdsToStages };
-    });
+    const filters = given.map(parseFilter);
+    const all = [...this.secrets.values()];
+    const page = all
+      .slice(start, start + pageSize)
+      .filter((secret) => filters.every((filter) => filter(secret)))
+      .map((secret) => {
+        const { VersionIdsToStages, ...described } = this.describeSecret({ SecretId: secret.arn });
+        return { ...described, SecretVersionsToStages: VersionIdsToStages };
+      });
     const next = start + pageSize;
     return { SecretList: page, NextToken: next < all.length ? String(next) : undefined };
   }
@@ -489,23 +494,34 @@ export class SecretsManagerModel {
   }
 }
 
-function matchesFilter(secret: Secret, key: string, values: string[]): boolean {
-  const candidates =
-    key === 'name'
-      ? [secret.name]
-      : key === 'tag-key'
-        ? [...secret.tags.keys()]
-        : key === 'tag-value'
-          ? [...secret.tags.values()]
-          : undefined;
-  if (candidates === undefined) {
-    throw new AwsServiceError('InvalidParameterException', `The stand-in does not implement filter ${key}.`);
+/** One ListSecrets filter as a test of a secret; refuses what the service refuses. */
+function parseFilter(filter: { Key?: string; Values?: string[] }): (secret: Secret) => boolean {
+  const values = filter.Values ?? [];
+  if (
+    values.length < 1 ||
+    values.length > 10 ||
+    values.some((v) => v.length > 512 || !/^!?[a-zA-Z0-9 :_@/+=.\-!]*$/.test(v))
+  ) {
+    throw new AwsServiceError(
+      'ValidationException',
+      'A filter needs 1-10 values of at most 512 characters of letters, digits and " :_@/+=.-!".',
+    );
   }
-  return values.some((value) =>
-    value.startsWith('!')
-      ? !candidates.some((c) => c.startsWith(value.slice(1)))
-      : candidates.some((c) => c.startsWith(value)),
-  );
+  const attribute: Record<string, (secret: Secret) => string[]> = {
+    name: (secret) => [secret.name],
+    'tag-key': (secret) => [...secret.tags.keys()],
+    'tag-value': (secret) => [...secret.tags.values()],
+  };
+  const of = filter.Key === undefined ? undefined : attribute[filter.Key];
+  if (!of)
+    throw new AwsServiceError('ValidationException', `The stand-in does not implement filter ${filter.Key}.`);
+  return (secret) =>
+    values.some((value) => {
+      const negated = value.startsWith('!');
+      const prefix = negated ? value.slice(1) : value;
+      const found = of(secret).some((candidate) => candidate.startsWith(prefix));
+      return negated ? !found : found;
+    });
 }
 
 /** The interval of a rate schedule in days; cron schedules are not evaluated by the stand-in. */

@@ -1,6 +1,7 @@
 // Figures, not pass/fail: bundle size, cold import, calls per rotation, the stale window, wall time,
 // the rotation storm, the AWS limits at N secrets, a bulk rotation of many secrets against a rate-limited
-// Ringg (scripts/bulk-bench.ts), then the continuity figures per consumer kind and method (scripts/continuity.ts).
+// Ringg (scripts/bulk-bench.ts), then the continuity figures per consumer kind and method (scripts/continuity.ts)
+// and what the consumer library costs when the secret gives it no working key (scripts/consumer-costs.ts).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +36,7 @@ parseScriptArgs(
 
 Prints the figures of docs/benchmarks.md (about four minutes). No options; the
 environment variables BENCH_COLD_RUNS, BENCH_ROTATIONS, BENCH_BULK_SECRETS, BENCH_RINGG_RATE,
-BENCH_BULK_PARALLEL and BENCH_STEP_GAPS_MS change what each figure takes.
+BENCH_BULK_PARALLEL, BENCH_STEP_GAPS_MS and BENCH_CONSUMER_REQUESTS change what each figure takes.
 `,
   {},
 );
@@ -235,6 +236,11 @@ async function main() {
   // Its own process: the function there loads with the Parameter Store mirror configured.
   process.stdout.write('\n');
   execFileSync(process.execPath, ['--import', 'tsx', 'scripts/continuity.ts'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: process.env,
+  });
+  process.stdout.write('\n');
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/consumer-costs.ts'], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: process.env,
   });

@@ -79,7 +79,7 @@ export const libraryConsumer: ConsumerKind = {
       keys: new RinggKeyProvider({
         secretId,
         ttlMs: 300_000 * TIME_SCALE,
-        pendingTtlMs: 5_000 * TIME_SCALE,
+        refreshIntervalMs: 5_000 * TIME_SCALE,
         onEvent: (event) => {
           if (event.type === 'key-rejected' && event.outcome === 'repeated')
             countRepeat(event.method as Method);

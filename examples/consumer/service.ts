@@ -15,7 +15,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { type ConsumerEvent, RinggApi, RinggKeyProvider, RinggRequestError } from '../../consumer/index.js';
+import {
+  type ConsumerEvent,
+  RinggApi,
+  RinggKeyProvider,
+  RinggKeysRejectedError,
+  RinggRequestError,
+  RinggSecretError,
+} from '../../consumer/index.js';
 
 export interface ServiceOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -47,10 +54,16 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     route(req)
       .then(({ status, body }) => reply(status, body))
       .catch((error: unknown) => {
-        // RinggRequestError says whether the call may have been made; no error here carries a key.
+        // RinggRequestError says whether the call may have been made; RinggSecretError and
+        // RinggKeysRejectedError that this service has no working key (their `code` says why). No
+        // error here carries a key.
         const message = error instanceof Error ? error.message : String(error);
-        log(JSON.stringify({ level: 'ERROR', message, path: req.url }));
-        reply(error instanceof RinggRequestError ? 504 : 500, { error: message });
+        const code =
+          error instanceof RinggSecretError || error instanceof RinggKeysRejectedError
+            ? error.code
+            : undefined;
+        log(JSON.stringify({ level: 'ERROR', message, code, path: req.url }));
+        reply(error instanceof RinggRequestError ? 504 : code ? 503 : 500, { error: message, code });
       });
   });
 

@@ -2,11 +2,13 @@ import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secret
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { BulkProgress } from '../../cli/bulk-progress.js';
-import { type BulkEntry, bulkExitCode, countEntries } from '../../cli/bulk-result.js';
+import { type BulkEntry, bulkExitCode, countEntries, type WorkspaceNote } from '../../cli/bulk-result.js';
 import type { CliContext } from '../../cli/context.js';
+import { adviceFor, adviceForEntry } from '../../cli/failure-advice.js';
 import { parseFunctionRef, rotatedBy } from '../../cli/function-ref.js';
 import { listRotatedSecrets } from '../../cli/list-rotated-secrets.js';
 import { mapWithConcurrency } from '../../cli/parallel.js';
+import { sharedWorkspaceGroups, sharedWorkspaceRefusal, workspaceNotes } from '../../cli/preflight.js';
 import { entryLine, summaryMarkdown, summaryText } from '../../cli/summary-table.js';
 
 const FN = 'arn:aws:lambda:eu-west-1:111122223333:function:ringg-key-rotation';
@@ -221,7 +223,7 @@ describe('--all: listing the secrets of a rotation function', () => {
     const ctx = { sm: new SecretsManagerClient({ region: 'eu-west-1' }) } as unknown as CliContext;
     const ref = parseFunctionRef('ringg-key-rotation');
     if (!ref.ok) throw new Error('should parse');
-    expect(await listRotatedSecrets(ctx, ref.ref)).toEqual({
+    expect(await listRotatedSecrets(ctx, ref.ref)).toMatchObject({
       secretIds: [entry('ringg/a', FN).ARN, entry('ringg/z', FN).ARN],
       listed: 4,
     });
@@ -230,5 +232,146 @@ describe('--all: listing the secrets of a rotation function', () => {
       { MaxResults: 100, NextToken: 'page-2' },
     ]);
     sm.restore();
+  });
+});
+
+describe('the workspace preflight (pure)', () => {
+  const arn = (name: string) => `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${name}-AbCdEf`;
+  const selected = (name: string, workspaceId: string | undefined, source: 'tag' | 'ringg' = 'tag') => ({
+    arn: arn(name),
+    name,
+    workspaceId,
+    source: workspaceId ? source : undefined,
+    rotationEnabled: true,
+    lastRotated: new Date('2026-03-01T00:00:00Z'),
+    ...(workspaceId ? {} : { problem: 'no workspace tag, and AccessDeniedException reading the secret' }),
+  });
+  const holder = (name: string) => ({
+    arn: arn(name),
+    name,
+    rotationEnabled: false,
+    rotationFunction: undefined,
+    lastRotated: undefined,
+    lastChanged: undefined,
+    replicaOf: 'us-east-1',
+  });
+
+  it('each secret shares with the other selected ones and the holders found, never with itself', () => {
+    const secrets = [
+      selected('a', 'w1'),
+      selected('b', 'w1', 'ringg'),
+      selected('c', 'w2'),
+      selected('d', undefined),
+    ];
+    const found = new Map([
+      ['w1', { holders: [holder('a'), holder('x')], complete: true }],
+      ['w2', { holders: [holder('c')], complete: false }],
+    ]);
+    const notes = workspaceNotes(secrets, found);
+    expect(notes.get(arn('a'))).toEqual({
+      id: 'w1',
+      source: 'tag',
+      searched: true,
+      sharedWith: [
+        {
+          name: 'b',
+          arn: arn('b'),
+          selected: true,
+          rotationEnabled: true,
+          lastRotated: '2026-03-01T00:00:00.000Z',
+          replicaOf: undefined,
+        },
+        {
+          name: 'x',
+          arn: arn('x'),
+          selected: false,
+          rotationEnabled: false,
+          lastRotated: undefined,
+          replicaOf: 'us-east-1',
+        },
+      ],
+    });
+    expect(notes.get(arn('b'))?.sharedWith.map((s) => s.name)).toEqual(['a', 'x']);
+    expect(notes.get(arn('c'))).toEqual({ id: 'w2', source: 'tag', searched: false, sharedWith: [] });
+    expect(notes.get(arn('d'))).toMatchObject({
+      id: undefined,
+      problem: expect.stringContaining('AccessDenied'),
+    });
+
+    expect(sharedWorkspaceRefusal('c', notes.get(arn('c')) as WorkspaceNote)).toBeUndefined();
+    const refusal = sharedWorkspaceRefusal('a', notes.get(arn('a')) as WorkspaceNote);
+    expect(refusal).toMatchObject({ kind: 'refuse', error: { code: 'shared-workspace' } });
+    expect(refusal?.kind === 'refuse' && refusal.error.message).toContain(
+      'and so do secrets "b" (rotation on, last rotated 2026-03-01T00:00:00.000Z) and "x" (a replica of a secret in us-east-1, rotated there, rotation off)',
+    );
+    expect(sharedWorkspaceGroups(secrets, notes)).toEqual([
+      { workspaceId: 'w1', secrets: ['a', 'b', 'x'].map((n) => expect.objectContaining({ name: n })) },
+    ]);
+  });
+
+  it('a rejected key: the advice names the other holder before anything else, and never the dashboard then', () => {
+    const workspace: WorkspaceNote = {
+      id: 'w1',
+      source: 'tag',
+      searched: true,
+      sharedWith: [
+        {
+          name: 'team-b/old',
+          arn: arn('o'),
+          selected: false,
+          rotationEnabled: true,
+          lastRotated: '2026-01-01T00:00:00.000Z',
+          replicaOf: undefined,
+        },
+        {
+          name: 'ringg/prod',
+          arn: arn('p'),
+          selected: false,
+          rotationEnabled: true,
+          lastRotated: '2026-03-01T00:00:00.000Z',
+          replicaOf: undefined,
+        },
+      ],
+    };
+    const entry = { ...failed('ringg/copy', 'current-key-rejected'), workspace };
+    const advice = adviceForEntry(entry) ?? '';
+    expect(advice).toMatch(
+      /^Ringg rejects AWSCURRENT; nothing was regenerated\. Do not regenerate in the Ringg dashboard: "team-b\/old", "ringg\/prod" also hold workspace w1, and "ringg\/prod" \(rotated last\)/,
+    );
+    expect(advice).toContain('aws secretsmanager get-secret-value --secret-id ringg/prod');
+    expect(advice).not.toContain('regenerate the key in the Ringg dashboard');
+
+    // Nobody else known: look first (with the exact search for this workspace), the dashboard only last.
+    const alone = adviceFor('new-key-rejected', { ...workspace, sharedWith: [] });
+    expect(alone).toContain('No other secret in this Region has the tag ringg-rotation:workspace-id=w1');
+    expect(alone).toContain('Key=tag-value,Values=w1');
+    expect(alone.indexOf('look in the other Regions')).toBeLessThan(alone.indexOf('Only if none exists'));
+    expect(adviceFor('key-rejected')).toContain('Values=<workspace id>');
+  });
+
+  it('the summary lists each shared workspace with its holders, and the refused line names the others', () => {
+    const workspace: WorkspaceNote = {
+      id: 'w1',
+      source: 'tag',
+      searched: true,
+      sharedWith: [
+        {
+          name: 'x',
+          arn: arn('x'),
+          selected: false,
+          rotationEnabled: true,
+          lastRotated: undefined,
+          replicaOf: undefined,
+        },
+      ],
+    };
+    const entry = { ...refused('ringg/a', 'shared-workspace'), workspace };
+    const text = summaryText([entry], countEntries([entry]), 1, false);
+    expect(text).toContain('Shared workspaces (a workspace has one live key');
+    expect(text).toContain('\n  w1: ringg/a, x (not selected)\n');
+    expect(summaryMarkdown([entry], countEntries([entry]), 1, false)).toContain(
+      '- w1: ringg/a, x (not selected)',
+    );
+    expect(entryLine(entry, 1, 1)).toBe('[1/1] ringg/a: REFUSED: shared-workspace with x; nothing changed');
   });
 });

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../common/fingerprint.js';
+import { WORKSPACE_TAG_KEY } from '../../common/workspace-tag.js';
 import { LOCAL_FUNCTION_ARN, type LocalEnvironment } from '../../dev/local-environment.js';
+import { AwsServiceError } from '../../dev/secrets-manager-model.js';
 import type { StdoutCapture } from '../../dev/stdout-capture.js';
 import { RateLimit } from '../../dev/throttle.js';
 import { LeakWatch } from '../support/leak-watch.js';
@@ -139,6 +141,8 @@ describe('ringg-rotate rotate with many secrets', () => {
         elapsedSeconds: expect.any(Number),
         key: { fingerprint: fingerprint(e.ringg.liveKey(s.workspaceId)), verified: true },
         workspaceId: s.workspaceId,
+        // Untagged before its first rotation: the preflight asked Ringg which workspace the key is of.
+        workspace: { id: s.workspaceId, source: 'ringg', sharedWith: [], searched: true },
       });
     }
   });
@@ -194,7 +198,11 @@ describe('ringg-rotate rotate with many secrets', () => {
       expect(out).not.toContain('What to do:');
       const advice = result.stderr.slice(result.stderr.indexOf('What to do:'));
       expect(advice).toContain(
-        `  current-key-rejected (${dead.name}):\n    Ringg rejects AWSCURRENT; nothing was regenerated. Key lost:`,
+        `  current-key-rejected (${dead.name}):\n    Ringg rejects AWSCURRENT; nothing was regenerated. First look for another secret holding this workspace's live key`,
+      );
+      // The dashboard comes last, only if no other secret holds the live key.
+      expect(advice.indexOf('look in the other Regions and accounts')).toBeLessThan(
+        advice.indexOf('regenerate the key in the Ringg dashboard'),
       );
       expect(advice).toContain('  permission-denied (ringg/bulk-forbidden):\n    Ringg answered 403');
       expect(advice).toContain(
@@ -233,6 +241,163 @@ describe('ringg-rotate rotate with many secrets', () => {
         .filter((part) => part.includes(`] ${s.name}: rotated in`));
       expect(finals).toHaveLength(1);
     }
+  });
+});
+
+describe('secrets that hold the same Ringg workspace', () => {
+  /** A second secret holding a copy of `of`'s key, rotated by the local function too: a copy for another team. */
+  function copyOf(of: Seeded, name: string, tagged = false): Seeded {
+    if (!env) throw new Error('not started');
+    const sm = env.aws.secretsManager;
+    sm.createSecret({ Name: name, SecretString: JSON.stringify({ apiKey: of.key }) });
+    sm.enableRotation(name, LOCAL_FUNCTION_ARN);
+    if (tagged) sm.tagResource({ SecretId: name, Tags: [{ Key: WORKSPACE_TAG_KEY, Value: of.workspaceId }] });
+    return { ...of, name };
+  }
+
+  it('two secrets with one workspace: both refused before anything destructive, both keys still live, each names the other', async () => {
+    const { env: e, secrets } = await start(2);
+    const [a, other] = secrets as [Seeded, Seeded];
+    const b = copyOf(a, 'ringg/bulk-copy');
+    const result = await cli(['rotate', ...ids([a, b, other]), '--function', FUNCTION_NAME]);
+
+    expect(result.code).toBe(3);
+    // Nothing regenerated for the shared workspace: the one live key is still in both secrets.
+    expect(e.ringg.regenerations(a.workspaceId)).toBe(0);
+    expect(currentKey(e, a.name)).toBe(a.key);
+    expect(currentKey(e, b.name)).toBe(a.key);
+    expect(e.ringg.liveKey(a.workspaceId)).toBe(a.key);
+    expect(e.aws.secretsManager.calls.RotateSecret).toBe(1); // the third secret only
+    expect(currentKey(e, other.name)).toBe(e.ringg.liveKey(other.workspaceId));
+
+    // Diagnostics (what was found, each secret's line, what to do) on stderr; the result on stdout.
+    const out = result.stdout;
+    const err = result.stderr;
+    expect(err).toContain(
+      `Shared workspace ${a.workspaceId}: ringg/bulk-01, ringg/bulk-copy hold its one live key; none of the selected ones is rotated`,
+    );
+    expect(err).toMatch(
+      /\] ringg\/bulk-01: REFUSED: shared-workspace with ringg\/bulk-copy; nothing changed$/m,
+    );
+    expect(err).toMatch(
+      /\] ringg\/bulk-copy: REFUSED: shared-workspace with ringg\/bulk-01; nothing changed$/m,
+    );
+    expect(out).toMatch(/^ringg\/bulk-01\s+REFUSED\s+-\s+-\s+\d+\.\d s\s+shared-workspace$/m);
+    expect(out).toContain(`Shared workspaces (a workspace has one live key`);
+    expect(out).toContain(`  ${a.workspaceId}: ringg/bulk-01, ringg/bulk-copy`);
+    expect(err).toMatch(
+      /shared-workspace \(ringg\/bulk-01, ringg\/bulk-copy\):\n {4}Nothing was changed: other secrets hold the same Ringg workspace/,
+    );
+    expect(err).not.toMatch(/shared-workspace[^\n]*\n[^\n]*Ringg dashboard/);
+    expect(out).not.toContain('What to do:');
+    expect(out).toContain('2 refused');
+  });
+
+  it('--json: the refusal names the other secret, and the shared workspace is listed with its holders', async () => {
+    const { env: e, secrets } = await start(1);
+    const a = secrets[0] as Seeded;
+    const b = copyOf(a, 'ringg/bulk-copy');
+    const result = await cli(['rotate', ...ids([a, b]), '--json']);
+
+    expect(result.code).toBe(3);
+    const parsed = JSON.parse(result.stdout);
+    expect(parsed.summary).toEqual({ total: 2, rotated: 0, failed: 0, refused: 2 });
+    expect(parsed.sharedWorkspaces).toEqual([
+      {
+        workspaceId: a.workspaceId,
+        secrets: [a.name, b.name].map((name) => ({
+          name,
+          arn: e.aws.secretsManager.arnOf(name),
+          selected: true,
+          rotationEnabled: true,
+        })),
+      },
+    ]);
+    const [first, second] = parsed.secrets;
+    expect(first).toMatchObject({
+      name: a.name,
+      result: 'refused',
+      error: { code: 'shared-workspace' },
+      workspace: {
+        id: a.workspaceId,
+        source: 'ringg',
+        searched: true,
+        sharedWith: [{ name: b.name, selected: true }],
+      },
+      advice: expect.stringContaining('Keep one secret per workspace'),
+    });
+    expect(first.error.message).toContain(
+      `Secret "${a.name}" holds the key of Ringg workspace ${a.workspaceId}, and so does secret "${b.name}"`,
+    );
+    expect(first.error.message).toContain('Nothing was changed.');
+    expect(second.error.message).toContain(`and so does secret "${a.name}"`);
+    expect(e.ringg.regenerations()).toBe(0);
+  });
+
+  it('a secret whose workspace another secret of the account holds (found by its tag) is refused, naming it as not selected', async () => {
+    const { env: e, secrets } = await start(2);
+    const [a, other] = secrets as [Seeded, Seeded];
+    e.aws.secretsManager.tagResource({
+      SecretId: a.name,
+      Tags: [{ Key: WORKSPACE_TAG_KEY, Value: a.workspaceId }],
+    });
+    copyOf(a, 'team-b/ringg', true); // not selected, and rotated by nobody here: still holds the key
+    e.aws.secretsManager.disableRotation('team-b/ringg');
+    const result = await cli(['rotate', ...ids([a, other]), '--json']);
+
+    expect(result.code).toBe(3);
+    const parsed = JSON.parse(result.stdout);
+    expect(parsed.secrets[0]).toMatchObject({
+      result: 'refused',
+      error: { code: 'shared-workspace' },
+      workspace: {
+        id: a.workspaceId,
+        source: 'tag',
+        sharedWith: [{ name: 'team-b/ringg', selected: false, rotationEnabled: false }],
+      },
+    });
+    expect(parsed.secrets[0].error.message).toContain('and so does secret "team-b/ringg" (rotation off)');
+    expect(parsed.secrets[1]).toMatchObject({ name: other.name, result: 'rotated' });
+    expect(e.ringg.regenerations(a.workspaceId)).toBe(0);
+    expect(currentKey(e, 'team-b/ringg')).toBe(e.ringg.liveKey(a.workspaceId));
+    // One filtered search per workspace of the selection.
+    expect(e.aws.secretsManager.calls.ListSecrets).toBe(2);
+  });
+
+  it('rotate --all after an incident: the two copies are refused, the rest rotate, with no more ListSecrets calls than the listing', async () => {
+    const { env: e, secrets } = await start(3);
+    const a = secrets[0] as Seeded;
+    copyOf(a, 'ringg/bulk-copy');
+    const result = await cli(['rotate', '--all', '--function', FUNCTION_NAME]);
+
+    expect(result.code).toBe(3);
+    expect(result.stdout).toMatch(/^4 secrets: 2 rotated, 0 failed, 2 refused, in \d+\.\d s\.$/m);
+    expect(e.ringg.regenerations(a.workspaceId)).toBe(0);
+    expect(currentKey(e, 'ringg/bulk-copy')).toBe(e.ringg.liveKey(a.workspaceId));
+    expect(e.aws.secretsManager.calls.ListSecrets).toBe(1);
+  });
+
+  it('without secretsmanager:ListSecrets the selected secrets are still compared, and the missing search is reported', async () => {
+    const { env: e, secrets } = await start(2);
+    const [a, other] = secrets as [Seeded, Seeded];
+    const b = copyOf(a, 'ringg/bulk-copy');
+    e.aws.secretsManager.injectFault({
+      operation: 'ListSecrets',
+      times: 100,
+      error: new AwsServiceError(
+        'AccessDeniedException',
+        'not authorized to perform: secretsmanager:ListSecrets',
+      ),
+    });
+    const result = await cli(['rotate', ...ids([a, b, other])]);
+
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(
+      `Could not look for other secrets holding workspace ${a.workspaceId} (ListSecrets: AccessDeniedException); only the selected secrets were compared.`,
+    );
+    expect(result.stderr).toMatch(/ringg\/bulk-copy: REFUSED: shared-workspace with ringg\/bulk-01/);
+    expect(e.ringg.regenerations(a.workspaceId)).toBe(0);
+    expect(currentKey(e, other.name)).toBe(e.ringg.liveKey(other.workspaceId));
   });
 });
 
@@ -280,7 +445,11 @@ describe('--all and --dry-run', () => {
 
     expect(result.code).toBe(3);
     expect(names.map((s) => e.aws.secretsManager.stagesOf(s.name))).toEqual(labelsBefore);
-    expect(e.ringg.events.length).toBe(ringgCallsBefore);
+    // Only GET /workspace, for the untagged secrets' workspaces: nothing regenerated, nothing changed.
+    expect(e.ringg.events.slice(ringgCallsBefore).map((ev) => ev.kind)).toEqual(
+      Array(7).fill('workspace-call'),
+    );
+    expect(e.ringg.regenerations()).toBe(0);
     expect(e.aws.secretsManager.calls.RotateSecret ?? 0).toBe(0);
     expect(Object.keys(e.aws.ssm.calls)).toEqual(['GetParameter']); // it read the journals, wrote nothing
     expect(result.stderr).toContain('Dry run: checking 8 secrets; nothing will be changed.');

@@ -6,8 +6,10 @@ import {
   type ConsumerEvent,
   RinggApi,
   RinggKeyProvider,
+  RinggKeysRejectedError,
   type RinggMethod,
   RinggRequestError,
+  RinggSecretError,
 } from '../../consumer/index.js';
 import { SecretsManagerModel } from '../../dev/secrets-manager-model.js';
 import { mockSecretsManager } from '../support/harness.js';
@@ -32,6 +34,7 @@ beforeEach(() => {
   smMock = mockSecretsManager(model);
   events = [];
   seen = [];
+  promoting = undefined;
   model.createSecret({ Name: 'ringg/app', SecretString: OLD_KEY });
 });
 
@@ -48,7 +51,7 @@ function client(options: { repeatOnKeyRejected?: boolean; dispatcher?: Dispatche
     secretId: 'ringg/app',
     client: new SecretsManagerClient({ region: 'us-east-1' }),
     onEvent: (e) => events.push(e),
-    sleep: async () => undefined,
+    sleep: promoteWhileWaiting,
   });
   return new RinggApi({ keys, baseUrl: `${ORIGIN}${BASE}`, dispatcher: agent, ...options });
 }
@@ -68,16 +71,30 @@ function ringgAccepts(liveKey: string, method: string, path: string, times = 2) 
     .times(times);
 }
 
-/** What the rotation does between setSecret and finishSecret: the new key in AWSPENDING. */
+/** A rotation in setSecret: the new key in AWSPENDING, to be promoted during the library's first pause. */
+let promoting: string | undefined;
 function newKeyPending() {
   model.enableRotation('ringg/app', 'arn:aws:lambda:us-east-1:123456789012:function:f');
-  const token = model.beginRotation({ SecretId: 'ringg/app' });
+  promoting = model.beginRotation({ SecretId: 'ringg/app' });
   model.putSecretValue({
     SecretId: 'ringg/app',
-    ClientRequestToken: token,
+    ClientRequestToken: promoting,
     SecretString: NEW_KEY,
     VersionStages: ['AWSPENDING'],
   });
+}
+
+/** setSecret moves AWSCURRENT once Ringg accepted the new key: while the library waits to read again. */
+async function promoteWhileWaiting(): Promise<void> {
+  if (promoting === undefined) return;
+  const current = Object.entries(model.stagesOf('ringg/app')).find(([, s]) => s.includes('AWSCURRENT'))?.[0];
+  model.updateSecretVersionStage({
+    SecretId: 'ringg/app',
+    VersionStage: 'AWSCURRENT',
+    MoveToVersionId: promoting,
+    RemoveFromVersionId: current,
+  });
+  promoting = undefined;
 }
 
 const METHODS: RinggMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -131,45 +148,70 @@ describe('after a 401 the library repeats the request once with the newer key', 
       Array.from({ length: 20 }, () => api.request('/calling/outbound/individual', { method: 'POST' })),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
-    // One load, then one refresh: AWSCURRENT (still the old key), then AWSPENDING.
+    // One load, then one refresh: AWSCURRENT still the old key, and again once it moved.
     expect(smMock.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input.VersionStage)).toEqual([
       'AWSCURRENT',
       'AWSCURRENT',
-      'AWSPENDING',
+      'AWSCURRENT',
     ]);
   });
 
-  it('does not repeat when the secret holds nothing newer, and says so', async () => {
+  it('does not repeat when the secret holds nothing newer, and says all its keys are rejected', async () => {
     const api = client();
     ringgAccepts(NEW_KEY, 'POST', CALL, 1);
-    const response = await api.request('/calling/outbound/individual', { method: 'POST' });
-    expect(response.status).toBe(401);
+    const failure = await api
+      .request('/calling/outbound/individual', { method: 'POST' })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(RinggKeysRejectedError);
+    expect(failure).toMatchObject({
+      code: 'all-keys-rejected',
+      method: 'POST',
+      keyFingerprints: [fingerprint(OLD_KEY)],
+    });
     expect(seen).toHaveLength(1);
     expect(events).toContainEqual(expect.objectContaining({ type: 'key-rejected', outcome: 'no-newer-key' }));
   });
 
-  it('returns the 401 when the secret cannot be read again, and says so', async () => {
+  it('when the secret cannot be read again, the caller gets why, and the request is not repeated', async () => {
     const api = client();
     await api.request('/workspace').catch(() => undefined); // caches the old key
     smMock
       .on(GetSecretValueCommand)
       .rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
     ringgAccepts(NEW_KEY, 'POST', CALL, 1);
-    const response = await api.request('/calling/outbound/individual', { method: 'POST' });
-    expect(response.status).toBe(401);
+    const failure = await api
+      .request('/calling/outbound/individual', { method: 'POST' })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(RinggSecretError);
+    expect(failure).toMatchObject({
+      code: 'secret-read-failed',
+      retryable: true,
+      secretId: 'ringg/app',
+      region: 'us-east-1',
+    });
     expect(seen).toHaveLength(1);
-    expect(events).toContainEqual({ type: 'refresh-failed', error: 'ThrottlingException' });
+    expect(events).toContainEqual({
+      type: 'refresh-failed',
+      error: 'ThrottlingException',
+      code: 'secret-read-failed',
+    });
     expect(events).toContainEqual(
       expect.objectContaining({ type: 'key-rejected', outcome: 'refresh-failed' }),
     );
   });
 
-  it('repeats at most once: a newer key that is rejected too returns that 401', async () => {
+  it('repeats at most once: a newer key that is rejected too means every key is rejected', async () => {
     const api = client();
     newKeyPending();
     ringgAccepts('a-third-key', 'POST', CALL, 2);
-    const response = await api.request('/calling/outbound/individual', { method: 'POST' });
-    expect(response.status).toBe(401);
+    const failure = await api
+      .request('/calling/outbound/individual', { method: 'POST' })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(RinggKeysRejectedError);
+    expect((failure as RinggKeysRejectedError).keyFingerprints).toEqual([
+      fingerprint(OLD_KEY),
+      fingerprint(NEW_KEY),
+    ]);
     expect(seen.map((s) => s.key)).toEqual([OLD_KEY, NEW_KEY]);
   });
 });
@@ -290,22 +332,39 @@ describe('configuration', () => {
     );
   });
 
+  it('refuses a negative or non-numeric interval, naming the option (pendingTtlMs being the old name)', () => {
+    const make = (options: { ttlMs?: number; refreshIntervalMs?: number; pendingTtlMs?: number }) =>
+      new RinggKeyProvider({ secretId: 'ringg/app', client: new SecretsManagerClient({}), ...options });
+    expect(() => make({ refreshIntervalMs: -1 })).toThrow(
+      /option refreshIntervalMs must be a number of milliseconds ≥ 0, not -1/,
+    );
+    expect(() => make({ pendingTtlMs: Number.NaN })).toThrow(/option pendingTtlMs must be/);
+    expect(() => make({ ttlMs: Number.POSITIVE_INFINITY })).toThrow(/option ttlMs must be/);
+    expect(() => make({ refreshIntervalMs: 0, pendingTtlMs: 10 })).not.toThrow();
+  });
+
   it('refuses a missing secret id and a bad timeout with what to do', () => {
     expect(() => new RinggKeyProvider({ secretId: ' ' })).toThrow(/needs `secretId`.*e\.g\. "ringg\/prod"/);
     expect(() => new RinggApi({ keys: keys(), timeoutMs: 0 })).toThrow(/timeoutMs must be a whole number/);
   });
 
-  it('a failed secret read names the secret, the stage and what to check', async () => {
+  it('a secret read without permission is named as such, with the secret and the Region', async () => {
     smMock.on(GetSecretValueCommand).rejects(
       Object.assign(new Error('User is not authorized to perform: secretsmanager:GetSecretValue'), {
         name: 'AccessDeniedException',
       }),
     );
     const api = client();
-    const failure = (await api.request('/workspace').catch((e: unknown) => e)) as Error;
+    const failure = (await api.request('/workspace').catch((e: unknown) => e)) as RinggSecretError;
+    expect(failure).toBeInstanceOf(RinggSecretError);
+    expect(failure.code).toBe('secret-access-denied');
     expect(failure.message).toMatch(
-      /Could not read the Ringg key from secret ringg\/app \(AWSCURRENT\): AccessDeniedException.*secretsmanager:GetSecretValue/,
+      /^These AWS credentials may not read secret ringg\/app in us-east-1 \(AccessDeniedException: .*\)\. Allow secretsmanager:GetSecretValue/,
     );
-    expect(events).toContainEqual({ type: 'refresh-failed', error: 'AccessDeniedException' });
+    expect(events).toContainEqual({
+      type: 'refresh-failed',
+      error: 'AccessDeniedException',
+      code: 'secret-access-denied',
+    });
   });
 });

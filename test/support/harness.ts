@@ -1,6 +1,7 @@
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ListSecretsCommand,
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
@@ -268,6 +269,14 @@ export function mockSecretsManager(model: SecretsManagerModel, gate: Gate = open
       asSdkCall('sm', async () => {
         await model.enter('ListSecretVersionIds');
         return model.listSecretVersionIds(input);
+      }),
+    ),
+  );
+  smMock.on(ListSecretsCommand).callsFake((input, client) =>
+    gate('ListSecrets', '', client(), () =>
+      asSdkCall('sm', async () => {
+        await model.enter('ListSecrets');
+        return model.listSecrets(input);
       }),
     ),
   );
