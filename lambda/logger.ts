@@ -100,9 +100,12 @@ export class Logger {
   private emit(level: LogLevel, message: string, fields?: LogFields): void {
     const secrets = this.longestFirst();
     const record = { timestamp: new Date().toISOString(), level, message, ...this.base, ...fields };
-    if (secrets.length === 0) return this.sink(JSON.stringify(record));
     // Masked before serializing, and the line once more in case serializing produced a value anew.
-    this.sink(maskText(JSON.stringify(mask(record, secrets, new Set())), secrets));
+    const line =
+      secrets.length === 0
+        ? JSON.stringify(record)
+        : maskText(JSON.stringify(mask(record, secrets, new Set())), secrets);
+    this.sink(line);
   }
 }
 
