@@ -338,6 +338,11 @@ export class SecretsManagerModel {
   }
 
   /** ListSecrets without filters, paginated like the service (MaxResults 1-100, NextToken). */
+  /** The name of every secret, for a local deployment that names them all. */
+  secretNames(): string[] {
+    return [...this.secrets.values()].map((secret) => secret.name);
+  }
+
   listSecrets(input: { MaxResults?: number; NextToken?: string }) {
     const pageSize = input.MaxResults ?? 100;
     const start = input.NextToken === undefined ? 0 : Number(input.NextToken);

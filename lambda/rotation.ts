@@ -1,4 +1,5 @@
 import { parameterNames, parameterNamesProblem } from '../common/parameter-names.js';
+import { checkSecretAllowed } from './allowed-secrets.js';
 import { Deadline } from './deadline.js';
 import { InvalidConfigurationError, RotationError } from './errors.js';
 import { parseEvent, type RotationEvent, type Step } from './event.js';
@@ -57,6 +58,7 @@ export function createRotationHandler(deps: RotationDeps) {
       deps.log.redact(event.rotationToken);
       log = deps.log.child({ step: event.step, secretId: event.secretId, token: event.token });
       const secret = await deps.secrets.describe(event.secretId, timeout());
+      checkSecretAllowed(deps.allowedSecrets(), event.secretId, secret);
       log = log.child({ secret: secret.name });
 
       version = checkRotationVersion(secret, event.token);
