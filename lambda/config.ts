@@ -1,4 +1,5 @@
 import { DEFAULT_PARAMETER_PREFIX } from '../common/defaults.js';
+import { parameterPrefixProblem, prefixesOverlap } from '../common/parameter-names.js';
 import { parseRinggBaseUrl } from '../common/ringg-base-url.js';
 import { InvalidConfigurationError } from './errors.js';
 
@@ -27,6 +28,17 @@ export interface RotationConfig {
 }
 
 export function loadConfig(env: Record<string, string | undefined>): RotationConfig {
+  const config = readConfig(env);
+  if (config.mirrorPrefix !== undefined && prefixesOverlap(config.parameterPrefix, config.mirrorPrefix)) {
+    throw new InvalidConfigurationError(
+      `MIRROR_PARAMETER_PREFIX "${config.mirrorPrefix}" and ROTATION_PARAMETER_PREFIX "${config.parameterPrefix}" ` +
+        'overlap: a grant on one would reach the other. Give them separate paths.',
+    );
+  }
+  return config;
+}
+
+function readConfig(env: Record<string, string | undefined>): RotationConfig {
   return {
     ringgBaseUrl: parseBaseUrl(env.RINGG_BASE_URL),
     connectTimeoutMs: parseMillis(env, 'RINGG_CONNECT_TIMEOUT_MS', 10_000),
@@ -65,12 +77,8 @@ function parseMillis(env: Record<string, string | undefined>, name: string, fall
 function parsePrefix(name: string, raw: string | undefined): string | undefined {
   const value = blankToUndefined(raw);
   if (value === undefined) return undefined;
-  if (!/^\/[A-Za-z0-9_.\-/]+$/.test(value) || value.endsWith('/') || /^\/(aws|ssm)/i.test(value)) {
-    throw new InvalidConfigurationError(
-      `${name} "${value}" must be an SSM parameter path: start with "/", use only ` +
-        'letters, digits and _ . - /, not end with "/", and not start with aws or ssm.',
-    );
-  }
+  const problem = parameterPrefixProblem(value);
+  if (problem) throw new InvalidConfigurationError(`${name} "${value}" ${problem}.`);
   return value;
 }
 

@@ -6,6 +6,8 @@ import {
   mirrorParameterName,
   parameterNames,
   parameterNamesProblem,
+  parameterPrefixProblem,
+  prefixesOverlap,
   SSM_MAX_HIERARCHY_LEVELS,
   SSM_STANDARD_PARAMETERS_PER_REGION,
   standingParameterCount,
@@ -88,14 +90,16 @@ function readOne(secret: secretsmanager.ISecret, index: number): RotatedSecret {
 }
 
 /**
- * Refuses, at synth, secrets whose journal, intent, rescue or mirror parameters SSM could not hold
- * (more than 15 levels) or that two secrets would share, instead of failing every rotation later.
+ * Refuses, at synth, prefixes that are no SSM path or that overlap (a grant on one would then reach
+ * parameters of the other), and secrets whose parameters SSM could not hold (more than 15 levels) or
+ * that two secrets would share, instead of failing every rotation later.
  */
 export function checkParameterNames(
   secrets: readonly RotatedSecret[],
   parameterPrefix: string,
   mirrorPrefix: string | undefined,
 ): void {
+  checkPrefixes(parameterPrefix, mirrorPrefix);
   const standing = standingParameterCount(secrets.length, mirrorPrefix !== undefined);
   if (standing > SSM_STANDARD_PARAMETERS_PER_REGION) {
     throw new Error(
@@ -126,6 +130,29 @@ export function checkParameterNames(
       }
       owners.set(parameter, secret.name);
     }
+  }
+}
+
+function checkPrefixes(parameterPrefix: string, mirrorPrefix: string | undefined): void {
+  for (const [prop, prefix] of [
+    ['parameterPrefix', parameterPrefix],
+    ['parameterStoreMirror.prefix', mirrorPrefix],
+  ] as const) {
+    if (prefix === undefined) continue;
+    if (Token.isUnresolved(prefix)) {
+      throw new Error(
+        `${prop} must be known at synth (the IAM and KMS grants are written from it), not a token.`,
+      );
+    }
+    const problem = parameterPrefixProblem(prefix);
+    if (problem) throw new Error(`${prop} "${prefix}" ${problem}.`);
+  }
+  if (mirrorPrefix !== undefined && prefixesOverlap(parameterPrefix, mirrorPrefix)) {
+    throw new Error(
+      `parameterStoreMirror.prefix "${mirrorPrefix}" and parameterPrefix "${parameterPrefix}" overlap: a grant on one ` +
+        "would reach the other's parameters (the function's own path would cover the mirrors, a reader of the " +
+        'mirrors could reach the rotation records). Give them separate paths, e.g. /ringg-rotation and /services/ringg.',
+    );
   }
 }
 
