@@ -71,7 +71,13 @@ function readOne(secret: secretsmanager.ISecret, index: number): RotatedSecret {
   const encryptionKey = secret.encryptionKey;
   const full = secret.secretFullArn;
   if (full !== undefined) {
-    const name = Token.isUnresolved(full) ? undefined : nameInArn(full)?.slice(0, -7);
+    if (Token.isUnresolved(full)) {
+      throw new Error(
+        `secrets[${index}] has a complete ARN known only at deploy time: import it by name (Secret.fromSecretNameV2) ` +
+          "or by a literal complete ARN. The function's list of the secrets it may rotate, and its IAM policy, are written at synth.",
+      );
+    }
+    const name = nameInArn(full)?.slice(0, -7);
     return { key: full, secretId: full, name, completeArn: full, encryptionKey };
   }
   const name = nameInArn(secret.secretArn);
