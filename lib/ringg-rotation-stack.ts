@@ -1,4 +1,5 @@
 import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -26,6 +27,19 @@ export interface RinggRotationContext {
   /** The repository's numeric id: the CI role then also requires the token's `repository_id` claim. */
   readonly githubRepositoryId?: string;
   readonly githubRefs?: string[];
+  /** The numeric id of the repository's owner: the CI role then also requires `repository_owner_id`. */
+  readonly githubOwnerId?: string;
+  /** GitHub environments whose jobs may assume the CI role (instead of refs). */
+  readonly githubEnvironments?: string[];
+  /** `job_workflow_ref` values of the workflow files that may assume the CI role. */
+  readonly githubWorkflows?: string[];
+  /** ARN of a customer managed KMS key for the rotation records and the mirror (default: a new key). */
+  readonly parameterKmsKeyArn?: string;
+  /**
+   * ARNs of the roles that may read every mirror: named in the parameter key's policy (their own IAM
+   * policy must allow ssm:GetParameter on the mirror parameters; this stack does not change them).
+   */
+  readonly mirrorReaderArns?: string[];
   /** The function's reserved concurrency (default 10). */
   readonly maxConcurrentRotations?: number;
   /** Nested stacks holding the schedules (default 10). Set once: changing it moves schedules. */
@@ -87,7 +101,10 @@ export class RinggRotationStack extends Stack {
         ? {
             repository: context.githubRepository,
             repositoryId: context.githubRepositoryId,
+            ownerId: context.githubOwnerId,
             refs: context.githubRefs,
+            environments: context.githubEnvironments,
+            workflows: context.githubWorkflows,
           }
         : undefined,
       maxConcurrentRotations: context.maxConcurrentRotations,
@@ -96,6 +113,12 @@ export class RinggRotationStack extends Stack {
       parameterStoreMirror: context.parameterStoreMirrorPrefix
         ? { prefix: context.parameterStoreMirrorPrefix }
         : undefined,
+      parameterEncryptionKey: context.parameterKmsKeyArn
+        ? kms.Key.fromKeyArn(this, 'ParameterKey', context.parameterKmsKeyArn)
+        : undefined,
+    });
+    (context.mirrorReaderArns ?? []).forEach((arn, i) => {
+      this.rotation.grantReadMirror(iam.Role.fromRoleArn(this, `MirrorReader${i}`, arn, { mutable: false }));
     });
 
     new CfnOutput(this, 'FunctionName', { value: this.rotation.function.functionName });

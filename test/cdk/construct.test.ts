@@ -527,6 +527,21 @@ describe('least privilege', () => {
 });
 
 describe('alarms', () => {
+  it('alarms on throttling that lasts half an hour (the reserved concurrency used up), through the topic', () => {
+    const { template } = build();
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Throttles',
+      Namespace: 'AWS/Lambda',
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 6,
+      DatapointsToAlarm: 6,
+      Threshold: 1,
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^RotationAlarms') }],
+      AlarmDescription: Match.stringLikeRegexp('direct invocations with the CI role'),
+    });
+  });
+
   it('alarms on any function error through a new topic, with an optional e-mail', () => {
     const { template } = build(() => ({ alarmEmail: 'oncall@example.com' }));
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -698,6 +713,55 @@ describe('the CI role', () => {
         ],
       },
     });
+  });
+
+  it('pins the owner id, the workflow files, and with environments the refs, when given', () => {
+    const { template } = build(() => ({
+      ciRole: {
+        repository: 'acme/platform',
+        repositoryId: '42',
+        ownerId: '7',
+        environments: ['production'],
+        refs: ['refs/heads/main'],
+        workflows: ['acme/platform/.github/workflows/rotate-ringg-key.yml@refs/heads/main'],
+      },
+    }));
+    expect(trustCondition(template)).toEqual({
+      StringEquals: {
+        'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+        'token.actions.githubusercontent.com:repository_id': '42',
+        'token.actions.githubusercontent.com:repository_owner_id': '7',
+        'token.actions.githubusercontent.com:job_workflow_ref': [
+          'acme/platform/.github/workflows/rotate-ringg-key.yml@refs/heads/main',
+        ],
+        'token.actions.githubusercontent.com:ref': ['refs/heads/main'],
+      },
+      StringLike: {
+        'token.actions.githubusercontent.com:sub': [
+          'repo:acme/platform:environment:production',
+          'repo:acme@7/platform@42:environment:production',
+        ],
+      },
+    });
+  });
+
+  it.each([
+    [{ ownerId: 'acme' }, /ciRole.ownerId "acme" must be a numeric id: gh api users\/acme --jq .id/],
+    [{ environments: ['prod*'] }, /ciRole.environments: "prod\*" is not a GitHub environment name/],
+    [{ environments: [' prod'] }, /not a GitHub environment name this role can match exactly/],
+    [{ environments: [] }, /ciRole.environments is empty: leave it out for the default/],
+    [{ refs: ['main'] }, /"main" is not a full git ref of a branch or tag/],
+    [
+      { workflows: ['.github/workflows/rotate.yml'] },
+      /is not a job_workflow_ref: write owner\/name\/.github\/workflows\/<file>.yml@refs\/heads\/<branch> \(e.g. acme\/platform/,
+    ],
+    [{ workflows: ['acme/platform/.github/workflows/*.yml@refs/heads/main'] }, /is not a job_workflow_ref/],
+    [
+      { refs: Array.from({ length: 30 }, (_, i) => `refs/heads/release-${i}-with-a-long-branch-name`) },
+      /trust policy would have \d+ characters, more than IAM's 2048/,
+    ],
+  ])('refuses CI role option %j with a clear error', (options, message) => {
+    expect(() => build(() => ({ ciRole: { repository: 'acme/platform', ...options } }))).toThrow(message);
   });
 
   it('trusts GitHub environments when named, and refuses a malformed repository, id or ref', () => {
