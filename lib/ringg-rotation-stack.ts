@@ -124,6 +124,7 @@ export class RinggRotationStack extends Stack {
     new CfnOutput(this, 'FunctionName', { value: this.rotation.function.functionName });
     new CfnOutput(this, 'FunctionArn', { value: this.rotation.function.functionArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.rotation.alarmTopic.topicArn });
+    new CfnOutput(this, 'ParameterKeyArn', { value: this.rotation.parameterEncryptionKey.keyArn });
     if (this.rotation.ciRole) new CfnOutput(this, 'CiRoleArn', { value: this.rotation.ciRole.roleArn });
   }
 }
