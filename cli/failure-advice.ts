@@ -84,6 +84,8 @@ const ADVICE: Record<string, string> = {
   'pending-version-empty': '`ringg-rotate status --secret-id <secret>` shows why; README "Rotation stuck".',
   'invalid-secret-value':
     'Fix the secret value (README "Secret formats"); nothing was changed. Then rotate again.',
+  'secret-not-allowed':
+    "The function rotates only the secrets its deployment names: add this one to the construct's `secrets` (secretNames/secretArns) and deploy, then rotate again.",
   'invalid-configuration': 'Fix the function\'s environment (README "Configuration") and redeploy.',
   'rotation-not-enabled':
     'Rotation was turned off meanwhile; deploy the stack to turn it on, then rotate again.',

@@ -4,6 +4,8 @@
  * function that refuses its own configuration on every cold start.
  */
 
+import { parameterPrefixProblem } from './parameter-names.js';
+
 /** The function's duration settings (environment variables, milliseconds) and their defaults. */
 export const DURATION_DEFAULTS_MS = {
   /** TCP and TLS connect timeout of each Ringg request. */
@@ -61,11 +63,6 @@ export function minimumFunctionTimeoutMs(
  * undefined. SSM refuses names under /aws and /ssm, and the function appends `/<secret>/...` to it.
  */
 export function parameterPathProblem(label: string, value: string): string | undefined {
-  if (/^\/[A-Za-z0-9_.\-/]+$/.test(value) && !value.endsWith('/') && !/^\/(aws|ssm)/i.test(value)) {
-    return undefined;
-  }
-  return (
-    `${label} "${value}" must be an SSM parameter path: start with "/", use only ` +
-    'letters, digits and _ . - /, not end with "/", and not start with aws or ssm.'
-  );
+  const problem = parameterPrefixProblem(value);
+  return problem === undefined ? undefined : `${label} "${value}" ${problem}.`;
 }

@@ -21,9 +21,16 @@ export function standingParameterCount(secrets: number, mirrored: boolean): numb
   return secrets * (mirrored ? 2 : 1);
 }
 
-/** Where a secret's journal and rescue parameters live in SSM Parameter Store. */
+/**
+ * Where a secret's parameters live in SSM Parameter Store. Every name is `<prefix>/<secret path>/<kind>`
+ * or `<prefix>/<secret path>/<kind>/<one token segment>`: the last segment says what a parameter is
+ * (`journal`, `rotation`, or a hashed-if-need-be token), so a grant on `<prefix>/*\/journal` matches
+ * journals and nothing that can hold a key, whatever the secret names and rotation tokens.
+ */
 export interface ParameterNames {
   readonly journal: string;
+  /** The rotation record: one per secret, may hold the rescued key; only the function reads it. */
+  readonly rotation: string;
   /** The path under which the rescue parameters of this secret live. */
   readonly rescuePath: string;
   rescue(token: string): string;
@@ -35,9 +42,10 @@ export function parameterNames(prefix: string, secretName: string): ParameterNam
   const base = `${prefix}/${pathOf(secretName)}`;
   return {
     journal: `${base}/journal`,
+    rotation: `${base}/rotation`,
     rescuePath: `${base}/rescue`,
-    rescue: (token) => `${base}/rescue/${pathOf(token)}`,
-    intent: (token, generation) => `${base}/intent/${pathOf(token)}.${generation}`,
+    rescue: (token) => `${base}/rescue/${tokenSegment(token)}`,
+    intent: (token, generation) => `${base}/intent/${tokenSegment(token)}.${generation}`,
   };
 }
 
@@ -61,14 +69,58 @@ export function parameterNamesProblem(prefix: string, secretName: string): strin
   );
 }
 
+/** The last segment of a parameter name of each kind: a token may never be one of them. */
+export const PARAMETER_KINDS = ['journal', 'rotation', 'rescue', 'intent'] as const;
+
+/**
+ * Why `prefix` cannot be a parameter path (`parameterPrefix`, `parameterStoreMirror.prefix`), or
+ * undefined. The function applies the same rule to its environment.
+ */
+export function parameterPrefixProblem(prefix: string): string | undefined {
+  if (!/^\/[A-Za-z0-9_.\-/]+$/.test(prefix) || prefix.endsWith('/') || /^\/(aws|ssm)/i.test(prefix)) {
+    return (
+      'must be an SSM parameter path: start with "/", use only letters, digits and _ . - /, ' +
+      'not end with "/", and not start with aws or ssm'
+    );
+  }
+  if (prefix.includes('//')) return 'must not hold an empty segment ("//")';
+  return undefined;
+}
+
+/**
+ * Whether a grant on one path can reach a parameter of the other: the same path, or one under the
+ * other, segment by segment (`/ringg` and `/ringg-mirror` are apart, `/ringg` and `/ringg/mirror` not).
+ */
+export function prefixesOverlap(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+}
+
 export function levelsOf(parameterName: string): number {
   return parameterName.split('/').filter((segment) => segment !== '').length;
 }
 
 const SSM_SAFE_PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+const SSM_SAFE_SEGMENT = /^[A-Za-z0-9_.-]+$/;
 
 /**
- * A secret name (or token) as a parameter path. Names SSM can hold as they are stay readable and
+ * A rotation token as exactly one path segment. The caller of RotateSecret chooses the token
+ * (ClientRequestToken, 32 to 64 characters, any), so one that would add segments (`…/journal`),
+ * hold characters SSM refuses, be only dots, or spell a kind is hashed: `a/journal` becomes
+ * `a_journal.<hash>`, never a name another kind of parameter could have.
+ */
+function tokenSegment(token: string): string {
+  const kind = (PARAMETER_KINDS as readonly string[]).includes(token);
+  if (SSM_SAFE_SEGMENT.test(token) && !/^\.+$/.test(token) && !kind) return token;
+  const readable = token.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+$/, '_');
+  return `${readable}.${hash(token)}`;
+}
+
+function hash(value: string): string {
+  return createHash('sha256').update(value).digest('hex').slice(0, 10);
+}
+
+/**
+ * A secret name as a parameter path. Names SSM can hold as they are stay readable and
  * unchanged. Others (secret names may hold + = @, and leading, trailing or repeated slashes, which SSM
  * names may not) get their unsafe characters replaced and a hash of the exact name appended, so that
  * `ringg/team+a` and `ringg/team=a` never share a journal, an intent or a mirror.
@@ -79,6 +131,5 @@ function pathOf(value: string): string {
     .replace(/[^A-Za-z0-9_.\-/]/g, '_')
     .replace(/\/{2,}/g, '/')
     .replace(/^\/|\/$/g, '');
-  const hash = createHash('sha256').update(value).digest('hex').slice(0, 10);
-  return `${readable === '' ? '_' : readable}.${hash}`;
+  return `${readable === '' ? '_' : readable}.${hash(value)}`;
 }

@@ -1,8 +1,16 @@
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CreateSecretCommand,
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import {
+  ALLOWED_SECRETS_FILE,
+  type AllowedSecretsList,
+  serializeAllowedSecrets,
+} from '../common/allowed-secrets-file.js';
 import { AwsStandIn } from './aws-stand-in.js';
 import { RinggStandIn } from './ringg-stand-in.js';
 import type { RotationEventOut, StepReport } from './rotation-driver.js';
@@ -32,6 +40,12 @@ export interface LocalEnvironmentOptions {
   readonly maxConcurrency?: number;
   /** Loopback ports of the stand-ins; 0 (the default) takes free ones. */
   readonly ports?: { readonly aws?: number; readonly ringg?: number };
+  /**
+   * The secrets the local deployment names (the function's allow-list, as the construct writes it).
+   *
+   * @default - every secret created in the stand-in, by name
+   */
+  readonly allowedSecrets?: AllowedSecretsList;
 }
 
 export const LOCAL_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:ringg-key-rotation-local';
@@ -46,8 +60,22 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions) {
   let handler: RotationHandler | undefined;
   const timeoutMs = options.functionTimeoutMs ?? 90_000;
   const lambda = { running: 0, throttled: 0 };
+  // The function reads its allow-list from a file, as deployed; here it names the stand-in's secrets.
+  const listDir = mkdtempSync(join(tmpdir(), 'ringg-allowed-'));
+  const listFile = join(listDir, ALLOWED_SECRETS_FILE);
+  let written = '';
+  const writeAllowList = () => {
+    const text = serializeAllowedSecrets(
+      options.allowedSecrets ?? { arns: [], names: aws.secretsManager.secretNames() },
+    );
+    if (text === written) return;
+    writeFileSync(`${listFile}.next`, text);
+    renameSync(`${listFile}.next`, listFile);
+    written = text;
+  };
   const invoke = async (event: RotationEventOut) => {
     if (!handler) throw new Error('The rotation function is not loaded yet');
+    writeAllowList();
     if (options.maxConcurrency !== undefined && lambda.running >= options.maxConcurrency) {
       lambda.throttled++;
       const error = new Error('Rate Exceeded.');
@@ -78,8 +106,10 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions) {
     AWS_ENDPOINT_URL_SSM: endpoint,
     AWS_ENDPOINT_URL_LAMBDA: endpoint,
     RINGG_BASE_URL: ringg.baseUrl(),
+    ROTATION_ALLOWED_SECRETS_FILE: listFile,
     ...options.env,
   });
+  writeAllowList();
   handler = (await options.loadHandler()).handler;
 
   return {
@@ -92,6 +122,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions) {
     async stop() {
       await aws.stop();
       await ringg.stop();
+      rmSync(listDir, { recursive: true, force: true });
     },
   };
 }

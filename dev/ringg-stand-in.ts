@@ -109,6 +109,8 @@ export class RinggStandIn {
    * workspace's live key stays the issued one. Undefined: the key as issued.
    */
   newKeyAs: ((issued: string) => unknown) | undefined;
+  /** How a new key is made (any printable ASCII the key rule accepts); undefined: a UUID. */
+  issueKeysAs: (() => string) | undefined;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -245,7 +247,7 @@ export class RinggStandIn {
   }
 
   private issueNewKey(workspace: Workspace): void {
-    workspace.key = randomUUID();
+    workspace.key = this.issueKeysAs?.() ?? randomUUID();
     workspace.keyIssuedAt = this.now();
     this.issuedKeys.push(workspace.key);
     this.events.push({ at: this.now(), kind: 'regenerated', workspaceId: workspace.id, status: 200 });

@@ -337,6 +337,11 @@ export class SecretsManagerModel {
     return { ARN: secret.arn, Name: secret.name, Versions: versions };
   }
 
+  /** The name of every secret, for a local deployment that names them all. */
+  secretNames(): string[] {
+    return [...this.secrets.values()].map((secret) => secret.name);
+  }
+
   /**
    * ListSecrets, paginated like the service (MaxResults 1-100, NextToken), with the Filters this
    * project uses (name, tag-key, tag-value; prefix match, case-sensitive, `!` negates), as AWS

@@ -6,6 +6,7 @@ import {
   isDurationSettingAccepted,
   parameterPathProblem,
 } from '../common/function-settings.js';
+import { prefixesOverlap } from '../common/parameter-names.js';
 import { parseRinggBaseUrl } from '../common/ringg-base-url.js';
 import { InvalidConfigurationError } from './errors.js';
 
@@ -34,6 +35,17 @@ export interface RotationConfig {
 }
 
 export function loadConfig(env: Record<string, string | undefined>): RotationConfig {
+  const config = readConfig(env);
+  if (config.mirrorPrefix !== undefined && prefixesOverlap(config.parameterPrefix, config.mirrorPrefix)) {
+    throw new InvalidConfigurationError(
+      `MIRROR_PARAMETER_PREFIX "${config.mirrorPrefix}" and ROTATION_PARAMETER_PREFIX "${config.parameterPrefix}" ` +
+        'overlap: a grant on one would reach the other. Give them separate paths.',
+    );
+  }
+  return config;
+}
+
+function readConfig(env: Record<string, string | undefined>): RotationConfig {
   const millis = (name: DurationSetting) => parseMillis(env, name);
   return {
     ringgBaseUrl: parseBaseUrl(env.RINGG_BASE_URL),

@@ -29,7 +29,8 @@ export type RotationErrorCode =
   | 'workspace-unknown'
   | 'new-key-unusable'
   | 'rescue-unreadable'
-  | 'new-key-not-readable';
+  | 'new-key-not-readable'
+  | 'secret-not-allowed';
 
 export abstract class RotationError extends Error {
   abstract readonly code: RotationErrorCode;
@@ -367,6 +368,18 @@ export class RescueUnreadableError extends RotationError {
         "it (aws ssm get-parameter --with-decryption); if it holds the workspace's live key, store that key " +
         `with \`ringg-rotate recover --secret-id ${secretName}\`; otherwise delete the parameter and the ` +
         'rotation continues on its next attempt.',
+    );
+  }
+}
+
+export class SecretNotAllowedError extends RotationError {
+  readonly code = 'secret-not-allowed';
+  constructor(secretName: string, secretArn: string) {
+    super(
+      `Secret "${secretName}" (${secretArn}) is not one of the secrets this function's deployment names, so the function does not ` +
+        "rotate it: nothing was read or changed. To rotate it, add it to the construct's `secrets` (the ready stack: " +
+        'secretNames or secretArns) and deploy. If it was never meant to be rotated here, whoever bound it to this ' +
+        'function should cancel that rotation (aws secretsmanager cancel-rotate-secret --secret-id <secret>).',
     );
   }
 }

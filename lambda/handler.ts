@@ -1,6 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { createRinggDispatcher } from '../common/ringg-client.js';
+import { allowedSecretsPath, loadAllowedSecrets } from './allowed-secrets.js';
 import { SDK_CONNECTION_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from './aws-call.js';
 import { loadConfig } from './config.js';
 import { Logger } from './logger.js';
@@ -11,6 +12,7 @@ import { createRotationDeps } from './rotation-deps.js';
 // the SDK clients and Ringg's connection pool. Each SDK attempt has its own timeouts; every call as a
 // whole, retries included, is bounded by the step's deadline (aws-call.ts).
 const config = loadConfig(process.env);
+const allowedSecretsFile = allowedSecretsPath(process.env);
 const sdkOptions = {
   maxAttempts: SDK_MAX_ATTEMPTS,
   requestHandler: { connectionTimeout: SDK_CONNECTION_TIMEOUT_MS, requestTimeout: SDK_REQUEST_TIMEOUT_MS },
@@ -25,5 +27,6 @@ export const handler = createRotationHandler(
       ringgDispatcher: createRinggDispatcher(config),
     },
     new Logger(),
+    { allowedSecrets: () => loadAllowedSecrets(allowedSecretsFile) },
   ),
 );

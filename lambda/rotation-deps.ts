@@ -2,6 +2,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Dispatcher } from 'undici';
 import { RinggClient } from '../common/ringg-client.js';
+import { loadAllowedSecrets } from './allowed-secrets.js';
 import type { RotationConfig } from './config.js';
 import { sleep } from './deadline.js';
 import { SsmIntentStore } from './intent-store.js';
@@ -18,12 +19,15 @@ export interface RotationClients {
   readonly ringgDispatcher: Dispatcher;
 }
 
-/** The adapters the steps use, over the given clients; `overrides` replace the clock and friends in tests. */
+/**
+ * The adapters the steps use, over the given clients; `overrides` give the list of allowed secrets,
+ * and replace the clock and friends in tests.
+ */
 export function createRotationDeps(
   config: RotationConfig,
   clients: RotationClients,
   log: Logger,
-  overrides: Partial<Pick<RotationDeps, 'sleep' | 'now' | 'random'>> = {},
+  overrides: Partial<Pick<RotationDeps, 'sleep' | 'now' | 'random' | 'allowedSecrets'>> = {},
 ): RotationDeps {
   const now = overrides.now ?? Date.now;
   return {
@@ -37,6 +41,8 @@ export function createRotationDeps(
       ? new SsmKeyMirror(clients.ssm, config.mirrorPrefix, config.mirrorKmsKeyId, log)
       : undefined,
     log,
+    // Without a list, every secret is refused.
+    allowedSecrets: overrides.allowedSecrets ?? (() => loadAllowedSecrets(undefined)),
     sleep: overrides.sleep ?? sleep,
     now,
     random: overrides.random ?? Math.random,

@@ -1,4 +1,5 @@
 import { parameterNames, parameterNamesProblem } from '../common/parameter-names.js';
+import { checkSecretAllowed } from './allowed-secrets.js';
 import { Deadline } from './deadline.js';
 import { InvalidConfigurationError, RotationError } from './errors.js';
 import { parseEvent, type RotationEvent, type Step } from './event.js';
@@ -29,7 +30,11 @@ const DEFAULT_BUDGET_MS = 60_000;
 const FINAL_LOG_MS = 250;
 
 export function createRotationHandler(deps: RotationDeps) {
-  return async function handler(rawEvent: unknown, context?: LambdaContextLike): Promise<void> {
+  // Each invocation masks its own set of values in every log line, and nothing else's.
+  return (rawEvent: unknown, context?: LambdaContextLike): Promise<void> =>
+    deps.log.invocation(() => step(rawEvent, context));
+
+  async function step(rawEvent: unknown, context?: LambdaContextLike): Promise<void> {
     const startedAt = deps.now();
     const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS;
     const deadline = new Deadline(remaining - deps.config.safetyMarginMs, deps.now);
@@ -53,6 +58,7 @@ export function createRotationHandler(deps: RotationDeps) {
       deps.log.redact(event.rotationToken);
       log = deps.log.child({ step: event.step, secretId: event.secretId, token: event.token });
       const secret = await deps.secrets.describe(event.secretId, timeout());
+      checkSecretAllowed(deps.allowedSecrets(), event.secretId, secret);
       log = log.child({ secret: secret.name });
 
       version = checkRotationVersion(secret, event.token);
@@ -112,7 +118,8 @@ export function createRotationHandler(deps: RotationDeps) {
       if (journal && version !== 'already-current') {
         await journal.record('failed', { error: { code, message, retryable } }, reportMs);
       }
-      throw error;
+      // The Lambda runtime logs what leaves the handler, outside the logger: only a masked copy does.
+      throw deps.log.scrubbedError(error);
     }
-  };
+  }
 }

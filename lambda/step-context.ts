@@ -1,5 +1,6 @@
 import type { ParameterNames } from '../common/parameter-names.js';
 import type { RinggApi } from '../common/ringg-client.js';
+import type { AllowedSecrets } from './allowed-secrets.js';
 import type { RotationConfig } from './config.js';
 import type { Deadline, Sleep } from './deadline.js';
 import type { RotationEvent } from './event.js';
@@ -23,6 +24,8 @@ export interface RotationDeps {
   /** Present when the key is mirrored to Parameter Store. */
   readonly mirror: KeyMirror | undefined;
   readonly log: Logger;
+  /** The secrets this deployment names; read for each invocation, before any secret is read. */
+  readonly allowedSecrets: () => AllowedSecrets;
   readonly sleep: Sleep;
   readonly now: () => number;
   readonly random: () => number;

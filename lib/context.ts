@@ -2,7 +2,14 @@ import type { RinggRotationContext } from './ringg-rotation-stack.js';
 
 type ContextReader = (key: string) => unknown;
 
-const LISTS = ['secretNames', 'secretArns', 'githubRefs'] as const;
+const LISTS = [
+  'secretNames',
+  'secretArns',
+  'githubRefs',
+  'githubEnvironments',
+  'githubWorkflows',
+  'mirrorReaderArns',
+] as const;
 const STRINGS = [
   'kmsKeyArn',
   'schedule',
@@ -12,6 +19,8 @@ const STRINGS = [
   'alarmTopicArn',
   'githubRepository',
   'githubRepositoryId',
+  'githubOwnerId',
+  'parameterKmsKeyArn',
   'parameterPrefix',
   'parameterStoreMirrorPrefix',
 ] as const;

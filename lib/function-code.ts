@@ -1,14 +1,22 @@
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
+import {
+  ALLOWED_SECRETS_FILE,
+  type AllowedSecretsList,
+  serializeAllowedSecrets,
+} from '../common/allowed-secrets-file.js';
 
 /** The handler's source, present only in a checkout of this repository (the package ships no `.ts`). */
 const SOURCE_ENTRY = fileURLToPath(new URL('../lambda/handler.ts', import.meta.url));
 /** The prebuilt bundle the package ships: `dist/lambda/` beside `dist/esm/lib/` and `dist/cjs/lib/`. */
 const PREBUILT_DIR = fileURLToPath(new URL('../../lambda/', import.meta.url));
+const PREBUILT_FILES = ['index.js', 'index.js.map'];
 
 /**
  * The runtime, named rather than taken from `Runtime.NODEJS_24_X`, which aws-cdk-lib releases older
@@ -55,29 +63,69 @@ export function rotationFunctionSource(): RotationFunctionSource {
 export type RotationFunctionProps = Omit<lambda.FunctionProps, 'code' | 'handler' | 'runtime'>;
 
 /**
- * The rotation function: a `NodejsFunction` bundling the sources here, a plain `Function` with the
- * prebuilt asset in the package (so the package needs no aws-cdk-lib release that lets a
- * `NodejsFunction` take ready code).
+ * The rotation function, with `allowed` written beside its code as `allowed-secrets.json` (the
+ * function reads it before any secret): a `NodejsFunction` bundling the sources here, the list copied
+ * in after bundling; a plain `Function` with the prebuilt bundle in the package (so the package needs
+ * no aws-cdk-lib release that lets a `NodejsFunction` take ready code), staged with the list into the
+ * asset. Either way the asset's hash is taken from its output, list included.
  */
 export function createRotationFunction(
   scope: Construct,
   id: string,
   props: RotationFunctionProps,
+  allowed: AllowedSecretsList,
 ): lambda.Function {
+  const list = serializeAllowedSecrets(allowed);
   const source = rotationFunctionSource();
   if (source.kind === 'source') {
+    const staged = join(mkdtempSync(join(tmpdir(), 'ringg-allowed-')), ALLOWED_SECRETS_FILE);
+    writeFileSync(staged, list);
     return new nodejs.NodejsFunction(scope, id, {
       ...props,
       runtime: ROTATION_RUNTIME,
       entry: source.entry,
       handler: 'handler',
-      bundling: LAMBDA_BUNDLING,
+      bundling: {
+        ...LAMBDA_BUNDLING,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir, outputDir) => [
+            `cp ${shellQuote(staged)} ${shellQuote(join(outputDir, ALLOWED_SECRETS_FILE))}`,
+          ],
+        },
+      },
     });
   }
   return new lambda.Function(scope, id, {
     ...props,
     runtime: ROTATION_RUNTIME,
-    code: lambda.Code.fromAsset(source.directory),
+    code: prebuiltCode(source.directory, list),
     handler: 'index.handler',
   });
+}
+
+/** The prebuilt bundle in `directory`, staged locally with the allow-list; Docker is never used. */
+export function prebuiltCode(directory: string, list: string): lambda.Code {
+  return lambda.Code.fromAsset(directory, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never used: the local step below always succeeds, so Docker is never needed.
+      image: DockerImage.fromRegistry('public.ecr.aws/docker/library/alpine:3'),
+      command: ['sh', '-c', 'echo "the prebuilt rotation function is staged locally" >&2; exit 1'],
+      local: {
+        tryBundle(outputDir: string): boolean {
+          for (const file of PREBUILT_FILES) {
+            if (existsSync(join(directory, file))) copyFileSync(join(directory, file), join(outputDir, file));
+          }
+          writeFileSync(join(outputDir, ALLOWED_SECRETS_FILE), list);
+          return true;
+        },
+      },
+    },
+  });
+}
+
+function shellQuote(path: string): string {
+  return `'${path.replace(/'/g, `'\\''`)}'`;
 }

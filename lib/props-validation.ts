@@ -1,4 +1,5 @@
 import { type Duration, Token } from 'aws-cdk-lib';
+import { DEFAULT_PARAMETER_PREFIX } from '../common/defaults.js';
 import {
   DURATION_DEFAULTS_MS,
   DURATION_SETTING_RANGE_MS,
@@ -6,9 +7,12 @@ import {
   minimumFunctionTimeoutMs,
   parameterPathProblem,
 } from '../common/function-settings.js';
+import { prefixesOverlap } from '../common/parameter-names.js';
 import { parseRinggBaseUrl } from '../common/ringg-base-url.js';
 import { ciRoleProblems } from './ci-role.js';
+import { parameterKeyProblem } from './parameter-key.js';
 import type { RinggKeyRotationProps } from './ringg-key-rotation.js';
+import { IAM_MANAGED_POLICIES_PER_ROLE, IAM_MANAGED_POLICIES_PER_ROLE_MAX } from './scale-limits.js';
 
 /** The largest reserved concurrency the construct accepts (an account's default quota is 1,000). */
 export const MAX_CONCURRENT_ROTATIONS = 1_000;
@@ -57,18 +61,41 @@ export function propsProblems(props: RinggKeyRotationProps): string[] {
     ['parameterPrefix', props.parameterPrefix],
     ['parameterStoreMirror.prefix', props.parameterStoreMirror?.prefix],
   ] as const) {
-    const problem =
-      value === undefined || Token.isUnresolved(value) ? undefined : parameterPathProblem(label, value);
+    if (value === undefined) continue;
+    const problem = Token.isUnresolved(value)
+      ? `${label} must be known at synth (the IAM and KMS grants are written from it), not a token.`
+      : parameterPathProblem(label, value);
     if (problem) problems.push(problem);
   }
+  const parameterPrefix = props.parameterPrefix ?? DEFAULT_PARAMETER_PREFIX;
+  const mirrorPrefix = props.parameterStoreMirror?.prefix;
+  if (
+    mirrorPrefix !== undefined &&
+    !Token.isUnresolved(mirrorPrefix) &&
+    !Token.isUnresolved(parameterPrefix) &&
+    prefixesOverlap(parameterPrefix, mirrorPrefix)
+  ) {
+    problems.push(
+      `parameterStoreMirror.prefix "${mirrorPrefix}" and parameterPrefix "${parameterPrefix}" overlap: a grant on one ` +
+        "would reach the other's parameters (the function's own path would cover the mirrors, a reader of the " +
+        'mirrors could reach the rotation records). Give them separate paths, e.g. /ringg-rotation and /services/ringg.',
+    );
+  }
   problems.push(...concurrencyProblems(props.maxConcurrentRotations ?? 10, props.scheduleStacks ?? 10));
-  if (props.parameterStoreMirror) {
-    const keys = new Set(props.secrets.flatMap((s) => (s.encryptionKey ? [s.encryptionKey.keyArn] : [])));
-    if (keys.size > 1 || (keys.size === 1 && props.secrets.some((s) => !s.encryptionKey))) {
-      problems.push(
-        'parameterStoreMirror encrypts every mirror with one key: the secrets must all use the same customer-managed KMS key, or none.',
-      );
-    }
+  const maxManagedPolicies = props.maxManagedPoliciesPerRole ?? IAM_MANAGED_POLICIES_PER_ROLE;
+  if (
+    !Number.isInteger(maxManagedPolicies) ||
+    maxManagedPolicies < 1 ||
+    maxManagedPolicies > IAM_MANAGED_POLICIES_PER_ROLE_MAX
+  ) {
+    problems.push(
+      `maxManagedPoliciesPerRole must be a whole number from 1 to ${IAM_MANAGED_POLICIES_PER_ROLE_MAX} (the account's IAM quota); got ${maxManagedPolicies}.`,
+    );
+  }
+  if (props.parameterEncryptionKey) {
+    const secretKeys = props.secrets.flatMap((s) => (s.encryptionKey ? [s.encryptionKey] : []));
+    const problem = parameterKeyProblem(props.parameterEncryptionKey, secretKeys);
+    if (problem) problems.push(`parameterEncryptionKey ${problem}.`);
   }
   if (props.ciRole) problems.push(...ciRoleProblems(props.ciRole));
   return problems;

@@ -1,9 +1,10 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, NestedStack, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -12,20 +13,28 @@ import { Construct } from 'constructs';
 import { DEFAULT_PARAMETER_PREFIX } from '../common/defaults.js';
 import { DURATION_DEFAULTS_MS, type DurationSetting } from '../common/function-settings.js';
 import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
+import { mirrorParameterName } from '../common/parameter-names.js';
 import { parseRinggBaseUrl } from '../common/ringg-base-url.js';
 import { WORKSPACE_TAG_KEY } from '../common/workspace-tag.js';
 import { createAlarmTopic } from './alarm-topic.js';
 import { createCiRole, type GitHubCiRoleOptions } from './ci-role.js';
 import { secretArnChars } from './failure-pattern.js';
 import { createRotationFunction } from './function-code.js';
-import {
-  acknowledgeRotatedSecretsWildcard,
-  invokeSourceArnPattern,
-  rotatedSecretsStatement,
-} from './iam-scope.js';
+import { anySecretArn, invokeSourceArnPattern, listedSecretsPolicies } from './iam-scope.js';
 import { acknowledge, wildcardFindingId } from './nag-finding.js';
+import {
+  type CreatedParameterKey,
+  createParameterKey,
+  identityStatement,
+  keyPolicyStatement,
+  type ParameterKeyUse,
+  parameterKeyProblem,
+  parameterUseConditions,
+  SECRET_ARN_CONTEXT,
+  secretsManagerViaService,
+} from './parameter-key.js';
 import { propsProblems } from './props-validation.js';
-import { parameterNameProblems, readRotatedSecrets } from './rotated-secrets.js';
+import { parameterNameProblems, type RotatedSecret, readRotatedSecrets } from './rotated-secrets.js';
 import {
   EcsForceNewDeployment,
   type ForceEcsDeploymentOptions,
@@ -34,6 +43,13 @@ import {
   rotationSucceededRule,
 } from './rotation-event.js';
 import { KeyRotationSchedule } from './rotation-schedule.js';
+import {
+  IAM_MANAGED_POLICIES_PER_ROLE,
+  IAM_MANAGED_POLICIES_PER_ROLE_MAX,
+  KMS_KEY_POLICY_MAX_BYTES,
+  policyChars,
+  worstCase,
+} from './scale-limits.js';
 import { assignScheduleStacks, ScheduleStack } from './schedule-stacks.js';
 
 export type { GitHubCiRoleOptions } from './ci-role.js';
@@ -95,11 +111,31 @@ export interface RinggKeyRotationProps {
    */
   readonly ringgTimeouts?: RinggTimeouts;
   /**
-   * SSM path of the rotation journal and the rescue parameters. Give each instance in an account its own.
+   * SSM path of each secret's rotation parameters (`<prefix>/<secret>/rotation`, the record that holds
+   * a new key while a rotation needs it, and the journal). Give each instance in an account its own;
+   * it may not overlap `parameterStoreMirror.prefix`.
    *
    * @default '/ringg-rotation'
    */
   readonly parameterPrefix?: string;
+  /**
+   * The KMS key of the copies of a key the construct writes to Parameter Store: every rotation record
+   * and, with `parameterStoreMirror`, every mirror. A customer managed key whose policy allows what
+   * docs/security.md ("A key of your own") shows. Refused at synth: an AWS managed key
+   * (`alias/aws/ssm` lets every principal of the account decrypt) and one of the secrets' own keys.
+   *
+   * @default - a new key, rotated yearly, whose policy lets the account administer it but lets only the
+   * function (its own parameters) and the principals given to `grantReadMirror` (their mirrors) use it
+   */
+  readonly parameterEncryptionKey?: kms.IKey;
+  /**
+   * How many managed policies the function's role may hold: the account's IAM quota. The function
+   * reaches each listed secret by name, and 1,000 secrets need several managed policies (the error
+   * says how many); raise the quota (up to 20) and this number together.
+   *
+   * @default 10 - IAM's default quota
+   */
+  readonly maxManagedPoliciesPerRole?: number;
   /**
    * The function's timeout. Every step finishes, with success or a clear error, 5 seconds before it.
    * At least 9 seconds, below which setSecret could never regenerate (refused at synth); a step that
@@ -146,10 +182,11 @@ export interface RinggKeyRotationProps {
    */
   readonly alarmEmail?: string;
   /**
-   * Mirror each secret's key, when AWSCURRENT moves to it (after Ringg proved it), to the SecureString `<prefix>/<secret name>`
-   * for services that read Parameter Store. Encrypted with the secrets' customer-managed key when they
-   * use one (all secrets must then share it). Best effort: a failed write is logged and alarmed, and
-   * never fails the rotation.
+   * Mirror each secret's key, when AWSCURRENT moves to it (after Ringg proved it), to the SecureString
+   * `<prefix>/<secret name>` for services that read Parameter Store. Encrypted with
+   * `parameterEncryptionKey` (never `aws/ssm`): only the principals given to `grantReadMirror` can
+   * decrypt it, each its own secrets' mirrors. The prefix may not overlap `parameterPrefix`. Best
+   * effort: a failed write is logged and alarmed, and never fails the rotation.
    *
    * @default - no mirror
    */
@@ -212,18 +249,29 @@ export class RinggKeyRotation extends Construct {
   readonly mirrorFailuresAlarm: cloudwatch.Alarm | undefined;
   /** One rule per group of secrets, each matching exactly the ARNs of its group. */
   readonly rotationFailureRules: events.Rule[];
+  /** Alarms when the function is throttled for half an hour (its reserved concurrency is used up). */
+  readonly throttlesAlarm: cloudwatch.Alarm;
   /** The role GitHub Actions assumes to rotate after an incident; only with `ciRole`. */
   readonly ciRole: iam.Role | undefined;
   /** The SSM path of the journal, intent and rescue parameters. */
   readonly parameterPrefix: string;
-  /** The function's access to the rotated secrets: one statement, whatever the number of secrets. */
-  readonly secretsPolicy: iam.Policy;
+  /** The key of the rotation records and the mirror (created unless `parameterEncryptionKey` is given). */
+  readonly parameterEncryptionKey: kms.IKey;
+  /** The function's access to exactly the listed secrets, in as many managed policies as they need. */
+  readonly secretsPolicies: iam.ManagedPolicy[];
+  /** The nested stack holding {@link secretsPolicies}. */
+  readonly secretsAccess: NestedStack;
   /** The nested stacks holding the rotation schedules. */
   readonly scheduleStacks: ScheduleStack[];
   /** The secrets this construct rotates. */
   readonly secrets: secretsmanager.ISecret[];
   /** Each rotated secret's exact ARN, for rules that must match it and nothing else. */
   private readonly secretArns = new Map<secretsmanager.ISecret, RotatedSecretArn>();
+  private readonly rotated = new Map<secretsmanager.ISecret, RotatedSecret>();
+  private readonly mirrorPrefix: string | undefined;
+  /** The policy of the key the construct created; undefined for a key of the user's. */
+  private readonly createdKey: CreatedParameterKey | undefined;
+  private mirrorReaders = 0;
 
   constructor(scope: Construct, id: string, props: RinggKeyRotationProps) {
     super(scope, id);
@@ -245,12 +293,16 @@ export class RinggKeyRotation extends Construct {
       Number.isInteger(props.scheduleStacks) && (props.scheduleStacks ?? 0) >= 1
         ? (props.scheduleStacks as number)
         : 10;
-    const parameterArn = (path: string) =>
-      stack.formatArn({
-        service: 'ssm',
-        resource: 'parameter',
-        resourceName: `${this.parameterPrefix.slice(1)}/${path}`,
-      });
+    props.secrets.forEach((secret, index) => {
+      const entry = rotated[index];
+      if (entry) this.rotated.set(secret, entry);
+    });
+    this.mirrorPrefix = props.parameterStoreMirror?.prefix;
+    const maxManagedPolicies = Math.min(
+      Math.max(Math.floor(props.maxManagedPoliciesPerRole ?? IAM_MANAGED_POLICIES_PER_ROLE), 1),
+      IAM_MANAGED_POLICIES_PER_ROLE_MAX,
+    );
+    const parameterArn = (path: string) => parameterArnOf(stack, `${this.parameterPrefix}/${path}`);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -272,71 +324,107 @@ export class RinggKeyRotation extends Construct {
       });
     }
 
-    const keys = [
+    const secretKeys = [
       ...new Map(
         props.secrets.flatMap((s) => (s.encryptionKey ? [[s.encryptionKey.keyArn, s.encryptionKey]] : [])),
       ).values(),
     ];
-    const mirrorKey = props.parameterStoreMirror ? keys[0] : undefined;
+    // The copies of a key: the rotation records (today's rescue parameters too, until the records
+    // replace them) and the mirror. Every name ends in its kind (common/parameter-names.ts).
+    const keyUses: ParameterKeyUse[] = [
+      {
+        sid: 'FunctionUsesItForItsRotationRecords',
+        principal: role,
+        actions: ['kms:Encrypt', 'kms:Decrypt'],
+        parameterArns: [parameterArn('*/rotation'), parameterArn('*/rescue/*')],
+      },
+      ...(this.mirrorPrefix
+        ? [
+            {
+              sid: 'FunctionWritesTheMirror',
+              principal: role,
+              actions: ['kms:Encrypt'],
+              parameterArns: [this.mirrorArn('*')],
+            },
+          ]
+        : []),
+    ];
+    if (props.parameterEncryptionKey) {
+      // A key refused by parameterKeyProblem is reported with the other props (props-validation.ts).
+      this.parameterEncryptionKey = props.parameterEncryptionKey;
+      this.createdKey = undefined;
+    } else {
+      this.createdKey = createParameterKey(this, 'ParameterKey', keyUses);
+      this.parameterEncryptionKey = this.createdKey.key;
+      this.node.addValidation({ validate: () => this.keyPolicyProblems() });
+    }
 
     const timeouts = props.ringgTimeouts ?? {};
-    this.function = createRotationFunction(this, 'Function', {
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: props.timeout ?? DEFAULT_TIMEOUT,
-      role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      description: 'Rotates Ringg workspace API keys in Secrets Manager',
-      environment: {
-        RINGG_BASE_URL: ringgBaseUrl(props.ringgBaseUrl),
-        RINGG_CONNECT_TIMEOUT_MS: millis(timeouts.connect, 'RINGG_CONNECT_TIMEOUT_MS'),
-        RINGG_HEADERS_TIMEOUT_MS: millis(timeouts.headers, 'RINGG_HEADERS_TIMEOUT_MS'),
-        RINGG_BODY_TIMEOUT_MS: millis(timeouts.body, 'RINGG_BODY_TIMEOUT_MS'),
-        ROTATION_PARAMETER_PREFIX: this.parameterPrefix,
-        // The rescue parameter uses each secret's own key (from DescribeSecret); this is the fallback.
-        ...(keys.length === 1 && keys[0] ? { ROTATION_PARAMETER_KMS_KEY_ID: keys[0].keyArn } : {}),
-        NODE_OPTIONS: '--enable-source-maps',
-        ...(props.parameterStoreMirror
-          ? {
-              MIRROR_PARAMETER_PREFIX: props.parameterStoreMirror.prefix,
-              ...(mirrorKey ? { MIRROR_KMS_KEY_ID: mirrorKey.keyArn } : {}),
-            }
-          : {}),
-      },
-      reservedConcurrentExecutions: maxConcurrentRotations,
-      vpc: props.vpc,
-      vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
-      securityGroups: props.vpc ? props.securityGroups : undefined,
-    });
-    this.functionName = this.function.functionName;
-    // Its own policy: it names the function, which already depends on the role's default policy.
-    this.secretsPolicy = new iam.Policy(this, 'SecretsPolicy', {
-      roles: [role],
-      statements: [
-        rotatedSecretsStatement(
-          stack,
-          this.function.functionArn,
-          'RotateSecretsBoundToThisFunction',
-          SECRET_ACTIONS,
-        ),
-      ],
-    });
-    this.secretsPolicy.addStatements(
-      rotatedSecretsStatement(
-        stack,
-        this.function.functionArn,
-        'RecordTheWorkspaceTag',
-        ['secretsmanager:TagResource'],
-        {
-          'ForAllValues:StringEquals': { 'aws:TagKeys': [WORKSPACE_TAG_KEY] },
+    this.function = createRotationFunction(
+      this,
+      'Function',
+      {
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: 256,
+        timeout: props.timeout ?? DEFAULT_TIMEOUT,
+        role,
+        logGroup,
+        loggingFormat: lambda.LoggingFormat.JSON,
+        description: 'Rotates Ringg workspace API keys in Secrets Manager',
+        environment: {
+          RINGG_BASE_URL: ringgBaseUrl(props.ringgBaseUrl),
+          RINGG_CONNECT_TIMEOUT_MS: millis(timeouts.connect, 'RINGG_CONNECT_TIMEOUT_MS'),
+          RINGG_HEADERS_TIMEOUT_MS: millis(timeouts.headers, 'RINGG_HEADERS_TIMEOUT_MS'),
+          RINGG_BODY_TIMEOUT_MS: millis(timeouts.body, 'RINGG_BODY_TIMEOUT_MS'),
+          ROTATION_PARAMETER_PREFIX: this.parameterPrefix,
+          ROTATION_PARAMETER_KMS_KEY_ID: this.parameterEncryptionKey.keyArn,
+          NODE_OPTIONS: '--enable-source-maps',
+          ...(this.mirrorPrefix
+            ? {
+                MIRROR_PARAMETER_PREFIX: this.mirrorPrefix,
+                MIRROR_KMS_KEY_ID: this.parameterEncryptionKey.keyArn,
+              }
+            : {}),
         },
-      ),
+        reservedConcurrentExecutions: maxConcurrentRotations,
+        vpc: props.vpc,
+        vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
+        securityGroups: props.vpc ? props.securityGroups : undefined,
+      },
+      {
+        arns: rotated.flatMap((secret) => (secret.completeArn ? [secret.completeArn] : [])),
+        names: rotated.flatMap((secret) => (secret.completeArn || !secret.name ? [] : [secret.name])),
+      },
     );
-    acknowledgeRotatedSecretsWildcard(this.secretsPolicy);
+    this.functionName = this.function.functionName;
+    // Managed policies of their own: they name the function, which already depends on the role's
+    // default policy; and 1,000 names do not fit in the role's inline policies. In a nested stack,
+    // so that the parent template stays small enough to be passed inline.
+    this.secretsAccess = new NestedStack(this, 'SecretsAccess', {
+      description: 'Ringg key rotation: the function’s access to exactly the listed secrets',
+    });
+    const secretsAccess = listedSecretsPolicies(
+      this.secretsAccess,
+      role,
+      this.function.functionArn,
+      rotated,
+      [...SECRET_ACTIONS, 'secretsmanager:TagResource'],
+      maxManagedPolicies - (props.vpc ? 1 : 0),
+    );
+    this.secretsPolicies = secretsAccess.policies;
+    this.node.addValidation({ validate: () => secretsAccess.problems });
     role.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'JournalAndRescueParameters',
+        sid: 'TagWithTheWorkspaceTagOnly',
+        effect: iam.Effect.DENY,
+        actions: ['secretsmanager:TagResource'],
+        resources: [anySecretArn(stack)],
+        conditions: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': [WORKSPACE_TAG_KEY] } },
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'OwnRotationParameters',
         actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
         resources: [parameterArn('*')],
       }),
@@ -344,55 +432,51 @@ export class RinggKeyRotation extends Construct {
     acknowledge(role, {
       id: wildcardFindingId(this, parameterArn('*')),
       reason:
-        'The journal and rescue parameters are named per secret and per rotation token under this path, which is the construct’s own.',
+        'The rotation parameters are named per secret under this path, which is the construct’s own and overlaps no other (checked at synth).',
     });
-    if (keys.length > 0) {
+    // The shared-workspace check looks for the other secrets tagged with the secret's workspace
+    // (common/workspace-holders.ts). ListSecrets has no resource-level permissions (IAM requires "*");
+    // it returns names, tags and metadata, never values.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'FindOtherHoldersOfTheWorkspace',
+        actions: ['secretsmanager:ListSecrets'],
+        resources: ['*'],
+      }),
+    );
+    acknowledge(role, {
+      id: wildcardFindingId(role, '*'),
+      reason:
+        'secretsmanager:ListSecrets supports no resource-level permissions; it lists secret metadata and tags, never values, to find other secrets holding the same Ringg workspace.',
+    });
+    if (secretKeys.length > 0) {
       role.addToPolicy(
         new iam.PolicyStatement({
           sid: 'SecretsCustomerManagedKeys',
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: keys.map((key) => key.keyArn),
-          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
-        }),
-      );
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'RescueParameterEncryption',
-          actions: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: keys.map((key) => key.keyArn),
-          conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` } },
+          resources: secretKeys.map((key) => key.keyArn),
+          conditions: {
+            StringEquals: { 'kms:ViaService': secretsManagerViaService(stack) },
+            StringLike: { [SECRET_ARN_CONTEXT]: anySecretArn(stack) },
+          },
         }),
       );
     }
+    for (const use of keyUses) role.addToPolicy(identityStatement(stack, this.parameterEncryptionKey, use));
 
-    if (props.parameterStoreMirror) {
-      const mirrorArn = stack.formatArn({
-        service: 'ssm',
-        resource: 'parameter',
-        resourceName: `${props.parameterStoreMirror.prefix.slice(1)}/*`,
-      });
+    if (this.mirrorPrefix) {
       role.addToPolicy(
         new iam.PolicyStatement({
           sid: 'MirrorParameters',
           actions: ['ssm:PutParameter'],
-          resources: [mirrorArn],
+          resources: [this.mirrorArn('*')],
         }),
       );
       acknowledge(role, {
-        id: wildcardFindingId(this, mirrorArn),
+        id: wildcardFindingId(this, this.mirrorArn('*')),
         reason:
-          'The mirror parameters are named after each rotated secret under this path, which is the construct’s own.',
+          'The mirror parameters are named after each listed secret under this path, which is the construct’s own and overlaps no other (checked at synth); the function writes only the mirrors of the secrets it may rotate.',
       });
-      if (mirrorKey) {
-        role.addToPolicy(
-          new iam.PolicyStatement({
-            sid: 'MirrorEncryption',
-            actions: ['kms:Encrypt'],
-            resources: [mirrorKey.keyArn],
-            conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` } },
-          }),
-        );
-      }
     }
 
     this.alarmTopic = props.alarmTopic ?? createAlarmTopic(this, props.alarmEmail);
@@ -422,7 +506,7 @@ export class RinggKeyRotation extends Construct {
         alarmTopicArn: this.alarmTopic.topicArn,
         failureMessage,
       });
-      nested.node.addDependency(permission, role, this.secretsPolicy);
+      nested.node.addDependency(permission, role, this.secretsAccess);
       return nested;
     });
     this.rotationFailureRules = this.scheduleStacks.flatMap((nested) => nested.failureRules);
@@ -444,6 +528,19 @@ export class RinggKeyRotation extends Construct {
     });
     this.errorsAlarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
     this.mirrorFailuresAlarm = props.parameterStoreMirror ? this.alarmOnMirrorFailures(logGroup) : undefined;
+    this.throttlesAlarm = new cloudwatch.Alarm(this, 'ThrottlesAlarm', {
+      alarmDescription:
+        'The Ringg key rotation function was throttled in every 5 minutes for half an hour: something uses up its ' +
+        'reserved concurrency (maxConcurrentRotations), e.g. direct invocations with the CI role, or a schedule ' +
+        'starting more rotations than it can run; rotations wait meanwhile. See docs/security.md, "The CI role".',
+      metric: this.function.metricThrottles({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 6,
+      datapointsToAlarm: 6,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.throttlesAlarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
 
     this.ciRole = props.ciRole
       ? createCiRole(this, props.ciRole, this.function.functionArn, parameterArn('*/journal'))
@@ -468,6 +565,72 @@ export class RinggKeyRotation extends Construct {
     return new EcsForceNewDeployment(this, id, this.secretArns, { alarmTopic: this.alarmTopic, ...options });
   }
 
+  /**
+   * Lets `grantee` read the Parameter Store mirror of `secrets` (each one the construct rotates; none:
+   * every mirror): `ssm:GetParameter(s)` on exactly those parameters, and `kms:Decrypt` of
+   * `parameterEncryptionKey` through SSM for exactly those parameters (a statement in the key policy of
+   * the key the construct created; for a key of your own, an IAM statement, and its key policy must
+   * allow it: docs/security.md). Nobody else can decrypt a mirror, whatever their SSM permissions.
+   */
+  grantReadMirror(grantee: iam.IGrantable, ...secrets: secretsmanager.ISecret[]): iam.Grant {
+    if (!this.mirrorPrefix) {
+      throw new Error('grantReadMirror: there is no mirror; set parameterStoreMirror to have one.');
+    }
+    const parameterArns =
+      secrets.length === 0
+        ? [this.mirrorArn('*')]
+        : secrets.map((secret) => {
+            const rotated = this.rotated.get(secret);
+            if (!rotated?.name) {
+              throw new Error(
+                "grantReadMirror: every secret must be one of the construct's `secrets` (the same imported object), whose mirror it writes.",
+              );
+            }
+            return parameterArnOf(
+              Stack.of(this),
+              mirrorParameterName(this.mirrorPrefix as string, rotated.name),
+            );
+          });
+    const stack = Stack.of(this);
+    const use: ParameterKeyUse = {
+      sid: `ReadMirror${++this.mirrorReaders}`,
+      principal: grantee.grantPrincipal,
+      actions: ['kms:Decrypt'],
+      parameterArns,
+    };
+    if (this.createdKey) this.createdKey.policy.addStatements(keyPolicyStatement(stack, use));
+    else
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: use.actions,
+        resourceArns: [this.parameterEncryptionKey.keyArn],
+        conditions: parameterUseConditions(stack, parameterArns),
+      });
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+      resourceArns: parameterArns,
+    });
+  }
+
+  /** The ARN of the mirror parameter `<mirror prefix>/<path>`. */
+  private mirrorArn(path: string): string {
+    return parameterArnOf(Stack.of(this), `${this.mirrorPrefix}/${path}`);
+  }
+
+  /** The created key's policy at its longest once deployed, against KMS's 32 KB. */
+  private keyPolicyProblems(): string[] {
+    if (!this.createdKey) return [];
+    const stack = Stack.of(this);
+    const bytes = policyChars(worstCase(stack.resolve(this.createdKey.policy.toJSON())));
+    return bytes > KMS_KEY_POLICY_MAX_BYTES
+      ? [
+          `The parameter key's policy would be up to ${bytes} bytes, more than KMS's ${KMS_KEY_POLICY_MAX_BYTES}: ` +
+            'grantReadMirror to fewer principals (one role for a group of services), or without listing secrets (every mirror).',
+        ]
+      : [];
+  }
+
   private alarmOnMirrorFailures(logGroup: logs.ILogGroup): cloudwatch.Alarm {
     const filter = new logs.MetricFilter(this, 'MirrorFailures', {
       logGroup,
@@ -489,6 +652,11 @@ export class RinggKeyRotation extends Construct {
     alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
     return alarm;
   }
+}
+
+/** The ARN of the SSM parameter `name` (which starts with "/"). */
+function parameterArnOf(stack: Stack, name: string): string {
+  return stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.slice(1) });
 }
 
 /** The base URL as the function will accept it; one it would refuse is reported by propsProblems. */

@@ -1,4 +1,5 @@
 import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -30,6 +31,19 @@ export interface RinggRotationContext {
   readonly githubRepositoryId?: string;
   /** The refs whose workflows may assume the CI role. */
   readonly githubRefs?: string[];
+  /** The numeric id of the repository's owner: the CI role then also requires `repository_owner_id`. */
+  readonly githubOwnerId?: string;
+  /** GitHub environments whose jobs may assume the CI role (instead of refs). */
+  readonly githubEnvironments?: string[];
+  /** `job_workflow_ref` values of the workflow files that may assume the CI role. */
+  readonly githubWorkflows?: string[];
+  /** ARN of a customer managed KMS key for the rotation records and the mirror (default: a new key). */
+  readonly parameterKmsKeyArn?: string;
+  /**
+   * ARNs of the roles that may read every mirror: named in the parameter key's policy (their own IAM
+   * policy must allow ssm:GetParameter on the mirror parameters; this stack does not change them).
+   */
+  readonly mirrorReaderArns?: string[];
   /** The function's reserved concurrency (default 10). */
   readonly maxConcurrentRotations?: number;
   /** Nested stacks holding the schedules (default 10). Set once: changing it moves schedules. */
@@ -93,7 +107,10 @@ export class RinggRotationStack extends Stack {
         ? {
             repository: context.githubRepository,
             repositoryId: context.githubRepositoryId,
+            ownerId: context.githubOwnerId,
             refs: context.githubRefs,
+            environments: context.githubEnvironments,
+            workflows: context.githubWorkflows,
           }
         : undefined,
       maxConcurrentRotations: context.maxConcurrentRotations,
@@ -102,6 +119,12 @@ export class RinggRotationStack extends Stack {
       parameterStoreMirror: context.parameterStoreMirrorPrefix
         ? { prefix: context.parameterStoreMirrorPrefix }
         : undefined,
+      parameterEncryptionKey: context.parameterKmsKeyArn
+        ? kms.Key.fromKeyArn(this, 'ParameterKey', context.parameterKmsKeyArn)
+        : undefined,
+    });
+    (context.mirrorReaderArns ?? []).forEach((arn, i) => {
+      this.rotation.grantReadMirror(iam.Role.fromRoleArn(this, `MirrorReader${i}`, arn, { mutable: false }));
     });
 
     new CfnOutput(this, 'FunctionName', {
@@ -110,6 +133,7 @@ export class RinggRotationStack extends Stack {
     });
     new CfnOutput(this, 'FunctionArn', { value: this.rotation.function.functionArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.rotation.alarmTopic.topicArn });
+    new CfnOutput(this, 'ParameterKeyArn', { value: this.rotation.parameterEncryptionKey.keyArn });
     if (this.rotation.ciRole) new CfnOutput(this, 'CiRoleArn', { value: this.rotation.ciRole.roleArn });
   }
 }

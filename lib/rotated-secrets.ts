@@ -89,7 +89,13 @@ function readOne(secret: secretsmanager.ISecret, index: number): RotatedSecret |
   const encryptionKey = secret.encryptionKey;
   const full = secret.secretFullArn;
   if (full !== undefined) {
-    const name = Token.isUnresolved(full) ? undefined : nameInArn(full)?.slice(0, -7);
+    if (Token.isUnresolved(full)) {
+      throw new Error(
+        `secrets[${index}] has a complete ARN known only at deploy time: import it by name (Secret.fromSecretNameV2) ` +
+          "or by a literal complete ARN. The function's list of the secrets it may rotate, and its IAM policy, are written at synth.",
+      );
+    }
+    const name = nameInArn(full)?.slice(0, -7);
     return { key: full, secretId: full, name, completeArn: full, encryptionKey };
   }
   const name = nameInArn(secret.secretArn);
@@ -106,9 +112,10 @@ function readOne(secret: secretsmanager.ISecret, index: number): RotatedSecret |
 }
 
 /**
- * Why, if at all, SSM could not hold the journal, intent, rescue or mirror parameters of these secrets
- * (more than 15 levels, or more parameters than an account may hold), or two secrets would share one:
- * refused at synth instead of failing every rotation later.
+ * Why, if at all, SSM could not hold the journal, rotation, rescue or mirror parameters of these
+ * secrets (more than 15 levels, or more parameters than an account may hold), or two secrets would
+ * share one: refused at synth instead of failing every rotation later. The prefixes themselves (an SSM
+ * path each, not overlapping) are checked with the other props (props-validation.ts).
  */
 export function parameterNameProblems(
   secrets: readonly RotatedSecret[],

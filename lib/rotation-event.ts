@@ -1,9 +1,10 @@
-import { Arn, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Names, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -100,14 +101,13 @@ export const ROTATION_EVENT_INPUT = events.RuleTargetInput.fromObject({
 });
 
 /**
- * The service's ARN as the construct knows it, and in ECS's long format
- * (`service/<cluster>/<service>`, the format of every service created since 2021) when that differs:
- * a service imported by name gets the short format unless the feature flag
- * `@aws-cdk/aws-ecs:arnFormatIncludesClusterName` is on, and IAM would then deny the call.
+ * The service's ARN in ECS's long format (`service/<cluster>/<service>`, the format of every service
+ * created since 2021), whatever the construct knows it as: a service imported by name gets the short
+ * format `service/<service>` unless the feature flag `@aws-cdk/aws-ecs:arnFormatIncludesClusterName`
+ * is on, and that form names a service of that name in any cluster still on the old format.
  */
-function serviceArns(service: ecs.IBaseService): string[] {
-  const stack = Stack.of(service);
-  const longFormat = Arn.format(
+function serviceArn(service: ecs.IBaseService): string {
+  return Arn.format(
     {
       service: 'ecs',
       resource: 'service',
@@ -116,11 +116,8 @@ function serviceArns(service: ecs.IBaseService): string[] {
       region: service.env.region,
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     },
-    stack,
+    Stack.of(service),
   );
-  const same =
-    JSON.stringify(stack.resolve(longFormat)) === JSON.stringify(stack.resolve(service.serviceArn));
-  return same ? [service.serviceArn] : [service.serviceArn, longFormat];
 }
 
 /** Options of `RinggKeyRotation.forceEcsDeploymentOnRotation`. */
@@ -184,7 +181,7 @@ export class EcsForceNewDeployment extends Construct {
           service: 'ecs',
           action: 'updateService',
           iamAction: 'ecs:UpdateService',
-          iamResources: serviceArns(service),
+          iamResources: [serviceArn(service)],
           parameters: {
             Cluster: service.cluster.clusterArn,
             Service: service.serviceName,
@@ -198,7 +195,35 @@ export class EcsForceNewDeployment extends Construct {
         }),
       );
     });
+    // Names fixed at synth, so that each role's trust can name the one resource that may assume it
+    // (aws:SourceArn) without a reference cycle: the state machine and the rule each name their role.
+    const stack = Stack.of(this);
+    const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
+    const ruleName = Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
+    const trustedSource = (service: string, sourceArn: string) =>
+      new iam.ServicePrincipal(service).withConditions({
+        StringEquals: { 'aws:SourceAccount': stack.account, 'aws:SourceArn': sourceArn },
+      });
+    const stateMachineArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const stateMachineRole = new iam.Role(this, 'StateMachineRole', {
+      description: 'Redeploys ECS services after a Ringg key rotation; assumable by this state machine only',
+      assumedBy: trustedSource('states.amazonaws.com', stateMachineArn),
+    });
+    const eventsRole = new iam.Role(this, 'EventsRole', {
+      description: 'Starts the ECS redeploy state machine; assumable by its rule only',
+      assumedBy: trustedSource(
+        'events.amazonaws.com',
+        stack.formatArn({ service: 'events', resource: 'rule', resourceName: ruleName }),
+      ),
+    });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
+      role: stateMachineRole,
       comment: 'Starts a new deployment of ECS services after their Ringg key was rotated',
       definitionBody: sfn.DefinitionBody.fromChainable(redeploy),
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -220,8 +245,12 @@ export class EcsForceNewDeployment extends Construct {
 
     this.rule = rotationSucceededRule(this, 'Rule', rotated, {
       secrets: options.secrets,
+      ruleName,
       description: 'A Ringg key was rotated: force a new deployment of the ECS services that use it',
-      target: new targets.SfnStateMachine(this.stateMachine, { input: ROTATION_EVENT_INPUT }),
+      target: new targets.SfnStateMachine(this.stateMachine, {
+        input: ROTATION_EVENT_INPUT,
+        role: eventsRole,
+      }),
     });
 
     this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {

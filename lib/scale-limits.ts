@@ -89,3 +89,60 @@ export function worstCaseSecretArnChars(name: string): number {
     SECRET_ARN_SUFFIX_CHARS
   );
 }
+
+/**
+ * Lambda: all environment variables of a function together, not adjustable. Why the function's
+ * allow-list is a file in its code rather than a variable.
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html ("Function configuration, deployment, and execution")
+ */
+export const LAMBDA_ENVIRONMENT_MAX_BYTES = 4_096;
+
+/**
+ * IAM: managed policies attached to one role (default quota; adjustable up to 20).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html ("Managed policies attached to an IAM role")
+ */
+export const IAM_MANAGED_POLICIES_PER_ROLE = 10;
+
+/** The most IAM lets an account raise the quota above to. Same page. */
+export const IAM_MANAGED_POLICIES_PER_ROLE_MAX = 20;
+
+/**
+ * KMS: size of a key policy document, not adjustable.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html ("Key policy document size")
+ */
+export const KMS_KEY_POLICY_MAX_BYTES = 32_768;
+
+/**
+ * The longest a referenced principal's ARN can be: `arn:<partition>:iam::<account>:role` and a path
+ * of up to 512 and a name of up to 64 characters (IAM quotas, "Path", "Role name").
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+ */
+export const MAX_ROLE_ARN_CHARS =
+  'arn::iam:::role'.length + MAX_PARTITION_CHARS + ACCOUNT_ID_CHARS + 512 + 64;
+
+/**
+ * A template value (a policy document, once resolved) as long as it can get when deployed:
+ * `Fn::Join` joined, pseudo parameters at their longest, any other reference as the longest ARN.
+ */
+export function worstCase(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(worstCase);
+  if (value && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    if ('Fn::Join' in obj) {
+      const [separator, parts] = obj['Fn::Join'] as [string, unknown[]];
+      return parts.map((part) => worstCase(part)).join(separator);
+    }
+    if ('Ref' in obj) {
+      const ref = String(obj.Ref);
+      if (ref === 'AWS::Partition') return 'p'.repeat(MAX_PARTITION_CHARS);
+      if (ref === 'AWS::Region') return 'r'.repeat(MAX_REGION_CHARS);
+      if (ref === 'AWS::AccountId') return '1'.repeat(ACCOUNT_ID_CHARS);
+      if (ref === 'AWS::URLSuffix') return 'amazonaws.com.cn';
+    }
+    if (Object.keys(obj).some((key) => key === 'Ref' || key.startsWith('Fn::'))) {
+      return 'x'.repeat(MAX_ROLE_ARN_CHARS);
+    }
+    return Object.fromEntries(Object.entries(obj).map(([key, item]) => [key, worstCase(item)]));
+  }
+  return value;
+}

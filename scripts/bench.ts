@@ -210,7 +210,7 @@ async function main() {
   for (const [k, v] of rows) process.stdout.write(`| ${k.padEnd(width)} | ${v} |\n`);
   const scale = [1, 50, 1000].map(measureScale);
   const scaleRows: [string, (f: (typeof scale)[number]) => string][] = [
-    ['stacks (the stack + schedule stacks)', (f) => String(f.stacks)],
+    ['stacks (the stack + the secrets access stack + schedule stacks)', (f) => String(f.stacks)],
     ['resources in the fullest stack (limit 500)', (f) => String(f.maxResourcesPerStack)],
     ['parent template bytes (inline limit 51,200)', (f) => String(f.parentTemplateBytes)],
     ['largest nested template bytes (S3 limit 1 MB)', (f) => String(f.maxNestedTemplateBytes)],
@@ -223,7 +223,12 @@ async function main() {
     ['function role inline policies, chars (limit 10,240)', (f) => String(f.functionRoleInlineChars)],
     ['CI role inline policies, chars (limit 10,240)', (f) => String(f.ciRoleInlineChars)],
     ['CI role trust policy, chars (limit 2,048)', (f) => String(f.ciRoleTrustChars)],
-    ['managed policies (limit 6,144 chars each)', (f) => String(f.managedPolicies)],
+    [
+      'function role managed policies (10 per role by default) / longest, chars (limit 6,144)',
+      (f) => `${f.managedPolicies} / ${f.maxManagedPolicyChars}`,
+    ],
+    ['parameter key policy, bytes (limit 32,768)', (f) => String(f.keyPolicyBytes)],
+    ['allow-list in the function code, bytes (an environment holds 4,096)', (f) => String(f.allowListBytes)],
     ['synth time of the stack and its nested stacks, ms', (f) => f.synthMs.toFixed(0)],
   ];
   const scaleWidth = Math.max(...scaleRows.map(([k]) => k.length));

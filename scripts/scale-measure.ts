@@ -2,6 +2,7 @@
 // synthesized JSON. Used by test/cdk/scale.test.ts (asserts) and `npm run bench` (prints).
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { serializeAllowedSecrets } from '../common/allowed-secrets-file.js';
 import { RinggRotationStack } from '../lib/ringg-rotation-stack.js';
 import {
   ACCOUNT_ID_CHARS,
@@ -42,8 +43,13 @@ export interface ScaleFigures {
   readonly functionRoleInlineChars: number;
   readonly ciRoleInlineChars: number;
   readonly ciRoleTrustChars: number;
+  /** Managed policies attached to the function's role (its access to the listed secrets). */
   readonly managedPolicies: number;
   readonly maxManagedPolicyChars: number;
+  /** The parameter key's policy at its longest (no mirror readers). */
+  readonly keyPolicyBytes: number;
+  /** The allow-list shipped in the function's code. */
+  readonly allowListBytes: number;
   readonly synthMs: number;
 }
 
@@ -87,11 +93,13 @@ const resourcesOf = (template: Template) =>
 export function measureScale(n: number): ScaleFigures {
   const started = performance.now();
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const context = scaleContext(n) as { secretNames?: string[]; secretArns?: string[] };
   const stack = new RinggRotationStack(app, 'Scale', scaleContext(n), { env: SCALE_ENV });
   const parent = Template.fromStack(stack);
   const nested = stack.rotation.scheduleStacks.map((s) => Template.fromStack(s));
+  const access = Template.fromStack(stack.rotation.secretsAccess);
   const synthMs = performance.now() - started;
-  const all = [parent, ...nested];
+  const all = [parent, ...nested, access];
 
   const scheduleArns = new Map<string, string>();
   for (const template of nested) {
@@ -147,7 +155,9 @@ export function measureScale(n: number): ScaleFigures {
     stacks: all.length,
     maxResourcesPerStack: Math.max(...all.map((t) => resourcesOf(t).length)),
     parentTemplateBytes: Buffer.byteLength(JSON.stringify(parent.toJSON())),
-    maxNestedTemplateBytes: Math.max(...nested.map((t) => Buffer.byteLength(JSON.stringify(t.toJSON())))),
+    maxNestedTemplateBytes: Math.max(
+      ...[...nested, access].map((t) => Buffer.byteLength(JSON.stringify(t.toJSON()))),
+    ),
     failureRules: rules.length,
     maxEventPatternChars: Math.max(...patternChars),
     lambdaPermissions: permissions.length,
@@ -157,6 +167,13 @@ export function measureScale(n: number): ScaleFigures {
     ciRoleTrustChars: policyChars(worstCase(ciRole?.Properties.AssumeRolePolicyDocument, scheduleArns)),
     managedPolicies: managed.length,
     maxManagedPolicyChars: Math.max(0, ...managed),
+    keyPolicyBytes: Math.max(
+      0,
+      ...ofType('AWS::KMS::Key').map(([, k]) => policyChars(worstCase(k.Properties.KeyPolicy, scheduleArns))),
+    ),
+    allowListBytes: Buffer.byteLength(
+      serializeAllowedSecrets({ arns: context.secretArns ?? [], names: context.secretNames ?? [] }),
+    ),
     synthMs,
   };
 }

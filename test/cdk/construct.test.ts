@@ -1,14 +1,25 @@
-import { Duration } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { parameterNames } from '../../common/parameter-names.js';
 import { readRotationContext } from '../../lib/context.js';
+import { RinggKeyRotation } from '../../lib/ringg-key-rotation.js';
 import { KeyRotationSchedule } from '../../lib/rotation-schedule.js';
-import { build, byName, ENV, flatten, onlyResource, resourcesOf, statementsOf } from './support.js';
+import {
+  build,
+  byName,
+  ENV,
+  flatten,
+  onlyResource,
+  resourcesOf,
+  statementsOf,
+  unbundledApp,
+} from './support.js';
 
 const SECRET_ARN = `arn:aws:secretsmanager:${ENV.region}:${ENV.account}:secret:ringg/prod-AbCdEf`;
 const KEY_ARN = `arn:aws:kms:${ENV.region}:${ENV.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -76,8 +87,11 @@ describe('the schedule', () => {
       RotateImmediatelyOnUpdate: false,
       RotationRules: { ScheduleExpression: 'rate(30 days)' },
     });
-    const stackResource = onlyResource([template], 'AWS::CloudFormation::Stack');
-    expect(Object.values(stackResource.Properties.Parameters)).toContainEqual({
+    const [, stackResource] =
+      resourcesOf([template], 'AWS::CloudFormation::Stack').find(([id]) =>
+        id.startsWith('RotationSchedules'),
+      ) ?? [];
+    expect(Object.values(stackResource?.Properties.Parameters)).toContainEqual({
       'Fn::GetAtt': [expect.stringMatching(/^RotationFunction/), 'Arn'],
     });
   });
@@ -143,12 +157,16 @@ describe('the schedule', () => {
     expect(flatten(permission.Properties.SourceArn)).toBe(
       `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:ringg/*`,
     );
-    for (const [, nested] of resourcesOf([built.template], 'AWS::CloudFormation::Stack')) {
+    const scheduleStacks = resourcesOf([built.template], 'AWS::CloudFormation::Stack').filter(([id]) =>
+      id.startsWith('RotationSchedules'),
+    );
+    expect(scheduleStacks.length).toBeGreaterThan(0);
+    for (const [, nested] of scheduleStacks) {
       expect(nested.DependsOn).toEqual(
         expect.arrayContaining([
           expect.stringMatching(/^RotationSecretsManagerInvoke/),
           expect.stringMatching(/^RotationRoleDefaultPolicy/),
-          expect.stringMatching(/^RotationSecretsPolicy/),
+          expect.stringMatching(/^RotationSecretsAccess/),
         ]),
       );
     }
@@ -263,8 +281,9 @@ describe('the schedule', () => {
 });
 
 describe('least privilege', () => {
-  it('grants exactly what the function uses: the secrets bound to it, whatever their names, and its own parameter path', () => {
-    const { template } = build();
+  it('grants exactly what the function uses: the listed secrets bound to it, its own parameter path, its parameter key', () => {
+    const built = build(byName('ringg/prod', 'ringg/staging'));
+    const { template } = built;
     expect(statementsOf(template, 'RotationRole')).toEqual([
       {
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -272,47 +291,99 @@ describe('least privilege', () => {
         Resource: expect.stringMatching(/^\$\{RotationLogs.*\.Arn\}$/),
       },
       {
-        Sid: 'JournalAndRescueParameters',
+        Sid: 'TagWithTheWorkspaceTagOnly',
+        Action: 'secretsmanager:TagResource',
+        Condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': ['ringg-rotation:workspace-id'] } },
+        Effect: 'Deny',
+        Resource: `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:*`,
+      },
+      {
+        Sid: 'OwnRotationParameters',
         Action: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
         Effect: 'Allow',
         Resource: `arn:\${AWS::Partition}:ssm:${ENV.region}:${ENV.account}:parameter/ringg-rotation/*`,
       },
       {
-        Sid: 'RotateSecretsBoundToThisFunction',
+        // The shared-workspace check: ListSecrets has no resource-level permissions.
+        Sid: 'FindOtherHoldersOfTheWorkspace',
+        Action: 'secretsmanager:ListSecrets',
+        Effect: 'Allow',
+        Resource: '*',
+      },
+      {
+        Sid: 'FunctionUsesItForItsRotationRecords',
+        Action: ['kms:Encrypt', 'kms:Decrypt'],
+        Condition: {
+          StringEquals: { 'kms:ViaService': `ssm.${ENV.region}.\${AWS::URLSuffix}` },
+          StringLike: {
+            'kms:EncryptionContext:PARAMETER_ARN': [
+              `arn:\${AWS::Partition}:ssm:${ENV.region}:${ENV.account}:parameter/ringg-rotation/*/rotation`,
+              `arn:\${AWS::Partition}:ssm:${ENV.region}:${ENV.account}:parameter/ringg-rotation/*/rescue/*`,
+            ],
+          },
+        },
+        Effect: 'Allow',
+        Resource: expect.stringMatching(/^\$\{RotationParameterKey.*\.Arn\}$/),
+      },
+    ]);
+    const [access] = resourcesOf(
+      [Template.fromStack(built.rotation.secretsAccess)],
+      'AWS::IAM::ManagedPolicy',
+    );
+    const document = flatten(access?.[1].Properties.PolicyDocument) as { Statement: unknown[] };
+    expect(document.Statement).toEqual([
+      {
+        Sid: 'RotateTheListedSecretsBoundToThisFunction',
         Action: [
           'secretsmanager:DescribeSecret',
           'secretsmanager:GetSecretValue',
           'secretsmanager:PutSecretValue',
           'secretsmanager:UpdateSecretVersionStage',
+          'secretsmanager:TagResource',
         ],
         Condition: {
           StringEquals: {
-            'secretsmanager:resource/AllowRotationLambdaArn': expect.stringMatching(
-              /^\$\{RotationFunction.*\.Arn\}$/,
-            ),
+            'secretsmanager:resource/AllowRotationLambdaArn': expect.stringMatching(/Function/),
           },
-        },
-        Effect: 'Allow',
-        Resource: `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:*`,
-      },
-      {
-        Sid: 'RecordTheWorkspaceTag',
-        Action: 'secretsmanager:TagResource',
-        Condition: {
-          StringEquals: {
-            'secretsmanager:resource/AllowRotationLambdaArn': expect.stringMatching(
-              /^\$\{RotationFunction.*\.Arn\}$/,
-            ),
-          },
-          'ForAllValues:StringEquals': { 'aws:TagKeys': ['ringg-rotation:workspace-id'] },
+          StringLike: { 'secretsmanager:SecretId': ['*:ringg/prod-??????', '*:ringg/staging-??????'] },
         },
         Effect: 'Allow',
         Resource: `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:*`,
       },
     ]);
-    const statements = JSON.stringify(template.toJSON());
-    expect(statements).not.toContain('kms:');
-    expect(statements).not.toContain('GetRandomPassword');
+    const everything = JSON.stringify([
+      template.toJSON(),
+      Template.fromStack(built.rotation.secretsAccess).toJSON(),
+    ]);
+    expect(everything).not.toContain('kms:GenerateDataKey');
+    expect(everything).not.toContain('GetRandomPassword');
+    expect(everything).not.toMatch(/kms:(ReEncrypt|CreateGrant|\*)/);
+  });
+
+  it('lists a secret imported by complete ARN by its exact suffix, and refuses one whose ARN is known only at deploy time', () => {
+    const built = build((stack) => ({
+      secrets: [secretsmanager.Secret.fromSecretCompleteArn(stack, 'ByArn', SECRET_ARN)],
+    }));
+    const [access] = resourcesOf(
+      [Template.fromStack(built.rotation.secretsAccess)],
+      'AWS::IAM::ManagedPolicy',
+    );
+    expect(JSON.stringify(access?.[1].Properties.PolicyDocument)).toContain('"*:ringg/prod-AbCdEf"');
+    expect(() =>
+      build((stack) => ({
+        secrets: [secretsmanager.Secret.fromSecretCompleteArn(stack, 'Token', Fn.importValue('SecretArn'))],
+      })),
+    ).toThrow(/complete ARN known only at deploy time: import it by name/);
+  });
+
+  it('refuses more secrets than the managed policies the role may hold, saying how many it needs', () => {
+    const names = Array.from({ length: 400 }, (_, i) => `ringg/a-rather-long-workspace-name-${i}`);
+    expect(() => build((stack) => ({ ...byName(...names)(stack), maxManagedPoliciesPerRole: 2 }))).toThrow(
+      /access to 400 secrets, one by one, needs \d+ IAM managed policies .* its role may hold 2 more \(maxManagedPoliciesPerRole/,
+    );
+    expect(() => build(() => ({ maxManagedPoliciesPerRole: 21 }))).toThrow(
+      /maxManagedPoliciesPerRole must be a whole number from 1 to 20/,
+    );
   });
 
   it('bounds how many rotations run at once (reserved concurrency), 10 unless told', () => {
@@ -328,7 +399,7 @@ describe('least privilege', () => {
     );
   });
 
-  it('grants kms:Decrypt and kms:GenerateDataKey, through Secrets Manager only, on a customer-managed key', () => {
+  it("grants the secrets' own key, through Secrets Manager only and for secrets only, Decrypt and GenerateDataKey", () => {
     const { template } = build((stack) => ({
       secrets: [
         secretsmanager.Secret.fromSecretAttributes(stack, 'WithKey', {
@@ -343,46 +414,95 @@ describe('least privilege', () => {
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Effect: 'Allow',
       Resource: KEY_ARN,
-      Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${ENV.region}.amazonaws.com` } },
+      Condition: {
+        StringEquals: { 'kms:ViaService': `secretsmanager.${ENV.region}.\${AWS::URLSuffix}` },
+        StringLike: {
+          'kms:EncryptionContext:SecretARN': `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:*`,
+        },
+      },
     });
-    expect(JSON.stringify(template.toJSON())).not.toMatch(/kms:(ReEncrypt|\*)/);
+    // The copies of the key never use the secrets' key.
+    const onSecretsKey = statements.filter((s) => JSON.stringify(s.Resource).includes(KEY_ARN));
+    expect(onSecretsKey).toHaveLength(1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          ROTATION_PARAMETER_KMS_KEY_ID: {
+            'Fn::GetAtt': [Match.stringLikeRegexp('^RotationParameterKey'), 'Arn'],
+          },
+        }),
+      },
+    });
   });
 
-  it("encrypts the rescue SecureString with the secrets' key: passes it to the function and grants it through SSM only", () => {
+  it('creates the parameter key: rotated, kept, administered by the account but used only by the function for its records', () => {
+    const { template } = build();
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    const [, key] = resourcesOf([template], 'AWS::KMS::Key')[0] ?? [];
+    expect(key?.Properties.EnableKeyRotation).toBe(true);
+    expect(key?.DeletionPolicy).toBe('Retain');
+    const statements = (flatten(key?.Properties.KeyPolicy) as { Statement: Record<string, unknown>[] })
+      .Statement;
+    expect(statements.map((st) => st.Sid)).toEqual([
+      'AdministerTheKeyButNeverUseIt',
+      'FunctionUsesItForItsRotationRecords',
+    ]);
+    const admin = statements[0] as { Action: string[]; Principal: unknown };
+    expect(admin.Principal).toEqual({ AWS: `arn:\${AWS::Partition}:iam::${ENV.account}:root` });
+    expect(admin.Action.filter((a) => /Decrypt|Encrypt|GenerateDataKey|CreateGrant|\*/.test(a))).toEqual([]);
+    expect(statements[1]).toMatchObject({
+      Principal: { AWS: expect.stringMatching(/^\$\{RotationRole.*\.Arn\}$/) },
+      Action: ['kms:Encrypt', 'kms:Decrypt'],
+    });
+  });
+
+  it('takes a key of the user’s instead, refusing an AWS managed key and the secrets’ own key', () => {
     const { template } = build((stack) => ({
-      secrets: [
-        secretsmanager.Secret.fromSecretAttributes(stack, 'WithKey', {
-          secretCompleteArn: SECRET_ARN,
-          encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY_ARN),
-        }),
-      ],
+      parameterEncryptionKey: kms.Key.fromKeyArn(stack, 'Mine', KEY_ARN.replace('1234abcd', '9999abcd')),
     }));
+    template.resourceCountIs('AWS::KMS::Key', 0);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ ROTATION_PARAMETER_KMS_KEY_ID: KEY_ARN }) },
+      Environment: {
+        Variables: Match.objectLike({
+          ROTATION_PARAMETER_KMS_KEY_ID: KEY_ARN.replace('1234abcd', '9999abcd'),
+        }),
+      },
     });
-    expect(statementsOf(template, 'RotationRole')).toContainEqual({
-      Sid: 'RescueParameterEncryption',
-      Action: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
-      Effect: 'Allow',
-      Resource: KEY_ARN,
-      Condition: { StringEquals: { 'kms:ViaService': `ssm.${ENV.region}.amazonaws.com` } },
-    });
+    expect(() =>
+      build((stack) => ({ parameterEncryptionKey: kms.Alias.fromAliasName(stack, 'Ssm', 'alias/aws/ssm') })),
+    ).toThrow(
+      /parameterEncryptionKey is an AWS managed key \(alias\/aws\/…\), whose policy lets every principal of the account decrypt/,
+    );
+    expect(() =>
+      build((stack) => {
+        const key = kms.Key.fromKeyArn(stack, 'Shared', KEY_ARN);
+        return {
+          secrets: [
+            secretsmanager.Secret.fromSecretAttributes(stack, 'S', {
+              secretCompleteArn: SECRET_ARN,
+              encryptionKey: key,
+            }),
+          ],
+          parameterEncryptionKey: key,
+        };
+      }),
+    ).toThrow(/parameterEncryptionKey is one of the secrets' own keys/);
   });
 
   it('may tag the listed secrets with the workspace tag key only', () => {
-    const { template } = build();
-    const tagging = statementsOf(template, 'RotationRole').filter((s) =>
-      JSON.stringify(s.Action).includes('TagResource'),
-    );
-    expect(tagging).toEqual([
+    const built = build();
+    const deny = statementsOf(built.template, 'RotationRole').filter((s) => s.Effect === 'Deny');
+    expect(deny).toEqual([
       expect.objectContaining({
         Action: 'secretsmanager:TagResource',
-        Condition: expect.objectContaining({
-          'ForAllValues:StringEquals': { 'aws:TagKeys': ['ringg-rotation:workspace-id'] },
-        }),
+        Condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': ['ringg-rotation:workspace-id'] } },
       }),
     ]);
-    expect(JSON.stringify(template.toJSON())).not.toMatch(/UntagResource/);
+    const everything = JSON.stringify([
+      built.template.toJSON(),
+      Template.fromStack(built.rotation.secretsAccess).toJSON(),
+    ]);
+    expect(everything).not.toMatch(/secretsmanager:UntagResource/);
   });
 
   it('places the function in a VPC with network-interface permissions when given one', () => {
@@ -414,6 +534,21 @@ describe('least privilege', () => {
 });
 
 describe('alarms', () => {
+  it('alarms on throttling that lasts half an hour (the reserved concurrency used up), through the topic', () => {
+    const { template } = build();
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Throttles',
+      Namespace: 'AWS/Lambda',
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 6,
+      DatapointsToAlarm: 6,
+      Threshold: 1,
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^RotationAlarms') }],
+      AlarmDescription: Match.stringLikeRegexp('direct invocations with the CI role'),
+    });
+  });
+
   it('alarms on any function error through a new topic, with an optional e-mail', () => {
     const { template } = build(() => ({ alarmEmail: 'oncall@example.com' }));
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -587,9 +722,58 @@ describe('the CI role', () => {
     });
   });
 
-  it('trusts a GitHub environment when one is named, and refuses a malformed repository, id or ref', () => {
+  it('pins the owner id, the workflow files, and with environments the refs, when given', () => {
     const { template } = build(() => ({
-      ciRole: { repository: 'acme/platform', environment: 'production' },
+      ciRole: {
+        repository: 'acme/platform',
+        repositoryId: '42',
+        ownerId: '7',
+        environments: ['production'],
+        refs: ['refs/heads/main'],
+        workflows: ['acme/platform/.github/workflows/rotate-ringg-key.yml@refs/heads/main'],
+      },
+    }));
+    expect(trustCondition(template)).toEqual({
+      StringEquals: {
+        'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+        'token.actions.githubusercontent.com:repository_id': '42',
+        'token.actions.githubusercontent.com:repository_owner_id': '7',
+        'token.actions.githubusercontent.com:job_workflow_ref': [
+          'acme/platform/.github/workflows/rotate-ringg-key.yml@refs/heads/main',
+        ],
+        'token.actions.githubusercontent.com:ref': ['refs/heads/main'],
+      },
+      StringLike: {
+        'token.actions.githubusercontent.com:sub': [
+          'repo:acme/platform:environment:production',
+          'repo:acme@7/platform@42:environment:production',
+        ],
+      },
+    });
+  });
+
+  it.each([
+    [{ ownerId: 'acme' }, /ciRole.ownerId "acme" must be a numeric id: gh api users\/acme --jq .id/],
+    [{ environments: ['prod*'] }, /ciRole.environments: "prod\*" is not a GitHub environment name/],
+    [{ environments: [' prod'] }, /not a GitHub environment name this role can match exactly/],
+    [{ environments: [] }, /ciRole.environments is empty: leave it out for the default/],
+    [{ refs: ['main'] }, /"main" is not a full git ref of a branch or tag/],
+    [
+      { workflows: ['.github/workflows/rotate.yml'] },
+      /is not a job_workflow_ref: write owner\/name\/.github\/workflows\/<file>.yml@refs\/heads\/<branch> \(e.g. acme\/platform/,
+    ],
+    [{ workflows: ['acme/platform/.github/workflows/*.yml@refs/heads/main'] }, /is not a job_workflow_ref/],
+    [
+      { refs: Array.from({ length: 30 }, (_, i) => `refs/heads/release-${i}-with-a-long-branch-name`) },
+      /trust policy would have \d+ characters, more than IAM's 2048/,
+    ],
+  ])('refuses CI role option %j with a clear error', (options, message) => {
+    expect(() => build(() => ({ ciRole: { repository: 'acme/platform', ...options } }))).toThrow(message);
+  });
+
+  it('trusts GitHub environments when named, and refuses a malformed repository, id or ref', () => {
+    const { template } = build(() => ({
+      ciRole: { repository: 'acme/platform', environments: ['production'] },
     }));
     expect(trustCondition(template).StringLike).toEqual({
       'token.actions.githubusercontent.com:sub': [
@@ -599,10 +783,10 @@ describe('the CI role', () => {
     });
     expect(() => build(() => ({ ciRole: { repository: 'acme' } }))).toThrow(/must be owner\/name/);
     expect(() => build(() => ({ ciRole: { repository: 'acme/platform', repositoryId: 'R_kgDO' } }))).toThrow(
-      /must be the repository's numeric id: gh api repos\/acme\/platform --jq .id/,
+      /ciRole.repositoryId "R_kgDO" must be a numeric id: gh api repos\/acme\/platform --jq .id/,
     );
     expect(() => build(() => ({ ciRole: { repository: 'acme/platform', refs: ['refs/heads/*'] } }))).toThrow(
-      /"refs\/heads\/\*" is not a git ref/,
+      /"refs\/heads\/\*" is not a full git ref/,
     );
   });
 });
@@ -648,21 +832,16 @@ describe('the ready stack context', () => {
 });
 
 describe('the Parameter Store mirror', () => {
-  const KEY = `arn:aws:kms:${ENV.region}:${ENV.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-  const withKey = (id: string, name: string) => (stack: import('aws-cdk-lib').Stack) =>
-    secretsmanager.Secret.fromSecretAttributes(stack, id, {
-      secretPartialArn: `arn:aws:secretsmanager:${ENV.region}:${ENV.account}:secret:${name}`,
-      encryptionKey: kms.Key.fromKeyArn(stack, `${id}Key`, KEY),
-    });
+  const MIRROR = `arn:\${AWS::Partition}:ssm:${ENV.region}:${ENV.account}:parameter/services/ringg`;
 
-  it('configures the function, may write only under its prefix, encrypts with the secrets’ key, and alarms on failures', () => {
-    const { template } = build((stack) => ({
-      secrets: [withKey('A', 'ringg/prod')(stack)],
-      parameterStoreMirror: { prefix: '/services/ringg' },
-    }));
+  it('configures the function, may write only under its prefix, encrypts with the parameter key, and alarms on failures', () => {
+    const { template } = build(() => ({ parameterStoreMirror: { prefix: '/services/ringg' } }));
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
-        Variables: Match.objectLike({ MIRROR_PARAMETER_PREFIX: '/services/ringg', MIRROR_KMS_KEY_ID: KEY }),
+        Variables: Match.objectLike({
+          MIRROR_PARAMETER_PREFIX: '/services/ringg',
+          MIRROR_KMS_KEY_ID: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RotationParameterKey'), 'Arn'] },
+        }),
       },
     });
     const statements = statementsOf(template, 'RotationRole');
@@ -670,14 +849,17 @@ describe('the Parameter Store mirror', () => {
       Sid: 'MirrorParameters',
       Action: 'ssm:PutParameter',
       Effect: 'Allow',
-      Resource: `arn:\${AWS::Partition}:ssm:${ENV.region}:${ENV.account}:parameter/services/ringg/*`,
+      Resource: `${MIRROR}/*`,
     });
     expect(statements).toContainEqual({
-      Sid: 'MirrorEncryption',
+      Sid: 'FunctionWritesTheMirror',
       Action: 'kms:Encrypt',
       Effect: 'Allow',
-      Resource: KEY,
-      Condition: { StringEquals: { 'kms:ViaService': `ssm.${ENV.region}.amazonaws.com` } },
+      Resource: expect.stringMatching(/^\$\{RotationParameterKey.*\.Arn\}$/),
+      Condition: {
+        StringEquals: { 'kms:ViaService': `ssm.${ENV.region}.\${AWS::URLSuffix}` },
+        StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': `${MIRROR}/*` },
+      },
     });
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ $.message = "mirror write failed" }',
@@ -692,18 +874,74 @@ describe('the Parameter Store mirror', () => {
     });
   });
 
-  it('is absent by default, and refuses secrets that do not share one key', () => {
+  it('lets exactly the principals given to grantReadMirror decrypt exactly their mirrors', () => {
+    const stack = new Stack(unbundledApp(), 'Test', { env: ENV });
+    const rotation = new RinggKeyRotation(stack, 'Rotation', {
+      ...(byName('ringg/team-a', 'ringg/team-b')(stack) as { secrets: secretsmanager.ISecret[] }),
+      parameterStoreMirror: { prefix: '/services/ringg' },
+    });
+    const built = { rotation };
+    const teamA = new iam.Role(stack, 'TeamA', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+    });
+    const everyone = new iam.Role(stack, 'Platform', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+    });
+    const [a] = built.rotation.secrets;
+    built.rotation.grantReadMirror(teamA, a as secretsmanager.ISecret);
+    built.rotation.grantReadMirror(everyone);
+    const template = Template.fromStack(stack);
+    const [, key] = resourcesOf([template], 'AWS::KMS::Key')[0] ?? [];
+    const statements = (flatten(key?.Properties.KeyPolicy) as { Statement: Record<string, unknown>[] })
+      .Statement;
+    expect(statements.find((st) => st.Sid === 'ReadMirror1')).toEqual({
+      Sid: 'ReadMirror1',
+      Effect: 'Allow',
+      Principal: { AWS: expect.stringMatching(/^\$\{TeamA.*\.Arn\}$/) },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: {
+        StringEquals: {
+          'kms:ViaService': `ssm.${ENV.region}.\${AWS::URLSuffix}`,
+          'kms:EncryptionContext:PARAMETER_ARN': `${MIRROR}/ringg/team-a`,
+        },
+      },
+    });
+    expect(statements.find((st) => st.Sid === 'ReadMirror2')?.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': `ssm.${ENV.region}.\${AWS::URLSuffix}` },
+      StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': `${MIRROR}/*` },
+    });
+    expect(statementsOf(template, 'TeamA')).toEqual([
+      {
+        Action: ['ssm:GetParameter', 'ssm:GetParameters'],
+        Effect: 'Allow',
+        Resource: `${MIRROR}/ringg/team-a`,
+      },
+    ]);
+    expect(() =>
+      built.rotation.grantReadMirror(teamA, secretsmanager.Secret.fromSecretNameV2(stack, 'X', 'x')),
+    ).toThrow(/every secret must be one of the construct's `secrets`/);
+    expect(() => build().rotation.grantReadMirror(teamA)).toThrow(/there is no mirror/);
+  });
+
+  it('is absent by default, and refuses a prefix that overlaps the parameter prefix or is no SSM path', () => {
     const plain = build().template;
     plain.resourceCountIs('AWS::Logs::MetricFilter', 0);
     expect(JSON.stringify(plain.toJSON())).not.toContain('MIRROR_PARAMETER_PREFIX');
-    expect(() =>
-      build((stack) => ({
-        secrets: [
-          withKey('A', 'ringg/prod')(stack),
-          secretsmanager.Secret.fromSecretNameV2(stack, 'B', 'ringg/b'),
-        ],
-        parameterStoreMirror: { prefix: '/services/ringg' },
-      })),
-    ).toThrow(/must all use the same customer-managed KMS key, or none/);
+    for (const [parameterPrefix, prefix] of [
+      ['/ringg-rotation', '/ringg-rotation'],
+      ['/ringg-rotation', '/ringg-rotation/mirror'],
+      ['/ringg', '/ringg/rotation'],
+    ]) {
+      expect(() =>
+        build(() => ({ parameterPrefix, parameterStoreMirror: { prefix: prefix as string } })),
+      ).toThrow(
+        /parameterStoreMirror.prefix ".*" and parameterPrefix ".*" overlap: a grant on one would reach the other's parameters/,
+      );
+    }
+    expect(() => build(() => ({ parameterStoreMirror: { prefix: '/ringg-rotation-mirror' } }))).not.toThrow();
+    expect(() => build(() => ({ parameterStoreMirror: { prefix: 'services/ringg' } }))).toThrow(
+      /parameterStoreMirror.prefix "services\/ringg" must be an SSM parameter path/,
+    );
   });
 });

@@ -192,21 +192,14 @@ describe('forceEcsDeploymentOnRotation', () => {
     expect(definition.TimeoutSeconds).toBe(300);
   });
 
-  it('least privilege: the state machine may call ecs:UpdateService on the given services only', () => {
+  it('least privilege: the state machine may call ecs:UpdateService on the given services only, by their long ARN', () => {
     const { template } = withReaction();
+    // Imported by name: never the short form service/<name>, which names that service in any cluster.
     expect(statementsOf(template, 'RotationRedeployCallsStateMachineRole')).toEqual([
-      // The service imported by name: its ARN in the short and in ECS's long format (see serviceArns).
-      {
-        Action: 'ecs:UpdateService',
-        Effect: 'Allow',
-        Resource: [ecsArn('service/dialer'), ecsArn('service/calls/dialer')],
-      },
-      {
-        Action: 'ecs:UpdateService',
-        Effect: 'Allow',
-        Resource: [ecsArn('service/webhooks'), ecsArn('service/calls/webhooks')],
-      },
+      { Action: 'ecs:UpdateService', Effect: 'Allow', Resource: ecsArn('service/calls/dialer') },
+      { Action: 'ecs:UpdateService', Effect: 'Allow', Resource: ecsArn('service/calls/webhooks') },
     ]);
+    expect(JSON.stringify(template.toJSON())).not.toContain(':service/dialer');
     const eventsRoleStatements = Object.values(template.findResources('AWS::IAM::Policy'))
       .map((p) => flatten(p.Properties.PolicyDocument.Statement) as Record<string, unknown>[])
       .filter((s) => JSON.stringify(s).includes('states:StartExecution'));
@@ -221,7 +214,51 @@ describe('forceEcsDeploymentOnRotation', () => {
     ]);
   });
 
-  it('with the long ARN format flag on (as in cdk.json), one ARN per service', () => {
+  it('each role may be assumed only by its own state machine or rule (aws:SourceArn), never by any of the account', () => {
+    const { template } = withReaction();
+    const roles = template.findResources('AWS::IAM::Role');
+    const trust = (prefix: string) => {
+      const [, role] = Object.entries(roles).find(([id]) => id.startsWith(prefix)) ?? [];
+      return flatten(role?.Properties.AssumeRolePolicyDocument.Statement);
+    };
+    const machines = template.findResources('AWS::StepFunctions::StateMachine');
+    const [machine] = Object.values(machines);
+    const machineName = machine?.Properties.StateMachineName as string;
+    expect(machineName).toMatch(/RedeployCalls/);
+    expect(trust('RotationRedeployCallsStateMachineRole')).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: 'states.amazonaws.com' },
+        Condition: {
+          StringEquals: {
+            'aws:SourceAccount': ENV.account,
+            'aws:SourceArn': `arn:\${AWS::Partition}:states:${ENV.region}:${ENV.account}:stateMachine:${machineName}`,
+          },
+        },
+      },
+    ]);
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter((r) =>
+      JSON.stringify(r.Properties.Targets ?? []).includes('RedeployCalls'),
+    );
+    const ruleName = rules[0]?.Properties.Name as string;
+    expect(ruleName).toMatch(/RedeployCalls/);
+    expect(trust('RotationRedeployCallsEventsRole')).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Condition: {
+          StringEquals: {
+            'aws:SourceAccount': ENV.account,
+            'aws:SourceArn': `arn:\${AWS::Partition}:events:${ENV.region}:${ENV.account}:rule/${ruleName}`,
+          },
+        },
+      },
+    ]);
+  });
+
+  it('with the long ARN format flag on (as in cdk.json), the same one ARN per service', () => {
     const { template } = build(
       twoSecrets,
       (rotation, stack) =>

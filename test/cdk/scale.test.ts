@@ -10,9 +10,12 @@ import {
   CFN_TEMPLATE_BODY_S3_BYTES,
   EVENT_PATTERN_MAX_CHARS,
   EVENT_RULES_PER_BUS,
+  IAM_MANAGED_POLICIES_PER_ROLE,
   IAM_MANAGED_POLICY_MAX_CHARS,
   IAM_ROLE_INLINE_POLICIES_MAX_CHARS,
   IAM_TRUST_POLICY_MAX_CHARS,
+  KMS_KEY_POLICY_MAX_BYTES,
+  LAMBDA_ENVIRONMENT_MAX_BYTES,
   LAMBDA_RESOURCE_POLICY_MAX_BYTES,
 } from '../../lib/scale-limits.js';
 import { measureScale, type ScaleFigures } from '../../scripts/scale-measure.js';
@@ -43,13 +46,21 @@ describe.each([1, 50, 1000])('a deployment with %i secrets', (n) => {
     expect(f.lambdaResourcePolicyBytes).toBeLessThanOrEqual(LAMBDA_RESOURCE_POLICY_MAX_BYTES);
   });
 
-  it('keeps the roles’ inline policies and the CI trust policy within IAM’s limits, with no managed policy', () => {
+  it('keeps the roles’ inline policies, the CI trust policy and the per-secret managed policies within IAM’s limits', () => {
     const f = at(n);
     expect(f.functionRoleInlineChars).toBeLessThanOrEqual(IAM_ROLE_INLINE_POLICIES_MAX_CHARS);
     expect(f.ciRoleInlineChars).toBeLessThanOrEqual(IAM_ROLE_INLINE_POLICIES_MAX_CHARS);
     expect(f.ciRoleTrustChars).toBeLessThanOrEqual(IAM_TRUST_POLICY_MAX_CHARS);
-    expect(f.managedPolicies).toBe(0);
+    expect(f.managedPolicies).toBeGreaterThanOrEqual(1);
+    expect(f.managedPolicies).toBeLessThanOrEqual(IAM_MANAGED_POLICIES_PER_ROLE);
     expect(f.maxManagedPolicyChars).toBeLessThanOrEqual(IAM_MANAGED_POLICY_MAX_CHARS);
+  });
+
+  it('keeps the parameter key’s policy within 32 KB, and ships the allow-list in the code, not the environment', () => {
+    const f = at(n);
+    expect(f.keyPolicyBytes).toBeGreaterThan(0);
+    expect(f.keyPolicyBytes).toBeLessThanOrEqual(KMS_KEY_POLICY_MAX_BYTES);
+    expect(f.allowListBytes).toBeGreaterThan(0);
   });
 });
 
@@ -77,16 +88,26 @@ describe('SSM Standard parameters per account and Region', () => {
 });
 
 describe('what grows with the number of secrets', () => {
-  it('IAM policies and the resource policy do not grow from 1 to 1,000 secrets', () => {
-    for (const key of ['functionRoleInlineChars', 'ciRoleInlineChars', 'ciRoleTrustChars'] as const) {
+  it('inline IAM policies, the key policy and the resource policy do not grow from 1 to 1,000 secrets; the per-secret managed policies do', () => {
+    for (const key of [
+      'functionRoleInlineChars',
+      'ciRoleInlineChars',
+      'ciRoleTrustChars',
+      'keyPolicyBytes',
+    ] as const) {
       expect(at(1000)[key]).toBe(at(50)[key]);
     }
     expect(at(1000).lambdaResourcePolicyBytes).toBeLessThanOrEqual(at(1).lambdaResourcePolicyBytes);
+    expect(at(1000).managedPolicies).toBeGreaterThan(at(50).managedPolicies);
+  });
+
+  it('the allow-list of 1,000 names would not fit in the function’s environment (4 KB), hence a file', () => {
+    expect(at(1000).allowListBytes).toBeGreaterThan(LAMBDA_ENVIRONMENT_MAX_BYTES);
   });
 
   it('schedules spread over the nested stacks, and failure rules over as many patterns as needed', () => {
-    expect(at(1).stacks).toBe(2); // the stack and one schedule stack
-    expect(at(1000).stacks).toBe(11); // the stack and 10 schedule stacks
+    expect(at(1).stacks).toBe(3); // the stack, the secrets access stack and one schedule stack
+    expect(at(1000).stacks).toBe(12); // the stack, the secrets access stack and 10 schedule stacks
     expect(at(1000).failureRules).toBeGreaterThan(at(50).failureRules);
   });
 

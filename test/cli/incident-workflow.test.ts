@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../../cli/doctor-findings.js';
 import { doctorJson } from '../../cli/doctor-report.js';
+import { cliLockfile, cliPackageJson } from '../../scripts/cli-lockfile.js';
 
 const WORKFLOW = 'examples/github-actions/rotate-ringg-key.yml';
+const RELEASE = 'examples/github-actions/release.yml';
+const CLI_DIR = 'examples/github-actions/ringg-rotate';
 const STEP = 'Check with doctor, then rotate';
 
 /** The shell script of the workflow's step, as GitHub Actions would run it. */
@@ -36,8 +39,9 @@ const diagnosis = (secretId: string, ready: boolean): Diagnosis => ({
 });
 
 /**
- * Runs the step with bash -e (as Actions does). `npx` is a stub that records each call's arguments,
- * answers `doctor` with the document the real report module makes for `doctor`, and exits as told.
+ * Runs the step with bash -e (as Actions does). `ringg-rotate` (the locked install puts it on PATH) is
+ * a stub that records each call's arguments, answers `doctor` with the document the real report module
+ * makes for `doctor`, and exits as told.
  */
 function runStep(
   env: Record<string, string>,
@@ -50,19 +54,19 @@ function runStep(
     join(dir, 'doctor.json'),
     JSON.stringify(doctorJson({ diagnoses, exitCode: doctorExit }), null, 2),
   );
-  const npx = join(dir, 'npx');
+  const cli = join(dir, 'ringg-rotate');
   writeFileSync(
-    npx,
+    cli,
     [
       '#!/bin/sh',
       `n=$(ls "${dir}" | grep -c '^call\\.')`,
       `for a in "$@"; do echo "$a"; done > "${dir}/call.$n"`,
-      `if [ "$5" = doctor ]; then cat "${dir}/doctor.json"; exit ${doctorExit}; fi`,
+      `if [ "$1" = doctor ]; then cat "${dir}/doctor.json"; exit ${doctorExit}; fi`,
       `exit ${options.rotateExit ?? 0}`,
       '',
     ].join('\n'),
   );
-  chmodSync(npx, 0o755);
+  chmodSync(cli, 0o755);
   const summary = join(dir, 'summary.md');
   writeFileSync(summary, '');
   const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', stepScript()], {
@@ -73,7 +77,6 @@ function runStep(
       REASON: 'INC-42 leaked .env',
       PARALLEL: '4',
       ROTATION_FUNCTION: '',
-      RINGG_KEY_ROTATION_PACKAGE: 'ringg-key-rotation@0.1.0',
       ...env,
     },
     encoding: 'utf8',
@@ -85,9 +88,7 @@ function runStep(
   return { code: result.status, stdout: result.stdout, calls, summary: readFileSync(summary, 'utf8') };
 }
 
-const PACKAGE = ['--yes', '--package', 'ringg-key-rotation@0.1.0', 'ringg-rotate'];
 const ROTATE = (summary: string) => [
-  ...PACKAGE,
   'rotate',
   '--parallel',
   '4',
@@ -108,7 +109,6 @@ describe('the incident workflow', () => {
     const summary = join(dir, 'summary.md');
     expect(run.calls).toEqual([
       [
-        ...PACKAGE,
         'doctor',
         '--secret-id',
         'ringg/a',
@@ -146,7 +146,7 @@ describe('the incident workflow', () => {
       { doctor: [diagnosis(arn('ringg/a'), true), diagnosis(arn('ringg/b'), true)] },
     );
     expect(all.code).toBe(0);
-    expect(all.calls[0]?.slice(4, 8)).toEqual(['doctor', '--all', '--function', 'ringg-key-rotation']);
+    expect(all.calls[0]?.slice(0, 4)).toEqual(['doctor', '--all', '--function', 'ringg-key-rotation']);
     expect(all.calls[1]?.slice(-4)).toEqual(['--secret-id', arn('ringg/a'), '--secret-id', arn('ringg/b')]);
     const missing = runStep({ SECRET_IDS: 'all' });
     expect(missing.code).toBe(64);
@@ -176,23 +176,101 @@ describe('the incident workflow', () => {
     expect(runStep({ SECRET_IDS: 'ringg/a' }, { ...ready, rotateExit: 3 }).code).toBe(3);
   });
 
-  it('runs the CLI of the package the repository variable names (a registry spec or a tarball URL), and refuses to run without one', () => {
-    const tarball = 'https://example.com/releases/ringg-key-rotation-0.1.0.tgz';
+  it('runs doctor and rotate from the locked install, never a package named at run time (npx)', () => {
+    // RINGG_KEY_ROTATION_PACKAGE (issue 20) named the package npx fetched at run time; the locked install
+    // (issue 18) replaces it: the version is the one .github/ringg-rotate/package.json pins.
     const ready = { doctor: [diagnosis('ringg/a', true)] };
-    const calls = runStep({ SECRET_IDS: 'ringg/a', RINGG_KEY_ROTATION_PACKAGE: tarball }, ready).calls;
-    expect(calls.length).toBe(2);
-    for (const call of calls)
-      expect(call.slice(0, 4)).toEqual(['--yes', '--package', tarball, 'ringg-rotate']);
-    const unset = runStep({ SECRET_IDS: 'ringg/a', RINGG_KEY_ROTATION_PACKAGE: '' });
-    expect(unset.code).toBe(64);
-    expect(unset.stdout).toContain('::error::Set the repository variable RINGG_KEY_ROTATION_PACKAGE');
-    expect(unset.calls).toEqual([]);
-    expect(readFileSync(WORKFLOW, 'utf8')).toMatch(
-      /RINGG_KEY_ROTATION_PACKAGE: \$\{\{ vars\.RINGG_KEY_ROTATION_PACKAGE \}\}/,
+    const run = runStep(
+      { SECRET_IDS: 'ringg/a', RINGG_KEY_ROTATION_PACKAGE: 'ringg-key-rotation@9.9.9' },
+      ready,
+    );
+    expect(run.code).toBe(0);
+    expect(run.calls.map((call) => call[0])).toEqual(['doctor', 'rotate']);
+    expect(run.calls.flat()).not.toContain('ringg-key-rotation@9.9.9');
+    expect(readFileSync(WORKFLOW, 'utf8')).not.toContain('RINGG_KEY_ROTATION_PACKAGE');
+  });
+
+  it('installs the CLI from its committed lock, without install scripts, before it assumes the role', () => {
+    const steps = readFileSync(WORKFLOW, 'utf8');
+    const install = steps.indexOf('npm ci --ignore-scripts');
+    expect(install).toBeGreaterThan(0);
+    expect(install).toBeLessThan(steps.indexOf('aws-actions/configure-aws-credentials@'));
+    expect(steps).toContain('working-directory: .github/ringg-rotate');
+    expect(steps).toContain('sparse-checkout: .github/ringg-rotate');
+    expect(steps).not.toMatch(/\bnpx\b|npm (install|i) /);
+  });
+
+  it('locks the CLI of the package version this repository releases, with this repository’s dependency versions', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+    const committed = JSON.parse(readFileSync(join(CLI_DIR, 'package-lock.json'), 'utf8'));
+    expect(JSON.parse(readFileSync(join(CLI_DIR, 'package.json'), 'utf8'))).toEqual(cliPackageJson(pkg));
+    expect(committed.packages[''].dependencies).toEqual({ [pkg.name]: pkg.version });
+    // What `npm run cli-lock` writes from package-lock.json now: run it after changing dependencies.
+    expect(committed).toEqual(
+      cliLockfile(pkg, JSON.parse(readFileSync('package-lock.json', 'utf8')), committed),
+    );
+    for (const [path, entry] of Object.entries(
+      committed.packages as Record<string, Record<string, unknown>>,
+    )) {
+      if (path === '' || path === `node_modules/${pkg.name}`) continue;
+      expect({ path, integrity: entry.integrity }).toEqual({
+        path,
+        integrity: expect.stringMatching(/^sha512-/),
+      });
+      expect(entry.dev).toBeUndefined();
+    }
+    expect(Object.keys(committed.packages)).toEqual(
+      expect.arrayContaining(Object.keys(pkg.dependencies).map((name) => `node_modules/${name}`)),
     );
   });
 
   it('has a script bash can parse (bash -n)', () => {
     expect(() => execFileSync('bash', ['-n', '-c', stepScript()])).not.toThrow();
+  });
+});
+
+/** The jobs of a workflow file: each job's lines, by job id (two-space indent under `jobs:`). */
+function jobsOf(file: string): Record<string, string> {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const start = lines.indexOf('jobs:');
+  const jobs: Record<string, string[]> = {};
+  let current: string | undefined;
+  for (const line of lines.slice(start + 1)) {
+    const id = /^ {2}([\w-]+):\s*$/.exec(line)?.[1];
+    if (id) {
+      current = id;
+      jobs[id] = [];
+    } else if (current) jobs[current]?.push(line);
+  }
+  return Object.fromEntries(Object.entries(jobs).map(([id, body]) => [id, body.join('\n')]));
+}
+
+describe('the example workflows', () => {
+  it.each([WORKFLOW, RELEASE])('%s pins every action by commit, with the tag in a comment', (file) => {
+    const uses = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => /^\s*-?\s*uses:/.test(line));
+    expect(uses.length).toBeGreaterThan(0);
+    for (const line of uses) expect(line).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+  });
+
+  it('release: builds and tests without an OIDC token, then publishes the packed tarball in a job that runs no project code', () => {
+    const text = readFileSync(RELEASE, 'utf8');
+    expect(text).toMatch(/^permissions: \{\}$/m);
+    const jobs = jobsOf(RELEASE);
+    expect(Object.keys(jobs)).toEqual(['build', 'publish']);
+    const { build = '', publish = '' } = jobs;
+    expect(build).toContain('bash .ci/run');
+    expect(build).toContain('npm pack');
+    expect(build).toContain('actions/upload-artifact@');
+    expect(build).not.toContain('id-token');
+    expect(build).not.toMatch(/npm publish/);
+    expect(publish).toContain('needs: build');
+    expect(publish).toContain('id-token: write');
+    expect(publish).toContain('actions/download-artifact@');
+    expect(publish).toMatch(/npm publish "\.\/\$TARBALL" --provenance --access public --ignore-scripts/);
+    expect(publish).not.toMatch(/actions\/checkout|npm ci|npm install|\.ci\/run|npm run|npx/);
+    for (const job of [build, publish]) expect(job).toContain('package-manager-cache: false');
+    expect(text.match(/id-token: write/g)).toHaveLength(1);
   });
 });

@@ -6,6 +6,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AllowedSecretsList } from '../../common/allowed-secrets-file.js';
 import { parseSecretValue } from '../../common/secret-value.js';
 import { DEMO_FAULTS } from '../../dev/demo-faults.js';
 import { LOCAL_FUNCTION_ARN, type LocalEnvironment } from '../../dev/local-environment.js';
@@ -20,8 +21,8 @@ import { startWithFreshHandler } from '../support/local.js';
 let env: LocalEnvironment | undefined;
 let capture: StdoutCapture | undefined;
 
-async function start(extraEnv?: Record<string, string>) {
-  ({ env, logs: capture } = await startWithFreshHandler(extraEnv));
+async function start(extraEnv?: Record<string, string>, allowedSecrets?: AllowedSecretsList) {
+  ({ env, logs: capture } = await startWithFreshHandler(extraEnv, allowedSecrets));
   return { env, sm: new SecretsManagerClient({}) };
 }
 
@@ -169,6 +170,37 @@ describe('end to end over HTTP', () => {
     expect((await state(sm, 'ringg/a')).key).toBe(e.ringg.liveKey(a.id));
     expect((await state(sm, 'ringg/b')).key).toBe(e.ringg.liveKey(b.id));
     expect([e.ringg.regenerations(a.id), e.ringg.regenerations(b.id)]).toEqual([1, 1]);
+  });
+
+  it('refuses a secret bound to the function that its deployment does not name, before reading it; the listed one rotates', async () => {
+    const { env: e, sm } = await start(undefined, { arns: [], names: ['ringg/listed'] });
+    const listed = await seed(e, sm, 'ringg/listed');
+    const bound = await seed(e, sm, 'ringg/bound-by-someone-else');
+    const before = await state(sm, 'ringg/bound-by-someone-else');
+    const reads = () => e.aws.secretsManager.calls.GetSecretValue ?? 0;
+    const readsBefore = reads();
+    await rotate(e, sm, 'ringg/bound-by-someone-else');
+    expect(reads()).toBe(readsBefore);
+    const refused = [...e.aws.rotations.values()];
+    const reports = (await Promise.all(refused)) as RotationReport[];
+    const failed = reports.flatMap((r) => ('steps' in r ? r.steps : [r])).filter((step) => !step.ok);
+    expect(failed.length).toBeGreaterThan(0);
+    for (const step of failed) {
+      expect(step.error?.name).toBe('SecretNotAllowedError');
+      expect(step.error?.message).toMatch(
+        /Secret "ringg\/bound-by-someone-else" \(arn:aws:secretsmanager:[^)]+:secret:ringg\/bound-by-someone-else-\w{6}\) is not one of the secrets this function's deployment names.*nothing was read or changed.*add it to the construct's `secrets`/,
+      );
+    }
+    expect(e.ringg.regenerations(bound.id)).toBe(0);
+    expect(e.ringg.events.filter((event) => event.workspaceId === bound.id)).toEqual([]);
+    const after = await state(sm, 'ringg/bound-by-someone-else');
+    expect({ current: after.current, key: after.key }).toEqual({ current: before.current, key: bound.key });
+    expect([...e.aws.ssm.parameters.keys()].filter((n) => n.includes('bound-by-someone-else'))).toEqual([]);
+    expect(capture?.lines.some((line) => /"errorCode":"secret-not-allowed"/.test(line))).toBe(true);
+
+    await rotate(e, sm, 'ringg/listed');
+    expect((await state(sm, 'ringg/listed')).key).toBe(e.ringg.liveKey(listed.id));
+    expect(e.ringg.regenerations(listed.id)).toBe(1);
   });
 
   it('RotateImmediately=false runs only the configuration test and changes nothing', async () => {

@@ -300,6 +300,7 @@ function synthesized(outdir: string) {
     handler: fn?.Properties.Handler,
     bundle: readFileSync(join(dir, 'index.js'), 'utf8'),
     map: existsSync(join(dir, 'index.js.map')),
+    allowed: JSON.parse(readFileSync(join(dir, 'allowed-secrets.json'), 'utf8')),
   };
 }
 
@@ -322,6 +323,7 @@ describe.concurrent('a TypeScript CDK app that installs the package', () => {
     expect(fn.handler).toBe('index.handler');
     expect(fn.map).toBe(true);
     expect(fn.bundle).toBe(shipped());
+    expect(fn.allowed).toEqual({ v: 1, arns: [], names: ['ringg/prod'] });
   });
 
   it('as an ES module, type-checked with module nodenext and run by ts-node/esm', async () => {
@@ -336,6 +338,7 @@ describe.concurrent('a TypeScript CDK app that installs the package', () => {
     const fn = synthesized(outdir);
     expect(fn.handler).toBe('index.handler');
     expect(fn.bundle).toBe(shipped());
+    expect(fn.allowed).toEqual({ v: 1, arns: [], names: ['ringg/prod'] });
   });
 
   it.each([

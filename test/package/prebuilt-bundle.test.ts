@@ -46,4 +46,13 @@ describe('the prebuilt function bundle', () => {
     };
     expect(map(join(work, 'prebuilt'))).toEqual(map(synthesized));
   });
+
+  it('ships the allow-list of the secrets the deployment names beside the bundle', () => {
+    const synthesized = bundleFromSynth();
+    expect(JSON.parse(readFileSync(join(synthesized, 'allowed-secrets.json'), 'utf8'))).toEqual({
+      v: 1,
+      arns: [],
+      names: ['ringg/prod'],
+    });
+  });
 });

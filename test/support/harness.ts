@@ -15,6 +15,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { AllowedSecretsList } from '../../common/allowed-secrets-file.js';
 import { createRinggDispatcher } from '../../common/ringg-client.js';
 import { RinggStandIn } from '../../dev/ringg-stand-in.js';
 import {
@@ -25,6 +26,7 @@ import {
 } from '../../dev/rotation-driver.js';
 import { SecretsManagerModel } from '../../dev/secrets-manager-model.js';
 import { SsmModel } from '../../dev/ssm-model.js';
+import { allowedSecrets } from '../../lambda/allowed-secrets.js';
 import { loadConfig } from '../../lambda/config.js';
 import { Logger } from '../../lambda/logger.js';
 import { createRotationHandler } from '../../lambda/rotation.js';
@@ -39,6 +41,12 @@ export interface HarnessOptions {
   readonly remainingMs?: number;
   /** Real clock and real sleeps, for deliveries that overlap in real time. */
   readonly realTime?: boolean;
+  /**
+   * The secrets the deployment names (the function's allow-list), read at each invocation.
+   *
+   * @default - every secret in the Secrets Manager model, by name
+   */
+  readonly allowedSecrets?: () => AllowedSecretsList;
 }
 
 /**
@@ -149,6 +157,8 @@ export async function createHarness(options: HarnessOptions = {}) {
         sleep,
         now,
         random: () => 0.5,
+        allowedSecrets: () =>
+          allowedSecrets(options.allowedSecrets?.() ?? { arns: [], names: model.secretNames() }),
       }),
     );
   };

@@ -1,4 +1,5 @@
 import { vi } from 'vitest';
+import type { AllowedSecretsList } from '../../common/allowed-secrets-file.js';
 import { type LocalEnvironment, startLocalEnvironment } from '../../dev/local-environment.js';
 import { StdoutCapture } from '../../dev/stdout-capture.js';
 
@@ -8,10 +9,12 @@ import { StdoutCapture } from '../../dev/stdout-capture.js';
  */
 export async function startWithFreshHandler(
   extraEnv?: Record<string, string>,
+  allowedSecrets?: AllowedSecretsList,
 ): Promise<{ env: LocalEnvironment; logs: StdoutCapture }> {
   const logs = new StdoutCapture();
   const env = await startLocalEnvironment({
     env: extraEnv,
+    allowedSecrets,
     maxAttempts: 2,
     loadHandler: async () => {
       vi.resetModules();

@@ -2,10 +2,23 @@ import { describe, expect, it } from 'vitest';
 import {
   levelsOf,
   mirrorParameterName,
+  PARAMETER_KINDS,
   parameterNames,
   parameterNamesProblem,
+  parameterPrefixProblem,
+  prefixesOverlap,
   SSM_MAX_HIERARCHY_LEVELS,
 } from '../../common/parameter-names.js';
+import { loadConfig } from '../../lambda/config.js';
+
+/** IAM's matching of `*` in a resource ARN: any characters, `/` included. */
+const iamMatches = (pattern: string, name: string) =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(name);
 
 describe('parameter names', () => {
   it('keep a name SSM can hold as it is', () => {
@@ -45,5 +58,76 @@ describe('parameter names', () => {
       /would have 16 levels, and SSM Parameter Store allows 15/,
     );
     expect(parameterNamesProblem('/team/ringg-rotation', twelve)).toMatch(/16 levels/);
+  });
+
+  it('keep each rotation token to one segment: one that would add segments, spell a kind or hold unsafe characters is hashed', () => {
+    const names = parameterNames('/p', 'ringg/prod');
+    const plain = '0c8b1a2e-5e6f-4b1d-9a2f-3c4d5e6f7a8b';
+    expect(names.rescue(plain)).toBe(`/p/ringg/prod/rescue/${plain}`);
+    for (const token of [
+      'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/journal',
+      'x/../../journal',
+      '..',
+      'journal',
+      'rotation',
+      't+=@ken',
+    ]) {
+      const rescue = names.rescue(token);
+      expect(levelsOf(rescue)).toBe(levelsOf(names.rescue(plain)));
+      expect(rescue).toMatch(/^\/p\/ringg\/prod\/rescue\/[A-Za-z0-9_.-]+\.[0-9a-f]{10}$/);
+      expect(levelsOf(names.intent(token, 1))).toBe(levelsOf(names.intent(plain, 1)));
+    }
+    expect(names.rescue('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/journal')).not.toBe(
+      names.rescue('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_journal'),
+    );
+  });
+
+  it('end every name in its kind, so the CI grant on <prefix>/*/journal matches journals and nothing that can hold a key', () => {
+    const ciGrant = '/ringg-rotation/*/journal';
+    const secrets = [
+      'ringg/prod',
+      'ringg/prod/journal',
+      'ringg/prod/rescue',
+      'journal',
+      'a/rotation',
+      'x+y/journal',
+    ];
+    const tokens = [
+      '0c8b1a2e-5e6f-4b1d-9a2f-3c4d5e6f7a8b',
+      'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/journal',
+      'journal',
+    ];
+    for (const secret of secrets) {
+      const names = parameterNames('/ringg-rotation', secret);
+      expect(iamMatches(ciGrant, names.journal)).toBe(true);
+      const keyHolding = [names.rotation, ...tokens.map((t) => names.rescue(t))];
+      for (const name of keyHolding)
+        expect({ name, matches: iamMatches(ciGrant, name) }).toEqual({ name, matches: false });
+      // No key-holding name of one secret is a journal of another.
+      for (const other of secrets) {
+        for (const name of keyHolding)
+          expect(name).not.toBe(parameterNames('/ringg-rotation', other).journal);
+      }
+    }
+    // What the token used verbatim gave: a rescue the CI grant matched.
+    expect(
+      iamMatches(ciGrant, '/ringg-rotation/ringg/prod/rescue/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/journal'),
+    ).toBe(true);
+    expect(PARAMETER_KINDS).toEqual(['journal', 'rotation', 'rescue', 'intent']);
+  });
+
+  it('tell overlapping prefixes (segment by segment) and refuse what is no SSM path', () => {
+    expect(prefixesOverlap('/ringg', '/ringg')).toBe(true);
+    expect(prefixesOverlap('/ringg', '/ringg/mirror')).toBe(true);
+    expect(prefixesOverlap('/ringg/mirror', '/ringg')).toBe(true);
+    expect(prefixesOverlap('/ringg', '/ringg-mirror')).toBe(false);
+    expect(prefixesOverlap('/ringg-rotation', '/services/ringg')).toBe(false);
+    expect(parameterPrefixProblem('/ringg-rotation')).toBeUndefined();
+    for (const bad of ['ringg', '/ringg/', '/aws/x', '/ssm-x', '/a b', '/a//b']) {
+      expect(parameterPrefixProblem(bad)).toBeDefined();
+    }
+    expect(() =>
+      loadConfig({ ROTATION_PARAMETER_PREFIX: '/ringg', MIRROR_PARAMETER_PREFIX: '/ringg/mirror' }),
+    ).toThrow(/MIRROR_PARAMETER_PREFIX "\/ringg\/mirror" and ROTATION_PARAMETER_PREFIX "\/ringg" overlap/);
   });
 });
