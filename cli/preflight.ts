@@ -1,3 +1,4 @@
+import { adviceFor } from './failure-advice.js';
 import { describeFunctionRef, type FunctionRef, rotatedBy } from './function-ref.js';
 import type { RotationError } from './rotate-secret.js';
 import type { SecretState } from './secret-state.js';
@@ -39,7 +40,7 @@ export function preflight(state: SecretState, functionRef: FunctionRef | undefin
   }
   if (state.stuck) {
     const since = state.stuck.since?.toISOString();
-    const lastError = state.journal?.lastError;
+    const lastError = state.lastFailure;
     return {
       kind: 'refuse',
       error: {
@@ -49,7 +50,7 @@ export function preflight(state: SecretState, functionRef: FunctionRef | undefin
       pendingVersion: state.stuck.versionId,
       pendingSince: since,
       lastError: lastError
-        ? { code: lastError.code, message: lastError.message, step: lastError.step, at: lastError.at }
+        ? { code: lastError.code, message: adviceFor(lastError.code), step: lastError.step, at: lastError.at }
         : undefined,
     };
   }

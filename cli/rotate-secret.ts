@@ -1,10 +1,10 @@
 import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { fingerprint } from '../common/fingerprint.js';
-import type { JournalEntry } from '../common/journal-entry.js';
-import { parameterNames } from '../common/parameter-names.js';
+import { FAILURE_TAG_KEY, type FailureTag, parseFailureTag } from '../common/workspace-tag.js';
 import type { CliContext } from './context.js';
+import { adviceFor } from './failure-advice.js';
 import { checkWithRingg, readCurrentValue } from './key-check.js';
-import { readJournal, readSecretState } from './secret-state.js';
+import { readSecretState } from './secret-state.js';
 
 const POLL_MS = 1_000;
 const INCOMPLETE = /previous rotation isn.?t complete/i;
@@ -31,7 +31,7 @@ export type RotationOutcome = { readonly secretId: string; readonly elapsedSecon
       readonly result: 'refused';
       readonly name: string;
       readonly error: RotationError;
-      /** For a stuck secret: the version AWSPENDING is on, since when, and the journal's last error. */
+      /** For a stuck secret: the version AWSPENDING is on, since when, and its last failure. */
       readonly pendingVersion?: string;
       readonly pendingSince?: string;
       readonly lastError?: RotationError;
@@ -76,18 +76,15 @@ export interface RotateSecretOptions {
 
 export interface RotationWatcher {
   started?(name: string, token: string): void;
-  /** The step the journal shows for this rotation, or undefined before the first step. */
-  progress?(name: string, journal: JournalEntry | undefined, elapsedSeconds: number): void;
+  /** The last failed step of this rotation, or undefined while none failed. */
+  progress?(name: string, failure: FailureTag | undefined, elapsedSeconds: number): void;
 }
 
-/** Where a running rotation is, from its journal entry, e.g. `setSecret, regenerating`. */
-export function describeProgress(journal: JournalEntry | undefined): string {
-  const where = journal ? `${journal.step}, ${journal.state}` : 'waiting for the first step';
-  const retrying =
-    journal?.state === 'failed' && journal.lastError
-      ? ` (attempt failed: ${journal.lastError.code}; Secrets Manager retries)`
-      : '';
-  return `${where}${retrying}`;
+/** Where a running rotation is, e.g. `running` or `attempt failed in setSecret: ringg-unavailable; Secrets Manager retries`. */
+export function describeProgress(failure: FailureTag | undefined): string {
+  return failure
+    ? `attempt failed in ${failure.step}: ${failure.code}${failure.retryable ? '; Secrets Manager retries' : ''}`
+    : 'running';
 }
 
 /**
@@ -117,24 +114,19 @@ export async function rotateSecret(
   watcher.started?.(name, token);
   if (!options.wait) return { secretId, result: 'started', name, token, elapsedSeconds: elapsed() };
 
-  const journalName = parameterNames(ctx.config.parameterPrefix, name).journal;
   const deadline = started + options.timeoutSeconds * 1000;
   for (;;) {
-    const stages =
-      (await ctx.sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
-    const { journal } = await readJournal(ctx, journalName);
-    const mine = journal?.token === token ? journal : undefined;
+    const described = await ctx.sm.send(new DescribeSecretCommand({ SecretId: secretId }));
+    const stages = described.VersionIdsToStages ?? {};
+    const tag = parseFailureTag(described.Tags?.find((t) => t.Key === FAILURE_TAG_KEY)?.Value);
+    const mine = tag?.token === token ? tag : undefined;
     // Done when the rotation is complete, not merely promoted: setSecret moves AWSCURRENT as soon as
     // Ringg accepts the new key, and testSecret and finishSecret still run after it.
-    if (
-      stages[token]?.includes('AWSCURRENT') &&
-      (!stages[token]?.includes('AWSPENDING') || mine?.state === 'finished')
-    )
-      break;
-    const lastError = mine?.lastError;
+    if (stages[token]?.includes('AWSCURRENT') && !stages[token]?.includes('AWSPENDING')) break;
+    const lastError = mine ? pick(mine) : undefined;
     const base = { secretId, name, token, elapsedSeconds: elapsed() };
-    if (mine?.state === 'failed' && lastError && !lastError.retryable) {
-      return { ...base, result: 'failed', step: lastError.step, error: pick(lastError) };
+    if (mine && lastError && !mine.retryable) {
+      return { ...base, result: 'failed', step: mine.step, error: lastError };
     }
     if (!stages[token]?.includes('AWSPENDING')) {
       const message =
@@ -146,7 +138,7 @@ export async function rotateSecret(
         ...base,
         result: 'timed-out',
         step: mine?.step,
-        error: lastError ? pick(lastError) : undefined,
+        error: lastError,
       };
     }
     watcher.progress?.(name, mine, elapsed());
@@ -190,7 +182,7 @@ async function refusal(
     return { secretId, result: 'refused', name: secretId, error: { code: name, message } };
   }
   const state = await readSecretState(ctx, secretId).catch(() => undefined);
-  const lastError = state?.journal?.lastError;
+  const lastError = state?.lastFailure;
   return {
     secretId,
     result: 'refused',
@@ -202,12 +194,12 @@ async function refusal(
   };
 }
 
-function pick(error: NonNullable<JournalEntry['lastError']>): RotationError {
+function pick(failure: FailureTag): RotationError {
   return {
-    code: error.code,
-    message: error.message,
-    step: error.step,
-    at: error.at,
-    retryable: error.retryable,
+    code: failure.code,
+    message: adviceFor(failure.code),
+    step: failure.step,
+    at: failure.at,
+    retryable: failure.retryable,
   };
 }

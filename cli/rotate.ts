@@ -16,8 +16,8 @@ export async function rotate(ctx: CliContext, cmd: RotateCommand): Promise<ExitC
   const out = new Reporter(ctx.io, cmd.json);
   const outcome = await rotateSecret(ctx, cmd, {
     started: (name, token) => out.line(`Rotation of ${name} started: version ${token}`),
-    progress: (name, journal, elapsed) =>
-      out.progress(`rotating ${name}: ${describeProgress(journal)}  ${elapsed.toFixed(1)} s`),
+    progress: (name, failure, elapsed) =>
+      out.progress(`rotating ${name}: ${describeProgress(failure)}  ${elapsed.toFixed(1)} s`),
   });
   for (const line of describe(outcome, cmd)) out.line(line);
   out.result({ command: 'rotate', ...outcomeJson(outcome) });

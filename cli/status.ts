@@ -1,6 +1,7 @@
 import { fingerprint } from '../common/fingerprint.js';
 import type { CliContext } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { adviceFor } from './failure-advice.js';
 import { checkWithRingg, readCurrentValue } from './key-check.js';
 import { Reporter } from './reporter.js';
 import { readSecretState } from './secret-state.js';
@@ -15,7 +16,7 @@ export async function status(ctx: CliContext, cmd: StatusCommand): Promise<ExitC
   const out = new Reporter(ctx.io, cmd.json);
   const state = await readSecretState(ctx, cmd.secretId);
   const date = (d: Date | undefined) => d?.toISOString() ?? '(none)';
-  const journal = state.journal;
+  const failure = state.lastFailure;
 
   out.line(`Secret       ${state.name}`);
   out.line(`             ${state.arn}`);
@@ -33,21 +34,12 @@ export async function status(ctx: CliContext, cmd: StatusCommand): Promise<ExitC
       ? `STUCK        a rotation is not complete: AWSPENDING is on ${state.stuck.versionId}${state.stuck.since ? ` since ${date(state.stuck.since)}` : ''}`
       : 'Stuck        no',
   );
-  if (journal) {
-    out.line(
-      `Journal      ${journal.state} at ${journal.step}, token ${journal.token}, updated ${journal.updatedAt}`,
-    );
-    if (journal.workspaceId) out.line(`Workspace    ${journal.workspaceId}`);
-    if (journal.regenerate) out.line(`Regenerate   ${journal.regenerate.state} at ${journal.regenerate.at}`);
-    if (journal.lastError) {
-      out.line(
-        `Last error   ${journal.lastError.code} in ${journal.lastError.step} at ${journal.lastError.at}${journal.lastError.retryable ? ' (Secrets Manager retries)' : ''}`,
-      );
-      out.line(`             ${journal.lastError.message}`);
-    }
-  } else {
-    out.line(`Journal      ${state.journalProblem ?? `none yet (${state.journalParameter})`}`);
-  }
+  out.line(
+    failure
+      ? `Last failure ${failure.code} in ${failure.step} at ${failure.at}, token ${failure.token}${failure.retryable ? ' (Secrets Manager retries)' : ''}`
+      : 'Last failure none since the last finished rotation',
+  );
+  if (failure) out.line(`             ${adviceFor(failure.code)}`);
 
   let keyReport: Record<string, unknown> | undefined;
   let exit: ExitCode = EXIT.ok;
@@ -93,8 +85,7 @@ export async function status(ctx: CliContext, cmd: StatusCommand): Promise<ExitC
     nextRotation: state.nextRotation?.toISOString(),
     labels: state.labels,
     stuck: state.stuck ? { versionId: state.stuck.versionId, since: state.stuck.since?.toISOString() } : null,
-    journal: journal ?? null,
-    journalProblem: state.journalProblem,
+    lastFailure: failure ?? null,
     key: keyReport,
   });
   return exit;

@@ -118,6 +118,9 @@ export class AwsStandIn {
         case 'TagResource':
           await sm.enter('TagResource');
           return sm.tagResource(i);
+        case 'UntagResource':
+          await sm.enter('UntagResource');
+          return sm.untagResource(i);
         case 'ListSecrets':
           await sm.enter('ListSecrets');
           return sm.listSecrets(i);

@@ -1,4 +1,4 @@
-import { SDK_MAX_ATTEMPTS } from '../lambda/aws-call.js';
+import { SDK_MAX_ATTEMPTS } from '../lambda/adapters/aws-call.js';
 import type { LocalEnvironment } from './local-environment.js';
 import { AwsServiceError } from './secrets-manager-model.js';
 

@@ -52,7 +52,8 @@ export type SmOperation =
   | 'ListSecrets'
   | 'RotateSecret'
   | 'CreateSecret'
-  | 'TagResource';
+  | 'TagResource'
+  | 'UntagResource';
 
 /** Makes the next `times` calls of an operation fail, as a throttled or failing service would. */
 export interface SmFault {
@@ -211,6 +212,12 @@ export class SecretsManagerModel {
       }
       secret.tags.set(tag.Key, tag.Value);
     }
+    return {};
+  }
+
+  untagResource(input: { SecretId: string; TagKeys?: string[] }) {
+    const secret = this.find(input.SecretId);
+    for (const key of input.TagKeys ?? []) secret.tags.delete(key);
     return {};
   }
 

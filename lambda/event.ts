@@ -1,7 +1,7 @@
-import { STEPS, type Step } from '../common/journal-entry.js';
 import { InvalidEventError } from './errors.js';
 
-export { STEPS, type Step };
+export const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+export type Step = (typeof STEPS)[number];
 
 export interface RotationEvent {
   readonly step: Step;

@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_PARAMETER_PREFIX } from '../common/defaults.js';
 import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
 import { parseRinggBaseUrl } from '../common/ringg-base-url.js';
-import { WORKSPACE_TAG_KEY } from '../common/workspace-tag.js';
+import { FAILURE_TAG_KEY, WORKSPACE_TAG_KEY } from '../common/workspace-tag.js';
 import { createAlarmTopic } from './alarm-topic.js';
 import { createCiRole, type GitHubCiRoleOptions } from './ci-role.js';
 import { secretArnChars } from './failure-pattern.js';
@@ -277,7 +277,7 @@ export class RinggKeyRotation extends Construct {
         RINGG_HEADERS_TIMEOUT_MS: String((timeouts.headers ?? Duration.seconds(10)).toMilliseconds()),
         RINGG_BODY_TIMEOUT_MS: String((timeouts.body ?? Duration.seconds(10)).toMilliseconds()),
         ROTATION_PARAMETER_PREFIX: this.parameterPrefix,
-        // The rescue parameter uses each secret's own key (from DescribeSecret); this is the fallback.
+        // The rotation record (which may hold the new key) is encrypted with this key, never the secret's.
         ...(keys.length === 1 && keys[0] ? { ROTATION_PARAMETER_KMS_KEY_ID: keys[0].keyArn } : {}),
         NODE_OPTIONS: '--enable-source-maps',
         ...(props.parameterStoreMirror
@@ -308,25 +308,25 @@ export class RinggKeyRotation extends Construct {
       rotatedSecretsStatement(
         stack,
         this.function.functionArn,
-        'RecordTheWorkspaceTag',
-        ['secretsmanager:TagResource'],
+        'RecordTheWorkspaceAndFailureTags',
+        ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
         {
-          'ForAllValues:StringEquals': { 'aws:TagKeys': [WORKSPACE_TAG_KEY] },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [WORKSPACE_TAG_KEY, FAILURE_TAG_KEY] },
         },
       ),
     );
     acknowledgeRotatedSecretsWildcard(this.secretsPolicy);
     role.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'JournalAndRescueParameters',
-        actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
+        sid: 'RotationRecords',
+        actions: ['ssm:GetParameter', 'ssm:GetParametersByPath', 'ssm:PutParameter', 'ssm:DeleteParameter'],
         resources: [parameterArn('*')],
       }),
     );
     Validations.of(role).acknowledge({
       id: wildcardFindingId(this, parameterArn('*')),
       reason:
-        'The journal and rescue parameters are named per secret and per rotation token under this path, which is the construct’s own.',
+        'The rotation records are named per secret and per rotation token under this path, which is the construct’s own.',
     });
     if (keys.length > 0) {
       role.addToPolicy(
@@ -428,9 +428,7 @@ export class RinggKeyRotation extends Construct {
     this.errorsAlarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
     this.mirrorFailuresAlarm = props.parameterStoreMirror ? this.alarmOnMirrorFailures(logGroup) : undefined;
 
-    this.ciRole = props.ciRole
-      ? createCiRole(this, props.ciRole, this.function.functionArn, parameterArn('*/journal'))
-      : undefined;
+    this.ciRole = props.ciRole ? createCiRole(this, props.ciRole, this.function.functionArn) : undefined;
   }
 
   /**

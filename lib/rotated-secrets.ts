@@ -116,7 +116,7 @@ export function checkParameterNames(
           `Parameter Store allows ${SSM_MAX_HIERARCHY_LEVELS}. Use a shorter parameterStoreMirror.prefix.`,
       );
     }
-    for (const parameter of [parameterNames(parameterPrefix, secret.name).journal, mirror]) {
+    for (const parameter of [parameterNames(parameterPrefix, secret.name).recordPath, mirror]) {
       if (parameter === undefined) continue;
       const other = owners.get(parameter);
       if (other !== undefined && other !== secret.name) {

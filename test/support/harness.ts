@@ -5,11 +5,13 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
   TagResourceCommand,
+  UntagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import {
   DeleteParameterCommand,
   GetParameterCommand,
+  GetParametersByPathCommand,
   PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
@@ -25,9 +27,9 @@ import {
 import { SecretsManagerModel } from '../../dev/secrets-manager-model.js';
 import { SsmModel } from '../../dev/ssm-model.js';
 import { loadConfig } from '../../lambda/config.js';
+import { createRotationDeps } from '../../lambda/deps.js';
 import { Logger } from '../../lambda/logger.js';
 import { createRotationHandler } from '../../lambda/rotation.js';
-import { createRotationDeps } from '../../lambda/rotation-deps.js';
 import { asSdkCall } from './sdk-errors.js';
 
 export const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:ringg-rotation';
@@ -120,6 +122,14 @@ export async function createHarness(options: HarnessOptions = {}) {
       asSdkCall('ssm', async () => {
         await ssm.enter('PutParameter', input.Name);
         return ssm.putParameter(input);
+      }),
+    ),
+  );
+  ssmMock.on(GetParametersByPathCommand).callsFake((input, client) =>
+    gate('GetParametersByPath', input.Path, client(), () =>
+      asSdkCall('ssm', async () => {
+        await ssm.enter('GetParametersByPath', input.Path);
+        return ssm.getParametersByPath(input);
       }),
     ),
   );
@@ -260,6 +270,14 @@ export function mockSecretsManager(model: SecretsManagerModel, gate: Gate = open
       asSdkCall('sm', async () => {
         await model.enter('TagResource');
         return model.tagResource(input);
+      }),
+    ),
+  );
+  smMock.on(UntagResourceCommand).callsFake((input, client) =>
+    gate('UntagResource', String(input.SecretId ?? ''), client(), () =>
+      asSdkCall('sm', async () => {
+        await model.enter('UntagResource');
+        return model.untagResource(input);
       }),
     ),
   );

@@ -43,9 +43,9 @@ describe('a clean rotation', () => {
     const lines = stepsOf(h).filter((l) => l.message === 'step succeeded');
     expect(lines.map((l) => [l.step, l.outcome, l.promotion])).toEqual([
       ['createSecret', 'current-key-verified', undefined],
-      ['setSecret', 'new-key-stored', 'promoted'],
-      ['testSecret', 'promoted-key-verified', undefined],
-      ['finishSecret', 'already-promoted', 'already-promoted'],
+      ['setSecret', 'promoted', 'promoted'],
+      ['testSecret', 'new-key-verified', undefined],
+      ['finishSecret', 'finished', undefined],
     ]);
     expect(lines[0]).toMatchObject({
       secret: s.secretId,
@@ -134,7 +134,7 @@ describe('repeated deliveries', () => {
     expect(after.map((l) => [l.step, l.outcome])).toEqual([
       ['createSecret', 'already-current'],
       ['setSecret', 'already-current'],
-      ['testSecret', 'promoted-key-verified'],
+      ['testSecret', 'new-key-verified'],
       ['finishSecret', 'already-current'],
     ]);
     // The journal still describes the rotation as finished: a stray testSecret does not rewrite it.
@@ -476,7 +476,8 @@ describe('concurrency and time', () => {
     const token = h.model.beginRotation({ SecretId: s.secretId });
     await h.invoke({ Step: 'createSecret', SecretId: s.secretId, ClientRequestToken: token });
     h.ringg.inject('regenerate-hang');
-    h.ringg.inject('workspace-hang', 1, 1);
+    // setSecret's first Ringg call after the PATCH is the probe (createSecret proved the key).
+    h.ringg.inject('workspace-hang', 1, 0);
     await expect(
       h.invoke({ Step: 'setSecret', SecretId: s.secretId, ClientRequestToken: token }),
     ).rejects.toMatchObject({
@@ -533,11 +534,11 @@ describe('promotion the moment the new key is proven', () => {
     const { report, steps } = await rotateTracked(s.secretId);
     expect(steps).toEqual(PROMOTED_IN_SET_SECRET);
     expectRotatedOnce(h, s, report);
-    expect(stepLine('setSecret')).toMatchObject({ outcome: 'new-key-stored', promotion: 'promoted' });
+    expect(stepLine('setSecret')).toMatchObject({ outcome: 'promoted', promotion: 'promoted' });
     // the current-key check, the regenerate, the proof of the new key
     expect(stepLine('setSecret')?.ringgStatuses).toEqual([200, 200, 200]);
-    expect(stepLine('testSecret')).toMatchObject({ outcome: 'promoted-key-verified', ringgStatuses: [200] });
-    expect(stepLine('finishSecret')).toMatchObject({ outcome: 'already-promoted' });
+    expect(stepLine('testSecret')).toMatchObject({ outcome: 'new-key-verified', ringgStatuses: [200] });
+    expect(stepLine('finishSecret')).toMatchObject({ outcome: 'finished' });
     // AWSCURRENT moved once, by setSecret; finishSecret removed no label itself (the service did).
     expect(h.model.calls.UpdateSecretVersionStage).toBe(1);
     expect(h.model.currentMoves.map((m) => m.versionId)).toEqual([report.token]);
