@@ -163,9 +163,10 @@ export class NewKeyUnsavedError extends RotationError {
   constructor(secretName: string, token: string) {
     super(
       `Ringg issued a new key for secret "${secretName}", but neither Secrets Manager (version ${token}) nor ` +
-        'the rotation record in SSM accepted it, so it was lost with this invocation. Check the function role ' +
-        'for secretsmanager:PutSecretValue and ssm:PutParameter and that both services are reachable, then ' +
-        'follow the runbook "Key lost".',
+        'the rotation record in SSM accepted it. It is held only in the memory of this Lambda container, which ' +
+        "the next attempt uses if it lands on the same container. Check the function role for " +
+        'secretsmanager:PutSecretValue and ssm:PutParameter and that both services are reachable; if the ' +
+        'rotation does not finish, follow the runbook "Key lost".',
     );
   }
 }

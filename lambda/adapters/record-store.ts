@@ -27,6 +27,9 @@ export interface StoredRecord {
  * undefined only where the deployment gives none, e.g. local runs), Standard tier.
  */
 export class RecordStore {
+  /** Last resort for a rescued key when SSM will not take it: the next attempt on this container finds it. */
+  private readonly memory = new Map<string, string>();
+
   constructor(
     private readonly client: SSMClient,
     private readonly kmsKeyId: string | undefined,
@@ -44,9 +47,15 @@ export class RecordStore {
     }
   }
 
-  /** Only a record's owner overwrites it. */
-  overwrite(name: string, text: string, timeoutMs: number): Promise<void> {
-    return this.put(name, text, true, timeoutMs);
+  /** Only a record's owner overwrites it. `keepInMemory`: on failure, the container keeps it. */
+  async overwrite(name: string, text: string, timeoutMs: number, keepInMemory = false): Promise<void> {
+    try {
+      await this.put(name, text, true, timeoutMs);
+      this.memory.delete(name);
+    } catch (error) {
+      if (keepInMemory) this.memory.set(name, text);
+      throw error;
+    }
   }
 
   async read(name: string, timeoutMs: number): Promise<StoredRecord | undefined> {
@@ -82,10 +91,14 @@ export class RecordStore {
       next = out.NextToken;
       if (!next) break;
     }
+    for (const [name, text] of this.memory) {
+      if (name.startsWith(`${path}/`) && !found.some((r) => r.name === name)) found.push({ name, text });
+    }
     return found;
   }
 
   async delete(name: string, timeoutMs: number): Promise<void> {
+    this.memory.delete(name);
     try {
       await this.call('DeleteParameter', timeoutMs, (abortSignal) =>
         this.client.send(new DeleteParameterCommand({ Name: name }), { abortSignal }),
