@@ -10,6 +10,8 @@ export interface SsmFault {
   readonly nameContains?: string;
   /** Never answer (a hung connection), instead of failing. */
   readonly hang?: boolean;
+  /** Matching calls let through before the fault applies. */
+  skip?: number;
 }
 
 interface Parameter {
@@ -54,6 +56,10 @@ export class SsmModel {
         (f.nameContains === undefined || name.includes(f.nameContains)),
     );
     if (!fault) return;
+    if (fault.skip) {
+      fault.skip--;
+      return;
+    }
     fault.times--;
     if (fault.hang) await new Promise<never>(() => {});
     throw new AwsServiceError('InternalServerError', 'Injected failure', 500);
