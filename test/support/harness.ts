@@ -50,6 +50,8 @@ export interface KillPoint {
   readonly operation: string;
   readonly when: 'before' | 'after';
   readonly nameContains?: string;
+  /** Matching calls let through before the one the process dies at. */
+  readonly skip?: number;
 }
 
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
@@ -96,6 +98,10 @@ export async function createHarness(options: HarnessOptions = {}) {
     const k = killPoint;
     if (!k || k.operation !== operation || (k.nameContains !== undefined && !name.includes(k.nameContains)))
       return run();
+    if (k.skip) {
+      killPoint = { ...k, skip: k.skip - 1 };
+      return run();
+    }
     killPoint = undefined;
     if (k.when === 'after') await run();
     for (const c of instanceClients) dead.add(c);
@@ -202,6 +208,10 @@ export async function createHarness(options: HarnessOptions = {}) {
     seed,
     rotate,
     now,
+    /** Time passes (the virtual clock shared with the stand-ins), as between Secrets Manager's retries. */
+    advanceClock(ms: number): void {
+      skewMs += ms;
+    },
     /** The process dies at `point`; the promise settles when it has. */
     killAt(point: KillPoint): Promise<void> {
       return new Promise<void>((killed) => {
