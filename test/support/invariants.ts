@@ -70,14 +70,20 @@ export function rotationRecords(h: Harness): string[] {
 }
 
 /** The rotation records left in Parameter Store, parsed, with the KMS key each is encrypted with. */
-export function recordsOf(h: Harness): (Record<string, unknown> & { name: string; keyId: string | undefined })[] {
+export function recordsOf(
+  h: Harness,
+): (Record<string, unknown> & { name: string; keyId: string | undefined })[] {
   return [...h.ssm.parameters.entries()]
     .filter(([name]) => name.includes('/rotation/'))
     .map(([name, p]) => ({ ...(JSON.parse(p.value) as Record<string, unknown>), name, keyId: p.keyId }));
 }
 
 /** Rewrites the rotation record `name` in place (a person, or a principal with SSM write access only). */
-export function tamperRecord(h: Harness, name: string, change: (record: Record<string, unknown>) => unknown): void {
+export function tamperRecord(
+  h: Harness,
+  name: string,
+  change: (record: Record<string, unknown>) => unknown,
+): void {
   const p = h.ssm.parameters.get(name);
   if (!p) throw new Error(`no record ${name}`);
   const changed = change(JSON.parse(p.value) as Record<string, unknown>);

@@ -7,8 +7,8 @@ import {
   expectKeyUntouched,
   expectRotatedOnce,
   failedSteps,
-  harnessPerTest,
   failureOf,
+  harnessPerTest,
   keyLeaks,
   labels,
   recordsOf,
@@ -109,7 +109,8 @@ describe('deadlines on every AWS call', () => {
     expectRotatedOnce(h, s, report);
     expect(
       lines().filter(
-        (l) => l.message === 'the rotation ended, but deleting its records failed; the next rotation deletes them',
+        (l) =>
+          l.message === 'the rotation ended, but deleting its records failed; the next rotation deletes them',
       ).length,
     ).toBeGreaterThan(0);
     expect(failureOf(h, s.secretId)).toBeUndefined();
@@ -238,7 +239,12 @@ describe('the process dies inside setSecret; Lambda re-runs the rotation on a fr
     const token = await begun(s.secretId);
     h.model.injectFault({ operation: 'PutSecretValue', times: 5 });
     // The first PutParameter on the record is the claim, the second the rescue.
-    const killed = h.killAt({ operation: 'PutParameter', when: 'after', nameContains: '/rotation/', skip: 1 });
+    const killed = h.killAt({
+      operation: 'PutParameter',
+      when: 'after',
+      nameContains: '/rotation/',
+      skip: 1,
+    });
     void h.invoke(event('setSecret', s.secretId, token));
     await killed;
     expect(rescueParameters(h)).toEqual([recordName(s.secretId, token)]);
@@ -366,7 +372,7 @@ describe('every bad new_api_key shape', () => {
 });
 
 describe('a tampered record, a rewritten tag, planted records', () => {
-  it('a parameter under the record path that is not a record (not this rotation\'s) blocks nothing and is deleted when the rotation ends', async () => {
+  it("a parameter under the record path that is not a record (not this rotation's) blocks nothing and is deleted when the rotation ends", async () => {
     const s = (await harness()).seed('plain');
     h.ssm.putParameter({
       Name: `/ringg-rotation/${s.secretId}/rotation/someone-elses`,
@@ -425,8 +431,14 @@ describe('a tampered record, a rewritten tag, planted records', () => {
 
   for (const [what, tamper] of [
     ['not a record', () => 'not-a-record'],
-    ['another secret\'s record', (r: Record<string, unknown>) => ({ ...r, secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf' })],
-    ['another token\'s record', (r: Record<string, unknown>) => ({ ...r, token: 'other-token' })],
+    [
+      "another secret's record",
+      (r: Record<string, unknown>) => ({
+        ...r,
+        secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf',
+      }),
+    ],
+    ["another token's record", (r: Record<string, unknown>) => ({ ...r, token: 'other-token' })],
     ['a record of an unknown schema', (r: Record<string, unknown>) => ({ ...r, v: 3 })],
     ['a record with an unknown status', (r: Record<string, unknown>) => ({ ...r, status: 'done' })],
     ['a record holding a key but not rescued', (r: Record<string, unknown>) => ({ ...r, apiKey: 'k-123' })],

@@ -221,8 +221,9 @@ describe("the old rotation's testSecret delivered after a new rotation started",
     );
     expect(t1Test, JSON.stringify(t1Test)).toBeUndefined();
     expect(
-      stepsOf().filter((l) => l.step === 'testSecret' && l.token === t1 && l.message === 'step succeeded').at(-1)
-        ?.outcome,
+      stepsOf()
+        .filter((l) => l.step === 'testSecret' && l.token === t1 && l.message === 'step succeeded')
+        .at(-1)?.outcome,
     ).toBe('superseded');
     expect(recordsOf(h).map((r) => r.token)).toEqual(recordsBefore);
     expect(failureOf(h, s.secretId)).toBeUndefined();

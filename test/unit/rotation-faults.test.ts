@@ -7,15 +7,15 @@ import {
   expectKeyUntouched,
   expectRotatedOnce,
   failedSteps,
-  harnessPerTest,
   failureOf,
+  harnessPerTest,
   labels,
   labelTrail,
   recordsOf,
   rescueParameters,
+  rotateWithForeignPendingKey,
   rotationRecords,
   tamperRecord,
-  rotateWithForeignPendingKey,
 } from '../support/invariants.js';
 
 let h: Harness;
@@ -289,8 +289,10 @@ describe('Secrets Manager and SSM faults', () => {
     expect(rescueParameters(h)).toEqual([]);
   });
 
-  it('a write that fails for a whole invocation parks the key in the record, under the rotation\'s KMS key; the next attempt stores it', async () => {
-    const s = (await harness({ env: { ROTATION_PARAMETER_KMS_KEY_ID: 'alias/ringg-rotation' } })).seed('json');
+  it("a write that fails for a whole invocation parks the key in the record, under the rotation's KMS key; the next attempt stores it", async () => {
+    const s = (await harness({ env: { ROTATION_PARAMETER_KMS_KEY_ID: 'alias/ringg-rotation' } })).seed(
+      'json',
+    );
     h.model.injectFault({ operation: 'PutSecretValue', times: 5 });
     let parked: { name: string; type: string; keyId: string | undefined; status: unknown } | undefined;
     const report = await h.rotate(s.secretId, {
@@ -300,7 +302,12 @@ describe('Secrets Manager and SSM faults', () => {
           const p = name ? h.ssm.parameters.get(name) : undefined;
           parked =
             name && p
-              ? { name, type: p.type, keyId: p.keyId, status: (JSON.parse(p.value) as { status: unknown }).status }
+              ? {
+                  name,
+                  type: p.type,
+                  keyId: p.keyId,
+                  status: (JSON.parse(p.value) as { status: unknown }).status,
+                }
               : undefined;
         }
       },
@@ -319,9 +326,11 @@ describe('Secrets Manager and SSM faults', () => {
     expect(failureOf(h, s.secretId)).toBeUndefined();
   });
 
-  it('a customer KMS key that refuses in setSecret: the key waits in the record under the rotation\'s KMS key, the error names KMS, the retry stores it', async () => {
+  it("a customer KMS key that refuses in setSecret: the key waits in the record under the rotation's KMS key, the error names KMS, the retry stores it", async () => {
     const s = (
-      await harness({ env: { ROTATION_PARAMETER_KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/rotation' } })
+      await harness({
+        env: { ROTATION_PARAMETER_KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/rotation' },
+      })
     ).seed('json');
     h.model.injectFault({
       operation: 'PutSecretValue',
@@ -370,7 +379,8 @@ describe('Secrets Manager and SSM faults', () => {
     expectRotatedOnce(h, s, report);
     expect(
       stepsOf(h).some(
-        (l) => l.message === 'the rotation ended, but deleting its records failed; the next rotation deletes them',
+        (l) =>
+          l.message === 'the rotation ended, but deleting its records failed; the next rotation deletes them',
       ),
     ).toBe(true);
     expect(rotationRecords(h)).toHaveLength(1);
@@ -381,7 +391,7 @@ describe('Secrets Manager and SSM faults', () => {
     expect(rotationRecords(h)).toEqual([]);
   });
 
-  it('a failure tag that cannot be written never hides the step\'s own error', async () => {
+  it("a failure tag that cannot be written never hides the step's own error", async () => {
     const s = (await harness()).seed('plain');
     h.ringg.regenerateInDashboard(s.workspaceId);
     h.model.injectFault({ operation: 'TagResource', times: 1_000 });
@@ -587,7 +597,8 @@ describe('promotion the moment the new key is proven', () => {
     stepsOf(h).find(
       (l) => l.step === step && (l.message === 'step succeeded' || l.message === 'step failed'),
     );
-  const DEFERRED = 'the new key is stored as AWSPENDING but not promoted yet; testSecret and finishSecret will';
+  const DEFERRED =
+    'the new key is stored as AWSPENDING but not promoted yet; testSecret and finishSecret will';
   const deferredReason = () =>
     stepsOf(h).find((l) => l.step === 'setSecret' && l.message === DEFERRED)?.reason as string | undefined;
 

@@ -30,7 +30,7 @@ describe('secret names and their parameters', () => {
     expect(served).toEqual([h.ringg.liveKey(a.id), h.ringg.liveKey(b.id)].sort());
   });
 
-  it('ringg/x and /ringg/x keep separate rotation records: finishing one never deletes the other\'s', async () => {
+  it("ringg/x and /ringg/x keep separate rotation records: finishing one never deletes the other's", async () => {
     await harness();
     const x = await secretNamed('ringg/x');
     await secretNamed('/ringg/x');
