@@ -232,15 +232,19 @@ function whyRejected(f: Facts): Action {
   if (f.record.kind === 'found') {
     const r = f.record;
     if (r.status === 'rescued') return done('new-key-waiting-in-rescue');
-    if (r.ours && r.live)
-      return fail(f.step === 'testSecret' ? 'new-key-not-readable' : 'regenerate-in-progress');
-    if (r.ours && r.status !== 'not-regenerated') return fail('new-key-lost');
+    if (r.ours && r.status !== 'not-regenerated') {
+      // testSecret runs only after setSecret succeeded: the key was stored, and reads empty for now.
+      if (f.step === 'testSecret') return fail('new-key-not-readable');
+      return fail(r.live ? 'regenerate-in-progress' : 'new-key-lost');
+    }
   }
   return fail('current-key-rejected', 'current');
 }
 
 function setSecret(f: Facts): Action {
-  if (f.version === 'completed' || f.version === 'promoted') return done('new-key-already-promoted');
+  if (f.version === 'completed' || f.version === 'promoted') {
+    return done(f.move === 'not-tried' ? 'new-key-already-promoted' : 'promoted');
+  }
   // Detached at the start: this is not the rotation in progress. (Detached later: someone wrote.)
   if (f.version === 'detached' && f.relooks === 0) return fail('version-not-pending');
   if (f.ours === 'unread') return { kind: 'read', which: 'ours' };

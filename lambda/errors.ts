@@ -26,6 +26,7 @@ export type RotationErrorCode =
   | 'kms-key-refused'
   | 'secret-written-during-rotation'
   | 'promotion-refused'
+  | 'decider-unsettled'
   | 'regenerate-in-progress'
   | 'too-many-regenerate-attempts'
   | 'secret-too-large'
@@ -164,7 +165,7 @@ export class NewKeyUnsavedError extends RotationError {
     super(
       `Ringg issued a new key for secret "${secretName}", but neither Secrets Manager (version ${token}) nor ` +
         'the rotation record in SSM accepted it. It is held only in the memory of this Lambda container, which ' +
-        "the next attempt uses if it lands on the same container. Check the function role for " +
+        'the next attempt uses if it lands on the same container. Check the function role for ' +
         'secretsmanager:PutSecretValue and ssm:PutParameter and that both services are reachable; if the ' +
         'rotation does not finish, follow the runbook "Key lost".',
     );
@@ -229,7 +230,7 @@ export class KmsKeyRefusedError extends RotationError {
           ? `The new key is safe in the rotation record "${keptIn}", encrypted with the rotation's own KMS key; ` +
             'enable the key or fix its policy (kms:Encrypt, kms:Decrypt and kms:GenerateDataKey for the ' +
             "function's role) and Secrets Manager's next attempt stores it. Do not regenerate in the Ringg dashboard."
-          : 'Nothing was regenerated. Enable the key or fix its policy, then rotate again.'),
+          : 'Nothing was changed by this step. Enable the key or fix its policy; Secrets Manager retries the rotation.'),
     );
   }
 }
@@ -328,6 +329,18 @@ export class SecretWriteConflictError extends RotationError {
         'Someone wrote this version outside the rotation. Store the key from the record as AWSCURRENT ' +
         `(\`ringg-rotate recover --secret-id ${secretName}\` reads it); ` +
         'do not regenerate in the Ringg dashboard: Ringg accepts that key.',
+    );
+  }
+}
+
+export class DeciderUnsettledError extends RotationError {
+  readonly code = 'decider-unsettled';
+  override readonly retryable = true;
+  constructor(secretName: string, step: string) {
+    super(
+      `${step} of secret "${secretName}" took more actions than any sequence of answers needs and stopped. ` +
+        'Nothing more was changed by it; Secrets Manager retries the rotation. If it keeps happening, report it ' +
+        'with the function log of this step.',
     );
   }
 }

@@ -33,6 +33,7 @@ import {
 } from './decider.js';
 import {
   CurrentKeyRejectedError,
+  DeciderUnsettledError,
   errorName,
   InvalidConfigurationError,
   InvalidSecretValueError,
@@ -65,7 +66,9 @@ import { parseEvent, type RotationEvent } from './event.js';
 import type { Logger } from './logger.js';
 import { sendRegenerate } from './regenerate.js';
 import {
+  CLAIM_CLOCK_GRACE_MS,
   DEFAULT_BUDGET_MS,
+  LAMBDA_MAX_TIMEOUT_MS,
   MIN_WRITE_ATTEMPT_MS,
   MOVE_RESERVE_MS,
   RELOOK_SETTLE_MS,
@@ -98,6 +101,8 @@ const MAX_ROUNDS = 200;
 const MAX_WRITE_ATTEMPTS = 5;
 const PROOF_ATTEMPTS = 5;
 const CHECK_ATTEMPTS = 3;
+/** Observations made while waiting for another delivery: bounded by the step's time, not the count. */
+const WAITING = new Set<Action['kind']>(['wait-for-other-delivery', 'read', 'read-record']);
 
 export function createRotationHandler(deps: RotationDeps) {
   return async function handler(rawEvent: unknown, context?: LambdaContextLike): Promise<void> {
@@ -156,6 +161,7 @@ class Rotation {
     ringgStatuses: [] as (number | string)[],
     promotion: '',
     mirror: '',
+    deferredBecause: '',
   };
 
   constructor(
@@ -202,7 +208,8 @@ class Rotation {
   }
 
   async run(): Promise<string> {
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    // Waiting for another delivery is bounded by the step's time; every other action by the count.
+    for (let round = 0; round < MAX_ROUNDS; ) {
       this.facts = { ...this.facts, time: timeFacts(this.budget.step, this.deps.config.rescueReserveMs) };
       const action = decide(this.facts);
       if (action.kind === 'done') {
@@ -210,9 +217,10 @@ class Rotation {
         return action.outcome;
       }
       if (action.kind === 'fail') throw this.failure(action.code, action.about);
+      if (!WAITING.has(action.kind)) round++;
       await this.act(action);
     }
-    throw new Error('the decider did not settle');
+    throw new DeciderUnsettledError(this.secret.name, this.event.step);
   }
 
   summary(startedAt: number) {
@@ -222,6 +230,7 @@ class Rotation {
       ringgStatuses: this.trace.ringgStatuses,
       ...(this.trace.promotion ? { promotion: this.trace.promotion } : {}),
       ...(this.trace.mirror ? { mirror: this.trace.mirror } : {}),
+      ...(this.trace.deferredBecause ? { promotionDeferredBecause: this.trace.deferredBecause } : {}),
     };
   }
 
@@ -449,7 +458,13 @@ class Rotation {
   private useRecord(record: RotationRecord, mine: boolean): void {
     this.record = record;
     if (record.apiKey) this.deps.log.redact(record.apiKey);
-    const live = record.status === 'regenerating' && Date.parse(record.until) > this.deps.now();
+    const until = Date.parse(record.until);
+    const now = this.deps.now();
+    // A claim that says it lives past the longest Lambda timeout was not written by an owner.
+    const live =
+      record.status === 'regenerating' &&
+      until + CLAIM_CLOCK_GRACE_MS > now &&
+      until <= now + LAMBDA_MAX_TIMEOUT_MS + CLAIM_CLOCK_GRACE_MS;
     this.set({
       record: {
         kind: 'found',
@@ -646,10 +661,11 @@ class Rotation {
         this.names.record(this.token),
         serializeRecord(record),
         this.reportMs(),
+        true,
       );
       this.set({ rescue: 'saved' });
     } catch (error) {
-      this.log.error('the new key could not be rescued either; it is lost with this invocation', {
+      this.log.error('the new key could not be rescued in SSM either; only this container holds it', {
         error: errorName(error),
       });
       this.set({ rescue: 'failed' });
@@ -722,10 +738,18 @@ class Rotation {
 
   private deferred(): void {
     this.trace.promotion = 'deferred';
+    const f = this.facts;
+    const reason =
+      f.proof === 'unchecked'
+        ? 'no time left in setSecret to prove the new key and move AWSCURRENT'
+        : f.proof !== 'proven'
+          ? `the new key is not proven: ${f.proof}`
+          : `the move was refused: ${this.moveCause || 'unknown'}`;
+    this.trace.deferredBecause = reason;
     this.log.warn(
       'the new key is stored as AWSPENDING but not promoted yet; testSecret and finishSecret will',
       {
-        reason: this.facts.proof === 'unchecked' ? 'no time left to prove it' : `proof: ${this.facts.proof}`,
+        reason,
       },
     );
   }

@@ -20,6 +20,13 @@ export const WAIT_POLL_MS = 500;
 export const MIN_WAIT_LEFT_MS = 1_000;
 /** Before labels are looked at again: long enough for a read right after a move to catch up. */
 export const RELOOK_SETTLE_MS = 1_000;
+/**
+ * Lambda's longest function timeout: no claim's owner can run longer.
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
+ */
+export const LAMBDA_MAX_TIMEOUT_MS = 900_000;
+/** Clocks of two Lambda hosts may differ a little: a claim counts as live this much past its end. */
+export const CLAIM_CLOCK_GRACE_MS = 2_000;
 /** Throttled AWS calls are retried after backoffs from this base up to this cap, within the call's time. */
 export const THROTTLE_BACKOFF_BASE_MS = 200;
 export const THROTTLE_BACKOFF_CAP_MS = 3_000;
