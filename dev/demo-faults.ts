@@ -80,11 +80,12 @@ export const DEMO_FAULTS: Record<string, DemoFault> = {
   'secrets-manager-down': {
     summary:
       'Secrets Manager refuses the new key for a whole invocation (KMS EncryptionFailure); the key waits in SSM for the next attempt',
-    // Each of the function's 5 write attempts; a 400 the SDK does not retry itself.
+    // One invocation's write: the function stops at the first KMS refusal (a retry cannot help) and
+    // rescues the key; a 400 the SDK does not retry itself.
     setup: (env) =>
       env.aws.secretsManager.injectFault({
         operation: 'PutSecretValue',
-        times: 5,
+        times: 1,
         error: new AwsServiceError(
           'EncryptionFailure',
           "Secrets Manager can't encrypt the protected secret text using the provided KMS key.",

@@ -12,6 +12,8 @@ export interface SsmFault {
   readonly hang?: boolean;
   /** Matching calls let through before the fault applies. */
   skip?: number;
+  /** The error to answer with; an InternalServerError (500) when absent. */
+  readonly error?: AwsServiceError;
 }
 
 interface Parameter {
@@ -62,7 +64,7 @@ export class SsmModel {
     }
     fault.times--;
     if (fault.hang) await new Promise<never>(() => {});
-    throw new AwsServiceError('InternalServerError', 'Injected failure', 500);
+    throw fault.error ?? new AwsServiceError('InternalServerError', 'Injected failure', 500);
   }
 
   getParameter(input: { Name: string; WithDecryption?: boolean }) {
