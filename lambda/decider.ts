@@ -90,6 +90,8 @@ export interface Facts {
   /** The version someone wrote, against the rotation's key. */
   readonly written: 'unread' | 'holds-our-key' | 'other-key' | 'unusable';
   readonly merged: boolean;
+  /** AWSPENDING taken off the rotation's version, where a kept edit holds AWSCURRENT. */
+  readonly released: boolean;
   readonly cleaned: boolean;
   /** Time left for: waiting a poll for another delivery, a regenerate and its storage, a proof and the move. */
   readonly time: { readonly wait: boolean; readonly regenerate: boolean; readonly prove: boolean };
@@ -160,7 +162,12 @@ export type Action =
   /** A new version: the written version's fields with the rotation's key, as AWSCURRENT. */
   | { readonly kind: 'merge-edit' }
   /** Delete the rotation records of this secret that no open rotation needs. */
-  | { readonly kind: 'clean-up' };
+  | { readonly kind: 'clean-up' }
+  /**
+   * Take AWSPENDING off the rotation's version: AWSCURRENT stays on a version someone wrote, and
+   * with AWSPENDING elsewhere the service would count the rotation open forever.
+   */
+  | { readonly kind: 'release-pending' };
 
 /** How often a step looks at the labels again before it concludes from a failed check or move. */
 export const MAX_RELOOKS = 1;
@@ -352,13 +359,17 @@ function moved(f: Facts): Action | undefined {
 function foreign(f: Facts): Action {
   if (f.newerRotation) return cleanThen(f, 'superseded');
   if (f.written === 'unread') return { kind: 'read', which: 'written' };
-  if (f.written === 'holds-our-key') return cleanThen(f, 'edit-kept');
+  if (f.written === 'holds-our-key') return released(f) ?? cleanThen(f, 'edit-kept');
   if (f.proof === 'unchecked') return { kind: 'prove' };
-  if (f.proof === 'rejected') return cleanThen(f, 'superseded');
+  if (f.proof === 'rejected') return released(f) ?? cleanThen(f, 'superseded');
   if (f.proof !== 'proven') return fail(proofFailure(f.proof), 'new');
   if (f.written === 'unusable') return fail('secret-written-during-rotation');
   if (!f.merged) return { kind: 'merge-edit' };
-  return cleanThen(f, 'edit-merged');
+  return released(f) ?? cleanThen(f, 'edit-merged');
+}
+
+function released(f: Facts): Action | undefined {
+  return f.version === 'open' && !f.released ? { kind: 'release-pending' } : undefined;
 }
 
 function cleanThen(f: Facts, outcome: Outcome): Action {
@@ -405,6 +416,8 @@ function detachedTest(f: Facts): Action {
 
 function finishSecret(f: Facts): Action {
   if (f.version === 'completed' || f.version === 'promoted') return cleanThen(f, 'finished');
+  // The record says which version this rotation replaces: another holder of AWSCURRENT is an edit.
+  if (f.record.kind === 'unread') return { kind: 'read-record' };
   if (f.ours === 'unread') return { kind: 'read', which: 'ours' };
   if (f.ours === 'empty')
     return f.version === 'detached' ? fail('version-not-pending') : fail('pending-version-empty');

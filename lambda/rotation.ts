@@ -202,6 +202,7 @@ class Rotation {
       move: 'not-tried',
       written: 'unread',
       merged: false,
+      released: false,
       cleaned: false,
       time: timeFacts(budget.step, deps.config.rescueReserveMs),
     };
@@ -312,6 +313,8 @@ class Rotation {
         return this.mergeEdit();
       case 'clean-up':
         return this.cleanUp();
+      case 'release-pending':
+        return this.releasePending();
     }
   }
 
@@ -457,6 +460,9 @@ class Rotation {
 
   private useRecord(record: RotationRecord, mine: boolean): void {
     this.record = record;
+    if (record.token === this.token) {
+      this.set({ currentWritten: labelFacts(this.secret, this.token, record.fromVersion).currentWritten });
+    }
     if (record.apiKey) this.deps.log.redact(record.apiKey);
     const until = Date.parse(record.until);
     const now = this.deps.now();
@@ -713,6 +719,23 @@ class Rotation {
     );
     this.trace.promotion = 'merged';
     this.set({ merged: true });
+  }
+
+  private async releasePending(): Promise<void> {
+    try {
+      await this.deps.secrets.removePending(this.event.secretId, this.token, this.aws());
+      this.log.info(
+        'AWSPENDING taken off the rotation version: AWSCURRENT stays on the version someone wrote',
+      );
+    } catch (error) {
+      this.log.warn(
+        'could not take AWSPENDING off the rotation version; remove it by hand to let rotations start',
+        {
+          error: errorName(error),
+        },
+      );
+    }
+    this.set({ released: true });
   }
 
   /** The rotation has ended: its records go, and those of earlier rotations no open rotation needs. */

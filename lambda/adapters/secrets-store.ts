@@ -123,6 +123,20 @@ export class SecretsStore {
     );
   }
 
+  /** Takes AWSPENDING off `versionId` (only where a kept edit holds AWSCURRENT elsewhere). */
+  async removePending(secretId: string, versionId: string, timeoutMs: number) {
+    await this.call('UpdateSecretVersionStage', timeoutMs, (abortSignal) =>
+      this.client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: secretId,
+          VersionStage: 'AWSPENDING',
+          RemoveFromVersionId: versionId,
+        }),
+        { abortSignal },
+      ),
+    );
+  }
+
   async tag(secretId: string, key: string, value: string, timeoutMs: number): Promise<void> {
     await this.call('TagResource', timeoutMs, (abortSignal) =>
       this.client.send(new TagResourceCommand({ SecretId: secretId, Tags: [{ Key: key, Value: value }] }), {
