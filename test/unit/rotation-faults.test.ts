@@ -668,7 +668,8 @@ describe('promotion the moment the new key is proven', () => {
     });
     expect(stepLine('setSecret')?.attempts).toBe(3);
     expect(stepsOf(h).find((l) => l.level === 'WARN' && l.step === 'setSecret')?.message).toBe(DEFERRED);
-    expect(deferredReason()).toBe('proof: rejected');
+    expect(deferredReason()).toBe('the new key is not proven: rejected');
+    expect(stepLine('setSecret')?.promotionDeferredBecause).toBe('the new key is not proven: rejected');
     expect(stepLine('testSecret')).toMatchObject({ outcome: 'new-key-verified', ringgStatuses: [401, 200] });
     expect(stepLine('finishSecret')).toMatchObject({ outcome: 'finished', promotion: 'promoted' });
     expect(rotationRecords(h)).toEqual([]);
@@ -688,7 +689,10 @@ describe('promotion the moment the new key is proven', () => {
       'testSecret FAILED: current=old pending=new',
     ]);
     expect(stepLine('setSecret')).toMatchObject({ outcome: 'promotion-deferred', promotion: 'deferred' });
-    expect(deferredReason()).toBe('proof: wrong-workspace');
+    expect(deferredReason()).toBe('the new key is not proven: wrong-workspace');
+    expect(stepLine('setSecret')?.promotionDeferredBecause).toBe(
+      'the new key is not proven: wrong-workspace',
+    );
     expect(failureOf(h, s.secretId)).toMatchObject({
       code: 'wrong-workspace',
       step: 'testSecret',
@@ -716,7 +720,8 @@ describe('promotion the moment the new key is proven', () => {
     expect(steps).toEqual(PROMOTED_IN_FINISH_SECRET);
     expectRotatedOnce(h, s, report);
     expect(stepLine('setSecret')).toMatchObject({ outcome: 'promotion-deferred', promotion: 'deferred' });
-    expect(deferredReason()).toBe('proof: unavailable');
+    expect(deferredReason()).toBe('the new key is not proven: unavailable');
+    expect(stepLine('setSecret')?.promotionDeferredBecause).toBe('the new key is not proven: unavailable');
     expect(stepLine('testSecret')).toMatchObject({ outcome: 'new-key-verified', ringgStatuses: [200] });
     expect(stepLine('finishSecret')).toMatchObject({ outcome: 'finished', promotion: 'promoted' });
   });
@@ -759,7 +764,7 @@ describe('promotion the moment the new key is proven', () => {
     expect(steps).toEqual(PROMOTED_IN_SET_SECRET);
     expectRotatedOnce(h, s, report);
     // The labels are looked at again: the move was applied, so nothing is moved twice or failed.
-    expect(stepLine('setSecret')?.message).toBe('step succeeded');
+    expect(stepLine('setSecret')).toMatchObject({ message: 'step succeeded', outcome: 'promoted' });
     expect(stepsOf(h).filter((l) => l.message === 'step failed')).toEqual([]);
     expect(h.model.calls.UpdateSecretVersionStage).toBe(1);
     expect(failureOf(h, s.secretId)).toBeUndefined();
