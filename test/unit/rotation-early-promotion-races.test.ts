@@ -332,3 +332,64 @@ describe('the process killed at each point of setSecret, then every step deliver
     }
   }
 });
+
+describe('a person (or a deploy) writes the secret during the rotation', () => {
+  it('during the proof in setSecret, with the old key and one field changed: the edit is kept with the live key, nothing stranded', async () => {
+    const s = (await harness()).seed('json', { username: 'ops' });
+    const token = h.model.beginRotation({ SecretId: s.secretId });
+    await h.invoke(event('createSecret', s.secretId, token));
+    const original = h.model.putSecretValue.bind(h.model);
+    h.model.putSecretValue = (input) => {
+      const out = original(input);
+      if (input.ClientRequestToken === token) {
+        h.model.putSecretValue = original;
+        // Right after the rotation stored its key: a deploy writes what it knew, the old key.
+        original({
+          SecretId: s.secretId,
+          SecretString: JSON.stringify({ username: 'deploy', apiKey: s.initialKey }),
+        });
+      }
+      return out;
+    };
+    const set = await settled(h.invoke(event('setSecret', s.secretId, token)));
+    expect(set, JSON.stringify(set)).toBeUndefined();
+    const live = h.ringg.liveKey(s.workspaceId);
+    expect(JSON.parse(h.model.valueAt(s.secretId, 'AWSCURRENT') ?? '{}')).toEqual({
+      username: 'deploy',
+      apiKey: live,
+    });
+    expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+    expect(rotationRecords(h)).toEqual([]);
+    expect(failureOf(h, s.secretId)).toBeUndefined();
+    expect(stepsOf().find((l) => l.step === 'setSecret' && l.message === 'step succeeded')?.outcome).toBe(
+      'edit-merged',
+    );
+  });
+
+  it('after the early promotion, with the live key and one field changed: finishSecret keeps the edit, never moves AWSCURRENT back over it', async () => {
+    const s = (await harness()).seed('json', { username: 'ops' });
+    const token = h.model.beginRotation({ SecretId: s.secretId });
+    for (const step of ['createSecret', 'setSecret']) await h.invoke(event(step, s.secretId, token));
+    expect(labels(h, s.secretId).AWSCURRENT).toBe(token);
+    const live = h.ringg.liveKey(s.workspaceId);
+    h.model.putSecretValue({
+      SecretId: s.secretId,
+      SecretString: JSON.stringify({ username: 'edited', apiKey: live }),
+    });
+    const edited = labels(h, s.secretId).AWSCURRENT;
+    expect(edited).not.toBe(token);
+    const results = [];
+    for (const step of ['testSecret', 'finishSecret'])
+      results.push(await settled(h.invoke(event(step, s.secretId, token))));
+    expect(results, JSON.stringify(results)).toEqual([undefined, undefined]);
+    expect(labels(h, s.secretId).AWSCURRENT).toBe(edited);
+    expect(labels(h, s.secretId).AWSPENDING).toBeUndefined();
+    expect(JSON.parse(h.model.valueAt(s.secretId, 'AWSCURRENT') ?? '{}')).toEqual({
+      username: 'edited',
+      apiKey: live,
+    });
+    expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+    expect(rotationRecords(h)).toEqual([]);
+    expect(failureOf(h, s.secretId)).toBeUndefined();
+  });
+});
