@@ -3,11 +3,12 @@ import { RotationError } from '../errors.js';
 import { THROTTLE_BACKOFF_BASE_MS, THROTTLE_BACKOFF_CAP_MS } from '../time-budget.js';
 
 /**
- * Per HTTP attempt of an SDK call; the SDK makes up to SDK_MAX_ATTEMPTS of them, and `callWithin`
- * retries a call the service throttled for as long as its time allows.
+ * Per HTTP attempt of an SDK call; the SDK makes up to SDK_MAX_ATTEMPTS of them (twice the standard
+ * mode's 3, so a burst of 5xx is absorbed inside the step), and `callWithin` retries a call the
+ * service still throttled for as long as its time allows.
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
  */
-export const SDK_MAX_ATTEMPTS = 3;
+export const SDK_MAX_ATTEMPTS = 6;
 export const SDK_CONNECTION_TIMEOUT_MS = 1_000;
 export const SDK_REQUEST_TIMEOUT_MS = 3_000;
 

@@ -91,10 +91,12 @@ export class RecordStore {
       next = out.NextToken;
       if (!next) break;
     }
-    for (const [name, text] of this.memory) {
-      if (name.startsWith(`${path}/`) && !found.some((r) => r.name === name)) found.push({ name, text });
-    }
-    return found;
+    // A record kept in memory is always newer than the one SSM refused to overwrite.
+    const fresh = [...this.memory].filter(([name]) => name.startsWith(`${path}/`));
+    return [
+      ...found.filter((r) => !fresh.some(([name]) => name === r.name)),
+      ...fresh.map(([name, text]) => ({ name, text })),
+    ];
   }
 
   async delete(name: string, timeoutMs: number): Promise<void> {
