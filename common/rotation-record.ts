@@ -28,6 +28,8 @@ export interface RotationRecord {
   /** The workspace the new key must belong to (the secret's tag when the claim was made). */
   readonly workspaceId: string;
   readonly updatedAt: string;
+  /** The invocation that made the claim: a create whose answer was lost is still known as its own. */
+  readonly owner?: string;
   /** `rescued` only: the new key, waiting to be stored. */
   readonly apiKey?: string;
 }
@@ -67,6 +69,8 @@ export function parseRecord(text: string | undefined): RecordParse {
     problems.push(`"status" is not one of ${RECORD_STATUSES.join(', ')}`);
   if (!Number.isInteger(r.generation) || (r.generation as number) < 1)
     problems.push('"generation" is not a whole number ≥ 1');
+  if (r.owner !== undefined && (typeof r.owner !== 'string' || r.owner.length > 64))
+    problems.push('"owner" is not a short string');
   let apiKey: string | undefined;
   if (r.status === 'rescued') {
     const key = normalizeApiKey(r.apiKey);
@@ -87,6 +91,7 @@ export function parseRecord(text: string | undefined): RecordParse {
       fromVersion: r.fromVersion as string,
       workspaceId: r.workspaceId as string,
       updatedAt: r.updatedAt as string,
+      ...(typeof r.owner === 'string' ? { owner: r.owner } : {}),
       ...(apiKey === undefined ? {} : { apiKey }),
     },
   };

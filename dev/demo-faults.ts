@@ -1,4 +1,3 @@
-import { SDK_MAX_ATTEMPTS } from '../lambda/adapters/aws-call.js';
 import type { LocalEnvironment } from './local-environment.js';
 import { AwsServiceError } from './secrets-manager-model.js';
 
@@ -97,9 +96,13 @@ export const DEMO_FAULTS: Record<string, DemoFault> = {
   'promotion-fails': {
     summary:
       'Secrets Manager refuses to move AWSCURRENT in setSecret; the new key stays AWSPENDING and finishSecret promotes it',
-    // One setSecret move, with every one of the SDK's attempts.
+    // One setSecret move refused with an error no retry can fix (a 5xx would be retried inside the step).
     setup: (env) =>
-      env.aws.secretsManager.injectFault({ operation: 'UpdateSecretVersionStage', times: SDK_MAX_ATTEMPTS }),
+      env.aws.secretsManager.injectFault({
+        operation: 'UpdateSecretVersionStage',
+        times: 1,
+        error: new AwsServiceError('InvalidRequestException', 'Injected refusal of the stage move', 400),
+      }),
     expect: 'rotated',
     regenerations: 1,
     promotedIn: 'finishSecret',

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { backoffMs, type Sleep } from '../common/backoff.js';
 import { checkKey, type Verification } from '../common/key-check.js';
 import { type ParameterNames, parameterNames, parameterNamesProblem } from '../common/parameter-names.js';
@@ -155,6 +155,8 @@ class Rotation {
   private newKey: string | undefined;
   private regenerateError: RotationError | undefined;
   private moveCause = '';
+  /** This invocation, as a claim's owner. */
+  private readonly owner = randomUUID();
   private proofDetail: { expected?: string; actual?: string } = {};
   private readonly trace = {
     attempts: 0,
@@ -418,7 +420,7 @@ class Rotation {
       if (!parsed.ok || parsed.record.token !== this.token || parsed.record.secretArn !== this.secret.arn) {
         return this.set({ record: { kind: 'unreadable' } });
       }
-      return this.useRecord(parsed.record, false);
+      return this.useRecord(parsed.record, parsed.record.owner === this.owner);
     }
     for (const other of stored) {
       const parsed = parseRecord(other.text);
@@ -524,6 +526,7 @@ class Rotation {
       fromVersion: this.currentVersion ?? 'none',
       workspaceId: this.secret.workspaceTag ?? '',
       updatedAt: new Date(this.deps.now()).toISOString(),
+      owner: this.owner,
     };
     try {
       if (next && this.record?.token === this.token) {
@@ -532,6 +535,10 @@ class Rotation {
         return this.readRecord();
       }
     } catch (error) {
+      // SSM refused the claim: a key an earlier attempt rescued (in SSM or this container) still wins.
+      await this.readRecord().catch(() => undefined);
+      const found = this.facts.record;
+      if (found.kind === 'found' && found.status === 'rescued') return;
       throw new RecordNotWrittenError(this.secret.name, 'create', name, errorName(error));
     }
     this.useRecord(record, true);

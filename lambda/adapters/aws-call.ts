@@ -3,12 +3,13 @@ import { RotationError } from '../errors.js';
 import { THROTTLE_BACKOFF_BASE_MS, THROTTLE_BACKOFF_CAP_MS } from '../time-budget.js';
 
 /**
- * Per HTTP attempt of an SDK call; the SDK makes up to SDK_MAX_ATTEMPTS of them (twice the standard
- * mode's 3, so a burst of 5xx is absorbed inside the step), and `callWithin` retries a call the
- * service still throttled for as long as its time allows.
+ * Per HTTP attempt of an SDK call; the SDK makes up to SDK_MAX_ATTEMPTS of them (its standard mode),
+ * and `callWithin` retries a call the service still throttled, or answered with a 5xx, for as long as
+ * the call's time allows, with shorter backoffs than the SDK's (every call the rotation makes is
+ * idempotent, or create-once with its owner recorded).
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
  */
-export const SDK_MAX_ATTEMPTS = 6;
+export const SDK_MAX_ATTEMPTS = 3;
 export const SDK_CONNECTION_TIMEOUT_MS = 1_000;
 export const SDK_REQUEST_TIMEOUT_MS = 3_000;
 
@@ -27,6 +28,13 @@ const THROTTLE_NAMES = new Set([
 
 export function isThrottle(error: unknown): boolean {
   return error instanceof Error && THROTTLE_NAMES.has(error.name);
+}
+
+/** Throttled, or a 5xx: worth another try while there is time. */
+export function isTransient(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+    ?.httpStatusCode;
+  return isThrottle(error) || (typeof status === 'number' && status >= 500);
 }
 
 export class AwsCallTimeoutError extends RotationError {
@@ -77,7 +85,7 @@ export async function callWithin<T>(
       return await once(call, endsAt - env.now(), send);
     } catch (error) {
       const wait = backoffMs(attempt, THROTTLE_BACKOFF_BASE_MS, THROTTLE_BACKOFF_CAP_MS, env.random);
-      if (!isThrottle(error) || env.now() + wait + THROTTLE_BACKOFF_BASE_MS >= endsAt) throw error;
+      if (!isTransient(error) || env.now() + wait + THROTTLE_BACKOFF_BASE_MS >= endsAt) throw error;
       await env.sleep(wait);
     }
   }
