@@ -188,7 +188,10 @@ describe('issue 17: a customer KMS key refuses the new key in setSecret', () => 
     it(`(${how} right after the PATCH) fails with kms-key-refused naming KMS and where the key is, parks it under the rotation's parameter key, and the retried rotation stores it`, async () => {
       const s = await setup({ env: { ROTATION_PARAMETER_KMS_KEY_ID: PARAMETER_KEY }, kmsKeyId: SECRET_KEY });
       const kms = s.e.aws.kms;
-      s.e.ringg.onRegenerated = () => kms.refuse(SECRET_KEY, how);
+      s.e.ringg.onRegenerated = () => {
+        kms.refuse(SECRET_KEY, how);
+        s.e.ringg.onRegenerated = undefined;
+      };
       const token = s.e.aws.secretsManager.beginRotation({ SecretId: s.secretId });
 
       const first = await attempt(s, token);
@@ -336,13 +339,16 @@ describe('issue 17: a new RotateSecret accepted right after the early promotion'
       );
       await Promise.race([hold.arrived, settled]);
       heldWhileNewerRan = hold.isHeld();
-      if (!heldWhileNewerRan) hold.release();
-      // Accepted: AWSPENDING sits on the AWSCURRENT version.
-      second = sm.beginRotation({ SecretId: s.secretId });
-      newer = continueRotation(sm, s.secretId, second, deliverNewer, { maxAttempts: 1 });
-      void newer.finally(() => newerRegenerated.resolve());
-      await newerRegenerated.promise;
-      hold.release();
+      try {
+        if (!heldWhileNewerRan) hold.release();
+        // Accepted: AWSPENDING sits on the AWSCURRENT version.
+        second = sm.beginRotation({ SecretId: s.secretId });
+        newer = continueRotation(sm, s.secretId, second, deliverNewer, { maxAttempts: 1 });
+        void newer.finally(() => newerRegenerated.resolve());
+        await newerRegenerated.promise;
+      } finally {
+        hold.release();
+      }
       return running;
     };
 
