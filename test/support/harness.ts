@@ -110,6 +110,7 @@ export async function createHarness(options: HarnessOptions = {}) {
   };
   const model = new SecretsManagerModel('us-east-1', '123456789012', now);
   const ssm = new SsmModel(now);
+  ssm.kms = model.kms;
   const ringg = new RinggStandIn(now);
   await ringg.start();
 
@@ -246,23 +247,23 @@ export function mockSecretsManager(model: SecretsManagerModel, gate: Gate = open
   smMock.on(DescribeSecretCommand).callsFake((input, client) =>
     gate('DescribeSecret', String(input.SecretId ?? ''), client(), () =>
       asSdkCall('sm', async () => {
-        await model.enter('DescribeSecret');
-        return model.describeSecret(input);
+        await model.enter('DescribeSecret', input);
+        return model.describeSecret(input, model.labelView('DescribeSecret', input));
       }),
     ),
   );
   smMock.on(GetSecretValueCommand).callsFake((input, client) =>
     gate('GetSecretValue', String(input.SecretId ?? ''), client(), () =>
       asSdkCall('sm', async () => {
-        await model.enter('GetSecretValue');
-        return model.getSecretValue(input);
+        await model.enter('GetSecretValue', input);
+        return model.getSecretValue(input, model.labelView('GetSecretValue', input));
       }),
     ),
   );
   smMock.on(PutSecretValueCommand).callsFake((input, client) =>
     gate('PutSecretValue', String(input.SecretId ?? ''), client(), () =>
       asSdkCall('sm', async () => {
-        await model.enter('PutSecretValue');
+        await model.enter('PutSecretValue', input);
         return model.putSecretValue(input);
       }),
     ),
@@ -270,7 +271,7 @@ export function mockSecretsManager(model: SecretsManagerModel, gate: Gate = open
   smMock.on(UpdateSecretVersionStageCommand).callsFake((input, client) =>
     gate('UpdateSecretVersionStage', String(input.SecretId ?? ''), client(), () =>
       asSdkCall('sm', async () => {
-        await model.enter('UpdateSecretVersionStage');
+        await model.enter('UpdateSecretVersionStage', input);
         return model.updateSecretVersionStage(input);
       }),
     ),
@@ -278,7 +279,7 @@ export function mockSecretsManager(model: SecretsManagerModel, gate: Gate = open
   smMock.on(TagResourceCommand).callsFake((input, client) =>
     gate('TagResource', String(input.SecretId ?? ''), client(), () =>
       asSdkCall('sm', async () => {
-        await model.enter('TagResource');
+        await model.enter('TagResource', input);
         return model.tagResource(input);
       }),
     ),
@@ -294,7 +295,7 @@ export function mockSecretsManager(model: SecretsManagerModel, gate: Gate = open
   smMock.on(ListSecretVersionIdsCommand).callsFake((input, client) =>
     gate('ListSecretVersionIds', String(input.SecretId ?? ''), client(), () =>
       asSdkCall('sm', async () => {
-        await model.enter('ListSecretVersionIds');
+        await model.enter('ListSecretVersionIds', input);
         return model.listSecretVersionIds(input);
       }),
     ),
