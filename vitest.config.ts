@@ -4,11 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // The adoption test packs and installs the package: npm run test:package (vitest.package.config.ts).
-    exclude: [
-      'test/package/adoption.test.ts',
-      // issue 17: enabled by the rewrite (until then: ISSUE_17=1 npx vitest run test/e2e/interleavings.test.ts)
-      ...(process.env.ISSUE_17 ? [] : ['test/e2e/interleavings.test.ts']),
-    ],
+    exclude: ['test/package/adoption.test.ts'],
     environment: 'node',
     // The end-to-end CLI and continuity tests run in real time (the CLI looks at a rotation once a
     // second); on a loaded 2-core machine they can take several times their usual few seconds.

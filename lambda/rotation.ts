@@ -175,7 +175,10 @@ class Rotation {
   ) {
     this.token = event.token;
     if (!secret.rotationEnabled) throw new RotationNotEnabledError(secret.name);
-    if (secret.versions[this.token] === undefined) throw new VersionNotFoundError(secret.name, this.token);
+    // A version without labels is not listed: unknown to the first two steps, abandoned for the last two.
+    const early = event.step === 'createSecret' || event.step === 'setSecret';
+    if (secret.versions[this.token] === undefined && early)
+      throw new VersionNotFoundError(secret.name, this.token);
     const problem = parameterNamesProblem(deps.config.parameterPrefix, secret.name);
     if (problem) {
       throw new InvalidConfigurationError(
@@ -547,6 +550,30 @@ class Rotation {
   private async regenerate(): Promise<void> {
     const key = this.current?.apiKey;
     if (key === undefined) return this.set({ current: 'unusable' });
+    const record = this.record;
+    if (record && this.currentVersion && record.fromVersion !== this.currentVersion) {
+      // The claim was made on a stale read of AWSCURRENT: it names the version this PATCH really replaces.
+      const updated = {
+        ...record,
+        fromVersion: this.currentVersion,
+        updatedAt: new Date(this.deps.now()).toISOString(),
+      };
+      try {
+        await this.deps.records.overwrite(
+          this.names.record(this.token),
+          serializeRecord(updated),
+          this.aws(),
+        );
+      } catch (error) {
+        throw new RecordNotWrittenError(
+          this.secret.name,
+          'update',
+          this.names.record(this.token),
+          errorName(error),
+        );
+      }
+      this.useRecord(updated, true);
+    }
     const reserveMs = this.deps.config.rescueReserveMs + MIN_WRITE_ATTEMPT_MS;
     const outcome = await sendRegenerate(
       {
