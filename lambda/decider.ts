@@ -75,8 +75,13 @@ export interface Facts {
   /** The new value fits Secrets Manager whatever key Ringg issues. */
   readonly room: boolean;
   readonly record: RecordFact;
-  /** This invocation's regenerate. */
-  readonly regenerate: 'not-sent' | 'issued' | 'not-regenerated' | 'outcome-unknown';
+  /**
+   * This invocation's regenerate. `rejected`: Ringg answered 401, so the key it was sent with is dead
+   * (a stale read of AWSCURRENT, a key stored by another delivery, or a change outside the rotation).
+   */
+  readonly regenerate: 'not-sent' | 'issued' | 'rejected' | 'not-regenerated' | 'outcome-unknown';
+  /** Other secrets of this account and Region tagged with the same workspace (one workspace, one live key). */
+  readonly holders: 'unread' | 'none' | 'shared' | 'unknown';
   /** Writing the new key (issued or rescued) to the rotation's version. */
   readonly store: 'not-needed' | 'to-do' | 'stored' | 'conflict' | 'kms-refused' | 'failed';
   readonly rescue: 'not-needed' | 'saved' | 'failed';
@@ -120,6 +125,8 @@ export type FailureCode =
   | 'key-mismatch'
   | 'secret-too-large'
   | 'promotion-refused'
+  | 'shared-workspace'
+  | 'workspace-holders-unknown'
   | 'too-many-regenerate-attempts';
 
 export type Outcome =
@@ -148,6 +155,8 @@ export type Action =
   | { readonly kind: 'read-record' }
   | { readonly kind: 'check-current-key' }
   | { readonly kind: 'tag-workspace' }
+  /** ListSecrets by the workspace tag: the other secrets holding the same workspace. */
+  | { readonly kind: 'find-holders' }
   /** Create the record (create-once); `next`: overwrite our own ended claim with generation + 1. */
   | { readonly kind: 'claim'; readonly next: boolean }
   | { readonly kind: 'wait-for-other-delivery' }
@@ -221,7 +230,18 @@ function checkedCurrentKey(f: Facts): Action | undefined {
   if (f.identity === 'unknown') return fail('workspace-unknown', 'current');
   if (f.identity === 'untagged') return { kind: 'tag-workspace' };
   if (!f.room) return fail('secret-too-large');
+  // Before anything destructive: rotating one of several secrets of a workspace kills the others' key.
+  if (f.step === 'createSecret') {
+    if (f.holders === 'unread') return { kind: 'find-holders' };
+    if (f.holders === 'shared') return fail('shared-workspace');
+    if (f.holders === 'unknown') return fail('workspace-holders-unknown');
+  }
   return undefined;
+}
+
+/** Rejected, nothing of this rotation explains it: the other holders of the workspace may. */
+function rejectedOutright(f: Facts): Action {
+  return f.holders === 'unread' ? { kind: 'find-holders' } : fail('current-key-rejected', 'current');
 }
 
 /**
@@ -245,7 +265,7 @@ function whyRejected(f: Facts): Action {
       return fail(r.live ? 'regenerate-in-progress' : 'new-key-lost');
     }
   }
-  return fail('current-key-rejected', 'current');
+  return rejectedOutright(f);
 }
 
 function setSecret(f: Facts): Action {
@@ -254,16 +274,20 @@ function setSecret(f: Facts): Action {
   }
   // Detached at the start: this is not the rotation in progress. (Detached later: someone wrote.)
   if (f.version === 'detached' && f.relooks === 0) return fail('version-not-pending');
+  // Never regenerate over a stored key, even one someone else wrote into the version.
   if (f.ours === 'unread') return { kind: 'read', which: 'ours' };
   if (f.ours === 'new-key' || f.ours === 'same-as-current' || f.store === 'stored') return promotion(f);
   if (f.version === 'detached') return fail('version-not-pending');
   if (f.current === 'unread') return { kind: 'read', which: 'current' };
   if (f.current === 'unusable') return fail('invalid-secret-value', 'current');
   if (f.regenerate === 'issued' || f.rescueProof === 'proven') return storeNewKey(f);
-  if (f.regenerate === 'not-regenerated' || f.regenerate === 'outcome-unknown') {
-    return f.record.kind === 'found' && f.record.mine && f.record.status === 'regenerating'
-      ? { kind: 'record-outcome' }
-      : fail('regenerate-failed');
+  // A 401 to the PATCH: a stale AWSCURRENT read, or a key stored meanwhile, explains it before anything else.
+  if (f.regenerate === 'rejected' && f.relooks < MAX_RELOOKS) return { kind: 'relook' };
+  if (f.regenerate !== 'not-sent') {
+    if (f.record.kind === 'found' && f.record.mine && f.record.status === 'regenerating') {
+      return { kind: 'record-outcome' };
+    }
+    return f.regenerate === 'rejected' ? rejectedOutright(f) : fail('regenerate-failed');
   }
   return regenerateOrWait(f);
 }
@@ -296,12 +320,13 @@ function regenerateOrWait(f: Facts): Action {
         return { kind: 'prove-rescue' };
       case 'proven':
         return { kind: 'store' };
-      case 'rejected':
+      case 'rejected': {
         // A rescued key Ringg rejects is lost only if the current key is dead too.
-        if (f.currentKey === 'unchecked') return { kind: 'check-current-key' };
-        if (f.currentKey === 'works')
-          return r.ours ? fail('rescue-unreadable') : { kind: 'claim', next: false };
-        return fail('new-key-lost');
+        if (f.currentKey === 'rejected') return fail('new-key-lost');
+        const current = checkedCurrentKey({ ...f, relooks: MAX_RELOOKS });
+        if (current) return current.kind === 'done' ? fail('new-key-lost') : current;
+        return r.ours ? fail('rescue-unreadable') : { kind: 'claim', next: false };
+      }
       case 'forbidden':
         return fail('permission-denied', 'rescued');
       case 'unavailable':
@@ -311,6 +336,11 @@ function regenerateOrWait(f: Facts): Action {
     }
   }
   if (r.mine) {
+    // A check made in this invocation (a takeover, a missing tag) must have proven the key and its workspace.
+    if (f.currentKey !== 'unchecked' || f.identity !== 'confirmed') {
+      const current = checkedCurrentKey({ ...f, relooks: MAX_RELOOKS });
+      if (current) return current.kind === 'done' ? fail('current-key-rejected', 'current') : current;
+    }
     return f.time.regenerate ? { kind: 'regenerate' } : fail('ringg-unavailable');
   }
   if (r.ours && r.live) {

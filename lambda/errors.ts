@@ -27,6 +27,8 @@ export type RotationErrorCode =
   | 'secret-written-during-rotation'
   | 'promotion-refused'
   | 'decider-unsettled'
+  | 'shared-workspace'
+  | 'workspace-holders-unknown'
   | 'regenerate-in-progress'
   | 'too-many-regenerate-attempts'
   | 'secret-too-large'
@@ -104,12 +106,34 @@ export class InvalidSecretValueError extends RotationError {
 
 export class CurrentKeyRejectedError extends RotationError {
   readonly code = 'current-key-rejected';
-  constructor(secretName: string) {
+  /** `explained`: the message when another secret of the workspace most likely holds the live key. */
+  constructor(secretName: string, explained?: string) {
     super(
-      `Ringg rejected the AWSCURRENT key of secret "${secretName}" (401), and no regenerate of this rotation was ` +
-        'in flight: the key was changed or revoked outside Secrets Manager. Nothing was regenerated. Get the ' +
-        'live key from the Ringg dashboard (regenerate it there if nobody has it) and store it as AWSCURRENT ' +
-        `with \`ringg-rotate recover --secret-id ${secretName}\` (README: runbook "Key lost").`,
+      explained ??
+        `Ringg rejected the AWSCURRENT key of secret "${secretName}" (401), no regenerate of this rotation was ` +
+          'in flight, and no other secret of this account and Region is tagged with its workspace: the key was ' +
+          'changed or revoked outside Secrets Manager. Nothing was regenerated. First look for a copy of the live ' +
+          'key (another secret, Region or account that holds this workspace); only if there is none, regenerate ' +
+          'it in the Ringg dashboard. Store it as AWSCURRENT with ' +
+          `\`ringg-rotate recover --secret-id ${secretName}\` (runbook "Key lost").`,
+    );
+  }
+}
+
+/** Another secret of this account and Region holds the same workspace: nothing was changed. */
+export class SharedWorkspaceError extends RotationError {
+  readonly code = 'shared-workspace';
+}
+
+export class WorkspaceHoldersUnknownError extends RotationError {
+  readonly code = 'workspace-holders-unknown';
+  override readonly retryable = true;
+  constructor(secretName: string, workspaceId: string, cause: string) {
+    super(
+      `Could not find out whether another secret holds Ringg workspace ${workspaceId} of secret "${secretName}" ` +
+        `(${cause}), so nothing was regenerated: rotating one of two secrets of a workspace kills the other's key. ` +
+        'Check that the function role has secretsmanager:ListSecrets (IAM grants it only on "*"); Secrets ' +
+        'Manager retries the rotation.',
     );
   }
 }

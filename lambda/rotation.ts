@@ -13,6 +13,12 @@ import {
   type SecretValue,
 } from '../common/secret-value.js';
 import {
+  killedByOtherRotationMessage,
+  sharedWorkspaceMessage,
+  type WorkspaceHolderSearch,
+  workspaceSharing,
+} from '../common/workspace-holders.js';
+import {
   FAILURE_TAG_KEY,
   failureTagValue,
   usableWorkspaceId,
@@ -56,9 +62,11 @@ import {
   SecretTooLargeError,
   SecretWriteConflictError,
   SecretWrittenDuringRotationError,
+  SharedWorkspaceError,
   TooManyRegenerateAttemptsError,
   VersionNotFoundError,
   VersionNotPendingError,
+  WorkspaceHoldersUnknownError,
   WorkspaceUnknownError,
   WrongWorkspaceError,
 } from './errors.js';
@@ -155,6 +163,8 @@ class Rotation {
   private newKey: string | undefined;
   private regenerateError: RotationError | undefined;
   private moveCause = '';
+  private holders: WorkspaceHolderSearch | undefined;
+  private holdersProblem = '';
   /** This invocation, as a claim's owner. */
   private readonly owner = randomUUID();
   private proofDetail: { expected?: string; actual?: string } = {};
@@ -199,6 +209,7 @@ class Rotation {
       room: true,
       record: { kind: 'unread' },
       regenerate: 'not-sent',
+      holders: 'unread',
       store: 'not-needed',
       rescue: 'not-needed',
       rescueProof: 'unchecked',
@@ -286,6 +297,8 @@ class Rotation {
         return this.checkCurrent();
       case 'tag-workspace':
         return this.tagWorkspace();
+      case 'find-holders':
+        return this.findHolders();
       case 'claim':
         return this.claim(action.next);
       case 'wait-for-other-delivery':
@@ -342,11 +355,7 @@ class Rotation {
       update.current = 'unread';
       update.currentKey = 'unchecked';
       // A regenerate Ringg refused was sent with the key of a version that is no longer current.
-      if (
-        this.facts.regenerate === 'not-regenerated' &&
-        this.regenerateError instanceof CurrentKeyRejectedError
-      )
-        update.regenerate = 'not-sent';
+      if (this.facts.regenerate === 'rejected') update.regenerate = 'not-sent';
     }
     this.set(update);
   }
@@ -517,6 +526,24 @@ class Rotation {
     this.set({ identity: 'confirmed' });
   }
 
+  /** The other secrets tagged with this secret's workspace (the tag, or Ringg's answer for the current key). */
+  private async findHolders(): Promise<void> {
+    const workspace =
+      this.secret.workspaceTag ??
+      (this.check?.kind === 'valid' ? usableWorkspaceId(this.check.workspaceId) : undefined);
+    if (workspace === undefined) return this.set({ holders: 'none' });
+    try {
+      this.holders = await this.deps.secrets.holders(workspace, this.secret.arn, this.aws());
+      const sharing = workspaceSharing(this.holders);
+      this.set({
+        holders: sharing.kind === 'shared' ? 'shared' : sharing.kind === 'alone' ? 'none' : 'unknown',
+      });
+    } catch (error) {
+      this.holdersProblem = errorName(error);
+      this.set({ holders: 'unknown' });
+    }
+  }
+
   private async claim(next: boolean): Promise<void> {
     const name = this.names.record(this.token);
     const record: RotationRecord = {
@@ -598,16 +625,20 @@ class Rotation {
       return this.set({ regenerate: 'issued', store: 'to-do' });
     }
     this.regenerateError = outcome.error;
-    this.set({ regenerate: outcome.kind === 'not-regenerated' ? 'not-regenerated' : 'outcome-unknown' });
-    // A 401 may be a stale AWSCURRENT read: the decider looks at the labels again before concluding.
-    if (outcome.kind === 'not-regenerated' && outcome.rejected && this.facts.relooks === 0)
-      await this.relook();
+    this.set({
+      regenerate:
+        outcome.kind === 'may-have-regenerated'
+          ? 'outcome-unknown'
+          : outcome.rejected
+            ? 'rejected'
+            : 'not-regenerated',
+    });
   }
 
   private async recordOutcome(): Promise<void> {
     const record = this.record;
     if (!record) return;
-    const status = this.facts.regenerate === 'not-regenerated' ? 'not-regenerated' : 'outcome-unknown';
+    const status = this.facts.regenerate === 'outcome-unknown' ? 'outcome-unknown' : 'not-regenerated';
     const updated: RotationRecord = { ...record, status, updatedAt: new Date(this.deps.now()).toISOString() };
     try {
       await this.deps.records.overwrite(
@@ -882,7 +913,22 @@ class Rotation {
       case 'invalid-secret-value':
         return new InvalidSecretValueError(name, 'AWSCURRENT', 'no version holds a value');
       case 'current-key-rejected':
-        return new CurrentKeyRejectedError(name);
+        return this.holders && this.holders.others.length > 0
+          ? new CurrentKeyRejectedError(
+              name,
+              killedByOtherRotationMessage(name, this.holders.workspaceId, this.holders.others),
+            )
+          : new CurrentKeyRejectedError(name);
+      case 'shared-workspace':
+        return new SharedWorkspaceError(
+          sharedWorkspaceMessage(name, this.holders?.workspaceId ?? 'unknown', this.holders?.others ?? []),
+        );
+      case 'workspace-holders-unknown':
+        return new WorkspaceHoldersUnknownError(
+          name,
+          this.holders?.workspaceId ?? this.secret.workspaceTag ?? 'unknown',
+          this.holdersProblem || `ListSecrets returned more than ${this.holders?.pagesRead ?? 0} pages`,
+        );
       case 'new-key-lost':
         return new NewKeyLostError(
           name,

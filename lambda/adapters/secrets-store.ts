@@ -8,6 +8,7 @@ import {
   UntagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { findWorkspaceHolders, type WorkspaceHolderSearch } from '../../common/workspace-holders.js';
 import { FAILURE_TAG_KEY, WORKSPACE_TAG_KEY } from '../../common/workspace-tag.js';
 import { type CallEnv, callWithin, REAL_CALL_ENV } from './aws-call.js';
 
@@ -148,6 +149,13 @@ export class SecretsStore {
   async untag(secretId: string, key: string, timeoutMs: number): Promise<void> {
     await this.call('UntagResource', timeoutMs, (abortSignal) =>
       this.client.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: [key] }), { abortSignal }),
+    );
+  }
+
+  /** The other secrets of this account and Region tagged with `workspaceId` (ListSecrets). */
+  holders(workspaceId: string, secretArn: string, timeoutMs: number): Promise<WorkspaceHolderSearch> {
+    return this.call('ListSecrets', timeoutMs, () =>
+      findWorkspaceHolders(this.client, { workspaceId, secretArn }),
     );
   }
 

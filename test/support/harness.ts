@@ -1,6 +1,7 @@
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ListSecretsCommand,
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
@@ -297,6 +298,14 @@ export function mockSecretsManager(model: SecretsManagerModel, gate: Gate = open
       asSdkCall('sm', async () => {
         await model.enter('ListSecretVersionIds', input);
         return model.listSecretVersionIds(input);
+      }),
+    ),
+  );
+  smMock.on(ListSecretsCommand).callsFake((input, client) =>
+    gate('ListSecrets', '', client(), () =>
+      asSdkCall('sm', async () => {
+        await model.enter('ListSecrets');
+        return model.listSecrets(input);
       }),
     ),
   );

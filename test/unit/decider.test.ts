@@ -26,6 +26,7 @@ function start(step: Step, over: Partial<Facts> = {}): Facts {
     room: true,
     record: { kind: 'unread' },
     regenerate: 'not-sent',
+    holders: 'unread',
     store: 'not-needed',
     rescue: 'not-needed',
     rescueProof: 'unchecked',
@@ -53,6 +54,8 @@ function cleanWorld(f: Facts, a: Action): Facts {
       return { ...f, written: 'holds-our-key' };
     case 'check-current-key':
       return { ...f, currentKey: 'works' };
+    case 'find-holders':
+      return { ...f, holders: 'none' };
     case 'claim':
       return {
         ...f,
@@ -103,12 +106,21 @@ function run(facts: Facts, world = cleanWorld): string[] {
 }
 
 describe('decide: the clean path of each step', () => {
-  it('createSecret reads and checks the current key, nothing else', () => {
+  it('createSecret reads and checks the current key and looks for other secrets of its workspace, nothing else', () => {
     expect(run(start('createSecret'))).toEqual([
       'read:current',
       'check-current-key',
+      'find-holders',
       'done:current-key-verified',
     ]);
+  });
+
+  it('createSecret refuses, before anything destructive, a secret whose workspace another secret holds', () => {
+    const f = start('createSecret', { current: 'read', currentKey: 'works', identity: 'confirmed' });
+    expect(decide(f)).toEqual({ kind: 'find-holders' });
+    expect(decide({ ...f, holders: 'shared' })).toEqual({ kind: 'fail', code: 'shared-workspace' });
+    expect(decide({ ...f, holders: 'unknown' })).toEqual({ kind: 'fail', code: 'workspace-holders-unknown' });
+    expect(decide({ ...f, holders: 'none' })).toEqual({ kind: 'done', outcome: 'current-key-verified' });
   });
 
   it('createSecret tags an untagged secret from the check first', () => {
@@ -123,6 +135,7 @@ describe('decide: the clean path of each step', () => {
       'read:current',
       'check-current-key',
       'tag-workspace',
+      'find-holders',
       'done:current-key-verified',
     ]);
   });
@@ -260,9 +273,11 @@ describe('decide: interleavings decided in one place', () => {
       outcome: 'new-key-already-stored',
     });
     expect(decide({ ...relooked, ours: 'empty' })).toEqual({ kind: 'read-record' });
-    expect(decide({ ...relooked, ours: 'empty', record: { kind: 'none' } })).toMatchObject({
-      code: 'current-key-rejected',
-    });
+    const nothing = { ...relooked, ours: 'empty' as const, record: { kind: 'none' as const } };
+    // Before "changed outside the rotation": another secret of the workspace may hold the live key.
+    expect(decide(nothing)).toEqual({ kind: 'find-holders' });
+    expect(decide({ ...nothing, holders: 'shared' })).toMatchObject({ code: 'current-key-rejected' });
+    expect(decide({ ...nothing, holders: 'none' })).toMatchObject({ code: 'current-key-rejected' });
   });
 
   it('a refused move is looked at again; setSecret then defers, finishSecret fails with promotion-refused', () => {
@@ -428,6 +443,8 @@ function reachable(runs: number): { f: Facts; a: Action }[] {
       }
       case 'tag-workspace':
         return { ...f, identity: 'confirmed' };
+      case 'find-holders':
+        return { ...f, holders: pick(['none', 'none', 'shared', 'unknown'] as const) };
       case 'claim': {
         if (bool()) return { ...f, record: pick(others) }; // taken: what the read after it finds
         const generation = a.next && f.record.kind === 'found' ? f.record.generation + 1 : 1;
@@ -520,7 +537,7 @@ describe(`decide: the guarantees over every decision of ${SAMPLES} random runs`,
     }
   });
 
-  it('regenerates only in setSecret, with our version empty, our own fresh claim, no rescued key, the current key read and not known bad, the workspace confirmed, and time for it', () => {
+  it('regenerates only in setSecret, with our version empty our own fresh claim, no rescued key, the current key read and not known bad, the workspace confirmed, and time for it', () => {
     let seen = 0;
     for (const f of combinations(SAMPLES)) {
       const a = decide(f);
