@@ -202,7 +202,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   const storm = STORMS[kind];
   const secrets = Number(process.env.BENCH_STORM_SECRETS ?? storm.secrets);
-  runStorm({ ...storm, secrets })
+  const bound = process.env.BENCH_STORM_CONCURRENCY;
+  runStorm({ ...storm, secrets, ...(bound ? { concurrency: Number(bound) } : {}) })
     .then((figures) => process.stdout.write(`${JSON.stringify(figures)}\n`))
     .catch((error: unknown) => {
       process.stderr.write(`Storm failed: ${error instanceof Error ? error.message : String(error)}\n`);
