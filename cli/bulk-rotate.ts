@@ -160,10 +160,10 @@ export async function bulkRotate(ctx: CliContext, cmd: BulkRotateCommand): Promi
               token = version;
               progress.started(secretId, `${rotating}: rotation started, version ${version}`);
             },
-            progress: (rotating, journal, seconds) =>
+            progress: (rotating, failure, seconds) =>
               progress.update(
                 secretId,
-                `  ${rotating}: ${describeProgress(journal)}  ${seconds.toFixed(1)} s`,
+                `  ${rotating}: ${describeProgress(failure)}  ${seconds.toFixed(1)} s`,
               ),
           },
         ),

@@ -124,7 +124,7 @@ export type HoldersFact =
   /** No workspace to look for: no tag, and Ringg was not asked or named none. */
   | { readonly kind: 'no-workspace' };
 
-/** The journal's account of the open rotation, when it is about that version. Never a key. */
+/** The function's account of the open rotation (its failure tag), when it is about that version. Never a key. */
 export interface OpenRotationJournal {
   readonly step: string;
   readonly state: string;
@@ -335,7 +335,7 @@ function setupFinding(
     case 'rotation-open': {
       const since = blocker.since ? `created ${blocker.since.toISOString()}` : 'created at a time not known';
       const noted = journal
-        ? `; the journal says ${journal.state} in ${journal.step} at ${journal.updatedAt}${journal.lastError ? `, last error ${journal.lastError.code}${journal.lastError.retryable ? ' (Secrets Manager retries)' : ''}` : ''}`
+        ? `; its last attempt failed in ${journal.step} at ${journal.updatedAt}${journal.lastError ? ` with ${journal.lastError.code}${journal.lastError.retryable ? ' (Secrets Manager retries)' : ''}` : ''}`
         : '';
       return {
         code: 'rotation-stuck',

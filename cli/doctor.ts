@@ -27,7 +27,7 @@ import { readSecretState, type SecretState } from './secret-state.js';
 
 /**
  * `ringg-rotate doctor`: gathers, read-only, what the rotation function would look at before it
- * regenerates (DescribeSecret, ListSecretVersionIds, the journal, GetSecretValue, Ringg's
+ * regenerates (DescribeSecret (its failure tag), ListSecretVersionIds, GetSecretValue, Ringg's
  * `GET /workspace`, ListSecrets for the workspace's other holders), then lets doctor-findings.ts judge.
  * It sends no PATCH and calls no Secrets Manager or SSM write.
  */
@@ -243,23 +243,15 @@ function keyFact(key: string, verification: Verification): Exclude<KeyFact, { ki
   }
 }
 
-/** The journal's account of the open rotation, only when it is about that version. */
+/** The function's failure tag for the open rotation, only when it is about that version. */
 function openRotationJournal(state: SecretState): OpenRotationJournal | undefined {
-  const journal = state.journal;
-  if (!journal || !state.stuck || journal.token !== state.stuck.versionId) return undefined;
+  const failure = state.lastFailure;
+  if (!failure || !state.stuck || failure.token !== state.stuck.versionId) return undefined;
   return {
-    step: journal.step,
-    state: journal.state,
-    updatedAt: journal.updatedAt,
-    ...(journal.lastError
-      ? {
-          lastError: {
-            code: journal.lastError.code,
-            step: journal.lastError.step,
-            retryable: journal.lastError.retryable,
-          },
-        }
-      : {}),
+    step: failure.step,
+    state: 'failed',
+    updatedAt: failure.at,
+    lastError: { code: failure.code, step: failure.step, retryable: failure.retryable },
   };
 }
 

@@ -3,7 +3,7 @@ import { type BulkEntry, categoryOf, errorCodeOf, type WorkspaceNote } from './b
 
 /**
  * What an operator does about each error code, in one sentence; the README runbook has the detail.
- * Codes come from the rotation function's journal, from Secrets Manager, or from the CLI itself.
+ * Codes come from the rotation function (its failure tag), from Secrets Manager, or from the CLI itself.
  */
 const KEY_LOST =
   'Key lost: look for a copy of the new key first (README "Key lost", step 0); only if there is none, regenerate the key in the Ringg dashboard, then `ringg-rotate recover --secret-id <secret>`.';
@@ -50,13 +50,19 @@ const ADVICE: Record<string, string> = {
   'new-key-lost': KEY_LOST,
   'new-key-unusable': `Ringg regenerated but answered with a key that breaks the key rule; the old key is dead. ${KEY_LOST}`,
   'rescue-unreadable':
-    'Nothing was regenerated. Inspect the rescue parameter named in the error: if it holds the live key, `ringg-rotate recover`; otherwise delete it, then rotate again.',
-  'intent-not-recorded':
-    'Nothing was regenerated or changed; Secrets Manager retries. If it persists, check SSM reachability and ssm:GetParameter/PutParameter on the parameter prefix.',
+    'Nothing was regenerated. Inspect the rotation record named in the error: if it holds the live key, `ringg-rotate recover`; otherwise delete it, then rotate again.',
+  'record-not-written':
+    "Nothing was regenerated or changed; Secrets Manager retries. If it persists, check SSM reachability and the function's access to its rotation records and their KMS key.",
+  'kms-key-refused':
+    "The secret's KMS key refused (disabled, pending deletion, or its policy). If a new key was issued it waits in the rotation record; enable the key or fix its policy and Secrets Manager's retry stores it. Do not regenerate in the dashboard.",
+  'secret-written-during-rotation':
+    'Someone wrote the secret during the rotation; the message names the version that holds the live key: store it with `ringg-rotate recover`. Do not regenerate in the dashboard.',
+  'promotion-refused':
+    'The new key is safe in AWSPENDING; Secrets Manager retries finishSecret. If it persists, check secretsmanager:UpdateSecretVersionStage for the function role.',
   'regenerate-in-progress':
     'Another delivery of this rotation is regenerating; nothing was changed by this one. Watch it with `ringg-rotate status --secret-id <secret>`.',
   'too-many-regenerate-attempts':
-    'The rotation stopped after 10 regenerate attempts; the old key still works. Read the journal and logs, fix the cause, rotate again.',
+    'The rotation stopped after 10 regenerate attempts; the old key still works. Read the function logs, fix the cause, rotate again.',
   'secret-too-large':
     'The new value could exceed 65,536 bytes; nothing was regenerated. Shrink the JSON value of AWSCURRENT, then rotate again.',
   'workspace-unknown':
@@ -107,7 +113,7 @@ const ADVICE: Record<string, string> = {
 };
 
 const UNKNOWN =
-  '`ringg-rotate status --secret-id <secret>` shows its state and the journal; then the README runbook.';
+  '`ringg-rotate status --secret-id <secret>` shows its state and last failure; then the runbook in docs.';
 
 /** The advice for an error code; `workspace` (what the bulk rotation learnt of it) names other holders. */
 export function adviceFor(code: string, workspace?: WorkspaceNote): string {

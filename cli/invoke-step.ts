@@ -1,5 +1,5 @@
 import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
-import type { Step } from '../common/journal-entry.js';
+import type { Step } from '../common/steps.js';
 import type { CliContext } from './context.js';
 
 /** The event Secrets Manager sends the rotation function for one step. */

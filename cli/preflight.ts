@@ -6,6 +6,7 @@ import {
 } from '../common/workspace-holders.js';
 import type { SharedHolder, WorkspaceNote } from './bulk-result.js';
 import { setupBlockers } from './doctor-findings.js';
+import { adviceFor } from './failure-advice.js';
 import type { FunctionRef } from './function-ref.js';
 import type { RotationError } from './rotate-secret.js';
 import type { SecretState } from './secret-state.js';
@@ -52,7 +53,7 @@ export function preflight(state: SecretState, functionRef: FunctionRef | undefin
       );
     case 'rotation-open': {
       const since = blocker.since?.toISOString();
-      const lastError = state.journal?.lastError;
+      const lastError = state.lastFailure;
       return {
         kind: 'refuse',
         error: {
@@ -62,7 +63,12 @@ export function preflight(state: SecretState, functionRef: FunctionRef | undefin
         pendingVersion: blocker.versionId,
         pendingSince: since,
         lastError: lastError
-          ? { code: lastError.code, message: lastError.message, step: lastError.step, at: lastError.at }
+          ? {
+              code: lastError.code,
+              message: adviceFor(lastError.code),
+              step: lastError.step,
+              at: lastError.at,
+            }
           : undefined,
       };
     }

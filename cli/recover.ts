@@ -68,8 +68,8 @@ export async function recover(ctx: CliContext, cmd: RecoverCommand): Promise<Exi
     );
   }
   // The secret's tag, which the rotation's principal cannot rewrite through the parameter prefix; the
-  // journal only for a secret never tagged; the operator's word only where neither exists.
-  const recorded = state.workspaceTag ?? state.journal?.workspaceId;
+  // operator's word only where there is none.
+  const recorded = state.workspaceTag;
   if (recorded && cmd.workspaceId && recorded !== cmd.workspaceId) {
     return stop(
       EXIT.refused,
@@ -89,7 +89,7 @@ export async function recover(ctx: CliContext, cmd: RecoverCommand): Promise<Exi
     return stop(
       EXIT.refused,
       'workspace-unknown',
-      `Refused: ${state.name} records no Ringg workspace yet (no ringg-rotation:workspace-id tag, no journal), so nothing shows that key ${fingerprint(key)} (workspace ${check.workspaceId}) is this secret's. Run again with --workspace-id <id> of the workspace whose key the secret must hold (Ringg dashboard). Nothing was written.`,
+      `Refused: ${state.name} records no Ringg workspace yet (no ringg-rotation:workspace-id tag), so nothing shows that key ${fingerprint(key)} (workspace ${check.workspaceId}) is this secret's. Run again with --workspace-id <id> of the workspace whose key the secret must hold (Ringg dashboard). Nothing was written.`,
     );
   }
   if (expected !== check.workspaceId) {
@@ -158,8 +158,8 @@ export async function recover(ctx: CliContext, cmd: RecoverCommand): Promise<Exi
 
 async function rescueParameters(ctx: CliContext, secretName: string): Promise<string[]> {
   try {
-    const path = parameterNames(ctx.config.parameterPrefix, secretName).rescuePath;
-    const out = await ctx.ssm.send(new GetParametersByPathCommand({ Path: path, Recursive: true }));
+    const path = parameterNames(ctx.config.parameterPrefix, secretName).recordPath;
+    const out = await ctx.ssm.send(new GetParametersByPathCommand({ Path: path, Recursive: false }));
     return (out.Parameters ?? []).map((p) => p.Name ?? '').filter(Boolean);
   } catch {
     return [];

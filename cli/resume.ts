@@ -1,4 +1,4 @@
-import { STEPS, type Step } from '../common/journal-entry.js';
+import { STEPS, type Step } from '../common/steps.js';
 import type { CliContext } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { adviceFor, hasAdvice } from './failure-advice.js';
@@ -26,7 +26,7 @@ interface StepReport {
 /**
  * Finishes an open rotation now: the rotation function with each step's event for its token, in
  * order, as Secrets Manager sends them when it reattempts. Every step is idempotent for a token, so
- * the function, not the CLI, decides what is left to do (the journal is for display only and decides
+ * the function, not the CLI, decides what is left to do (the failure tag is for display only and decides
  * nothing); the CLI never calls Ringg itself. Stops at the first failing step.
  */
 export async function resume(ctx: CliContext, cmd: ResumeCommand): Promise<ExitCode> {
@@ -96,7 +96,9 @@ export async function resume(ctx: CliContext, cmd: ResumeCommand): Promise<ExitC
   const after = await readSecretState(ctx, cmd.secretId);
   if (after.labels.current !== token) {
     const message = `every step succeeded, but AWSCURRENT is on ${after.labels.current ?? 'no version'}, not ${token}`;
-    out.problem(`resume: ${message}; ringg-rotate status --secret-id ${cmd.secretId} shows the journal.`);
+    out.problem(
+      `resume: ${message}; ringg-rotate status --secret-id ${cmd.secretId} shows its last failure.`,
+    );
     out.result({ ...report, result: 'failed', error: { code: 'not-current', message } });
     return EXIT.failed;
   }

@@ -1,11 +1,11 @@
 import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { fingerprint } from '../common/fingerprint.js';
-import type { JournalEntry } from '../common/journal-entry.js';
-import { parameterNames } from '../common/parameter-names.js';
+import { FAILURE_TAG_KEY, type FailureTag, parseFailureTag } from '../common/workspace-tag.js';
 import type { CliContext } from './context.js';
+import { adviceFor } from './failure-advice.js';
 import { throwIfInterrupted } from './interrupt.js';
 import { checkWithRingg, readCurrentValue } from './key-check.js';
-import { readJournal, readSecretState } from './secret-state.js';
+import { readSecretState } from './secret-state.js';
 
 const POLL_MS = 1_000;
 const INCOMPLETE = /previous rotation isn.?t complete/i;
@@ -32,7 +32,7 @@ export type RotationOutcome = { readonly secretId: string; readonly elapsedSecon
       readonly result: 'refused';
       readonly name: string;
       readonly error: RotationError;
-      /** For a stuck secret: the version AWSPENDING is on, since when, and the journal's last error. */
+      /** For a stuck secret: the version AWSPENDING is on, since when, and its last failure. */
       readonly pendingVersion?: string;
       readonly pendingSince?: string;
       readonly lastError?: RotationError;
@@ -77,22 +77,19 @@ export interface RotateSecretOptions {
 
 export interface RotationWatcher {
   started?(name: string, token: string): void;
-  /** The step the journal shows for this rotation, or undefined before the first step. */
-  progress?(name: string, journal: JournalEntry | undefined, elapsedSeconds: number): void;
+  /** The last failed step of this rotation, or undefined while none failed. */
+  progress?(name: string, failure: FailureTag | undefined, elapsedSeconds: number): void;
 }
 
-/** Where a running rotation is, from its journal entry, e.g. `setSecret, regenerating`. */
-export function describeProgress(journal: JournalEntry | undefined): string {
-  const where = journal ? `${journal.step}, ${journal.state}` : 'waiting for the first step';
-  const retrying =
-    journal?.state === 'failed' && journal.lastError
-      ? ` (attempt failed: ${journal.lastError.code}; Secrets Manager retries)`
-      : '';
-  return `${where}${retrying}`;
+/** Where a running rotation is: `running`, or `attempt failed in setSecret: ringg-unavailable; Secrets Manager retries`. */
+export function describeProgress(failure: FailureTag | undefined): string {
+  return failure
+    ? `attempt failed in ${failure.step}: ${failure.code}${failure.retryable ? '; Secrets Manager retries' : ''}`
+    : 'running';
 }
 
 /**
- * RotateSecret, then watch the rotation's version and the journal until it is AWSCURRENT, and check
+ * RotateSecret, then watch the rotation's version and its failure tag until it is AWSCURRENT, and check
  * the new key with Ringg when this caller may read it. Reports what happened instead of printing it.
  * While it waits, the rotation is listed in ctx.running; an interrupt ends the watch (InterruptedError)
  * and leaves it listed: it goes on in AWS.
@@ -147,25 +144,20 @@ async function watchRotation(
   const { secretId, name, token, started } = rotation;
   const elapsed = () => Math.round((ctx.io.now() - started) / 100) / 10;
 
-  const journalName = parameterNames(ctx.config.parameterPrefix, name).journal;
   const deadline = started + options.timeoutSeconds * 1000;
   for (;;) {
     throwIfInterrupted(ctx.io);
-    const stages =
-      (await ctx.sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
-    const { journal } = await readJournal(ctx, journalName);
-    const mine = journal?.token === token ? journal : undefined;
+    const described = await ctx.sm.send(new DescribeSecretCommand({ SecretId: secretId }));
+    const stages = described.VersionIdsToStages ?? {};
+    const tag = parseFailureTag(described.Tags?.find((t) => t.Key === FAILURE_TAG_KEY)?.Value);
+    const mine = tag?.token === token ? tag : undefined;
     // Done when the rotation is complete, not merely promoted: setSecret moves AWSCURRENT as soon as
     // Ringg accepts the new key, and testSecret and finishSecret still run after it.
-    if (
-      stages[token]?.includes('AWSCURRENT') &&
-      (!stages[token]?.includes('AWSPENDING') || mine?.state === 'finished')
-    )
-      break;
-    const lastError = mine?.lastError;
+    if (stages[token]?.includes('AWSCURRENT') && !stages[token]?.includes('AWSPENDING')) break;
+    const lastError = mine ? pick(mine) : undefined;
     const base = { secretId, name, token, elapsedSeconds: elapsed() };
-    if (mine?.state === 'failed' && lastError && !lastError.retryable) {
-      return { ...base, result: 'failed', step: lastError.step, error: pick(lastError) };
+    if (mine && lastError && !mine.retryable) {
+      return { ...base, result: 'failed', step: mine.step, error: lastError };
     }
     if (!stages[token]?.includes('AWSPENDING')) {
       const message =
@@ -177,7 +169,7 @@ async function watchRotation(
         ...base,
         result: 'timed-out',
         step: mine?.step,
-        error: lastError ? pick(lastError) : undefined,
+        error: lastError,
       };
     }
     watcher.progress?.(name, mine, elapsed());
@@ -221,7 +213,7 @@ async function refusal(
     return { secretId, result: 'refused', name: secretId, error: { code: name, message } };
   }
   const state = await readSecretState(ctx, secretId).catch(() => undefined);
-  const lastError = state?.journal?.lastError;
+  const lastError = state?.lastFailure;
   return {
     secretId,
     result: 'refused',
@@ -233,12 +225,12 @@ async function refusal(
   };
 }
 
-function pick(error: NonNullable<JournalEntry['lastError']>): RotationError {
+function pick(failure: FailureTag): RotationError {
   return {
-    code: error.code,
-    message: error.message,
-    step: error.step,
-    at: error.at,
-    retryable: error.retryable,
+    code: failure.code,
+    message: adviceFor(failure.code),
+    step: failure.step,
+    at: failure.at,
+    retryable: failure.retryable,
   };
 }

@@ -23,8 +23,8 @@ export async function rotate(ctx: CliContext, cmd: RotateCommand): Promise<ExitC
       if (cmd.wait) out.note(text);
       else out.line(text);
     },
-    progress: (name, journal, elapsed) =>
-      out.progress(`rotating ${name}: ${describeProgress(journal)}  ${elapsed.toFixed(1)} s`),
+    progress: (name, failure, elapsed) =>
+      out.progress(`rotating ${name}: ${describeProgress(failure)}  ${elapsed.toFixed(1)} s`),
   });
   const { result, problems } = describe(outcome, cmd);
   for (const line of result) out.line(line);

@@ -1,8 +1,10 @@
 import { DescribeSecretCommand, ListSecretVersionIdsCommand } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, ParameterNotFound } from '@aws-sdk/client-ssm';
-import { type JournalEntry, parseJournalEntry } from '../common/journal-entry.js';
-import { parameterNames } from '../common/parameter-names.js';
-import { WORKSPACE_TAG_KEY } from '../common/workspace-tag.js';
+import {
+  FAILURE_TAG_KEY,
+  type FailureTag,
+  parseFailureTag,
+  WORKSPACE_TAG_KEY,
+} from '../common/workspace-tag.js';
 import type { CliContext } from './context.js';
 
 export interface SecretState {
@@ -17,10 +19,8 @@ export interface SecretState {
   readonly labels: { readonly current?: string; readonly pending?: string; readonly previous?: string };
   /** AWSPENDING on a version that is not AWSCURRENT: a rotation that has not finished. */
   readonly stuck: { readonly versionId: string; readonly since: Date | undefined } | undefined;
-  readonly journal: JournalEntry | undefined;
-  /** Why the journal could not be read, when it exists but was not readable. */
-  readonly journalProblem: string | undefined;
-  readonly journalParameter: string;
+  /** The function's tag ringg-rotation:last-failure: the last failed step, until a rotation finishes. */
+  readonly lastFailure: FailureTag | undefined;
   /** The tag ringg-rotation:workspace-id: the workspace the secret's key must belong to. */
   readonly workspaceTag: string | undefined;
 }
@@ -39,8 +39,7 @@ export async function readSecretState(ctx: CliContext, secretId: string): Promis
     stuck = { versionId: labels.pending, since: await versionCreated(ctx, secretId, labels.pending) };
   }
   const name = secret.Name ?? secretId;
-  const journalParameter = parameterNames(ctx.config.parameterPrefix, name).journal;
-  const { journal, problem } = await readJournal(ctx, journalParameter);
+  const tag = (key: string) => secret.Tags?.find((t) => t.Key === key)?.Value;
   const rules = secret.RotationRules;
   return {
     arn: secret.ARN ?? secretId,
@@ -55,10 +54,8 @@ export async function readSecretState(ctx: CliContext, secretId: string): Promis
     nextRotation: secret.NextRotationDate,
     labels,
     stuck,
-    journal: journal?.secretArn === undefined || journal.secretArn === secret.ARN ? journal : undefined,
-    journalProblem: problem,
-    journalParameter,
-    workspaceTag: secret.Tags?.find((tag) => tag.Key === WORKSPACE_TAG_KEY)?.Value,
+    lastFailure: parseFailureTag(tag(FAILURE_TAG_KEY)),
+    workspaceTag: tag(WORKSPACE_TAG_KEY),
   };
 }
 
@@ -74,24 +71,5 @@ async function versionCreated(
     return out.Versions?.find((v) => v.VersionId === versionId)?.CreatedDate;
   } catch {
     return undefined;
-  }
-}
-
-export async function readJournal(
-  ctx: CliContext,
-  name: string,
-): Promise<{ journal: JournalEntry | undefined; problem: string | undefined }> {
-  try {
-    const out = await ctx.ssm.send(new GetParameterCommand({ Name: name }));
-    const parsed = parseJournalEntry(out.Parameter?.Value);
-    return parsed.ok
-      ? { journal: parsed.entry, problem: undefined }
-      : { journal: undefined, problem: `${name} does not match the journal schema: ${parsed.problem}` };
-  } catch (error) {
-    if (error instanceof ParameterNotFound) return { journal: undefined, problem: undefined };
-    return {
-      journal: undefined,
-      problem: `${error instanceof Error ? error.name : 'error'} reading ${name}`,
-    };
   }
 }

@@ -20,7 +20,7 @@ export async function status(ctx: CliContext, cmd: StatusCommand): Promise<ExitC
   const out = new Reporter(ctx.io, cmd.json);
   const state = await readSecretState(ctx, cmd.secretId);
   const date = (d: Date | undefined) => d?.toISOString() ?? '(none)';
-  const journal = state.journal;
+  const failure = state.lastFailure;
 
   out.line(`Secret       ${state.name}`);
   out.line(`             ${state.arn}`);
@@ -38,21 +38,12 @@ export async function status(ctx: CliContext, cmd: StatusCommand): Promise<ExitC
       ? `STUCK        a rotation is not complete: AWSPENDING is on ${state.stuck.versionId}${state.stuck.since ? ` since ${date(state.stuck.since)}` : ''}`
       : 'Stuck        no',
   );
-  if (journal) {
-    out.line(
-      `Journal      ${journal.state} at ${journal.step}, token ${journal.token}, updated ${journal.updatedAt}`,
-    );
-    if (journal.workspaceId) out.line(`Workspace    ${journal.workspaceId}`);
-    if (journal.regenerate) out.line(`Regenerate   ${journal.regenerate.state} at ${journal.regenerate.at}`);
-    if (journal.lastError) {
-      out.line(
-        `Last error   ${journal.lastError.code} in ${journal.lastError.step} at ${journal.lastError.at}${journal.lastError.retryable ? ' (Secrets Manager retries)' : ''}`,
-      );
-      out.line(`             ${journal.lastError.message}`);
-    }
-  } else {
-    out.line(`Journal      ${state.journalProblem ?? `none yet (${state.journalParameter})`}`);
-  }
+  out.line(
+    failure
+      ? `Last failure ${failure.code} in ${failure.step} at ${failure.at}, token ${failure.token}${failure.retryable ? ' (Secrets Manager retries)' : ''}`
+      : 'Last failure none since the last finished rotation',
+  );
+  if (failure) out.line(`             ${adviceFor(failure.code)}`);
 
   let keyReport: Record<string, unknown> | undefined;
   let exit: ExitCode = EXIT.ok;
@@ -88,7 +79,7 @@ export async function status(ctx: CliContext, cmd: StatusCommand): Promise<ExitC
 
   const attention: { code: string; message: string }[] = [];
   if (state.stuck) {
-    const lastError = journal?.token === state.stuck.versionId ? journal.lastError : undefined;
+    const lastError = failure?.token === state.stuck.versionId ? failure : undefined;
     attention.push({
       code: 'rotation-stuck',
       message: `A rotation of ${state.name} is not complete: AWSPENDING is on version ${state.stuck.versionId}${lastError ? `, last error ${lastError.code} in ${lastError.step}: ${adviceFor(lastError.code)}` : '.'} To finish it now: ringg-rotate resume --secret-id ${cmd.secretId}`,
@@ -118,8 +109,7 @@ export async function status(ctx: CliContext, cmd: StatusCommand): Promise<ExitC
     nextRotation: state.nextRotation?.toISOString(),
     labels: state.labels,
     stuck: state.stuck ? { versionId: state.stuck.versionId, since: state.stuck.since?.toISOString() } : null,
-    journal: journal ?? null,
-    journalProblem: state.journalProblem,
+    lastFailure: failure ?? null,
     key: keyReport,
     attention,
   });

@@ -42,11 +42,13 @@ export async function checkKey(
   options: VerifyOptions,
 ): Promise<Verification> {
   let last: RinggFailure | undefined;
-  for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
-    if (attempt > 1) {
+  // A 429 is Ringg asking for patience, not an answer about the key: it does not use up an attempt,
+  // only time, so a rotation storm waits its turn instead of failing.
+  for (let attempt = 1, round = 1; attempt <= options.maxAttempts; round++) {
+    if (round > 1) {
       const retryAfter = last?.kind === 'status' ? last.retryAfterMs : undefined;
       const wait = Math.min(
-        retryAfter ?? backoffMs(attempt - 1, 500, 4_000, env.random),
+        retryAfter ?? backoffMs(Math.min(round - 1, 4), 500, 4_000, env.random),
         env.maxRetryAfterMs,
       );
       if (!env.allows(wait + MIN_CHECK_ATTEMPT_MS)) break;
@@ -59,6 +61,7 @@ export async function checkKey(
     if (result.kind === 'ok')
       return { kind: 'valid', workspaceId: result.workspaceId, apiKey: result.apiKey };
     last = result;
+    if (!(result.kind === 'status' && result.status === 429)) attempt++;
     if (decision === 'rejected') return { kind: 'rejected' };
     if (decision === 'forbidden') return { kind: 'forbidden' };
     if (decision === 'give-up') break;

@@ -14,38 +14,33 @@ export const SSM_MAX_HIERARCHY_LEVELS = 15;
 export const SSM_STANDARD_PARAMETERS_PER_REGION = 10_000;
 
 /**
- * The parameters the rotation keeps for `secrets` secrets between rotations: a journal each, and a mirror
- * each when mirrored. An open rotation adds its intents and at most one rescue until it finishes.
+ * The parameters the rotation keeps for `secrets` secrets between rotations: a mirror each when
+ * mirrored. A rotation's record exists only while it runs (one per open rotation).
  */
 export function standingParameterCount(secrets: number, mirrored: boolean): number {
-  return secrets * (mirrored ? 2 : 1);
+  return mirrored ? secrets : 0;
 }
 
 /**
- * Where a secret's parameters live in SSM Parameter Store. Every name is `<prefix>/<secret path>/<kind>`
- * or `<prefix>/<secret path>/<kind>/<one token segment>`: the last segment says what a parameter is
- * (`journal`, `rotation`, or a hashed-if-need-be token), so a grant on `<prefix>/*\/journal` matches
- * journals and nothing that can hold a key, whatever the secret names and rotation tokens.
+ * Where a secret's rotation records live in SSM Parameter Store: `<prefix>/<secret path>/rotation/<one
+ * token segment>`, and nothing else under `<prefix>/<secret path>/rotation`, so a grant on that path
+ * reaches this secret's records and nothing of another secret's, whatever the names and tokens.
  */
 export interface ParameterNames {
-  readonly journal: string;
-  /** The rotation record: one per secret, may hold the rescued key; only the function reads it. */
-  readonly rotation: string;
-  /** The path under which the rescue parameters of this secret live. */
-  readonly rescuePath: string;
-  rescue(token: string): string;
-  /** The create-once record that a regenerate of this rotation is about to be sent (generation 1, 2, …). */
-  intent(token: string, generation: number): string;
+  /** The path that holds this secret's records and nothing else. */
+  readonly recordPath: string;
+  /** The record of the rotation to version `token`. */
+  record(token: string): string;
+  /** Before 0.2.0: where a new key waited when Secrets Manager would not take it (read once, on upgrade). */
+  legacyRescue(token: string): string;
 }
 
 export function parameterNames(prefix: string, secretName: string): ParameterNames {
   const base = `${prefix}/${pathOf(secretName)}`;
   return {
-    journal: `${base}/journal`,
-    rotation: `${base}/rotation`,
-    rescuePath: `${base}/rescue`,
-    rescue: (token) => `${base}/rescue/${tokenSegment(token)}`,
-    intent: (token, generation) => `${base}/intent/${tokenSegment(token)}.${generation}`,
+    recordPath: `${base}/rotation`,
+    record: (token) => `${base}/rotation/${tokenSegment(token)}`,
+    legacyRescue: (token) => `${base}/rescue/${pathOf(token)}`,
   };
 }
 
@@ -56,14 +51,14 @@ export function mirrorParameterName(prefix: string, secretName: string): string 
 
 /**
  * Why the secret's parameters cannot exist under `prefix` (too many levels for SSM), or undefined.
- * The deepest is the intent, `<prefix>/<secret>/intent/<token>.<n>`; a rotation token has no "/".
+ * The deepest is the record, `<prefix>/<secret>/rotation/<token>`.
  */
 export function parameterNamesProblem(prefix: string, secretName: string): string | undefined {
-  const deepest = parameterNames(prefix, secretName).intent('token', 1);
+  const deepest = parameterNames(prefix, secretName).record('token');
   const levels = levelsOf(deepest);
   if (levels <= SSM_MAX_HIERARCHY_LEVELS) return undefined;
   return (
-    `its rotation parameters (${prefix}/${pathOf(secretName)}/intent/…) would have ${levels} levels, ` +
+    `its rotation records (${prefix}/${pathOf(secretName)}/rotation/…) would have ${levels} levels, ` +
     `and SSM Parameter Store allows ${SSM_MAX_HIERARCHY_LEVELS}. Use a secret name with fewer "/" ` +
     'segments, or a shorter parameter prefix'
   );
@@ -108,7 +103,7 @@ const SSM_SAFE_SEGMENT = /^[A-Za-z0-9_.-]+$/;
  * hold characters SSM refuses, be only dots, or spell a kind is hashed: `a/journal` becomes
  * `a_journal.<hash>`, never a name another kind of parameter could have.
  */
-function tokenSegment(token: string): string {
+export function tokenSegment(token: string): string {
   const kind = (PARAMETER_KINDS as readonly string[]).includes(token);
   if (SSM_SAFE_SEGMENT.test(token) && !/^\.+$/.test(token) && !kind) return token;
   const readable = token.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+$/, '_');

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { KmsKeys } from './kms-keys.js';
 import { LambdaInvokeStandIn } from './lambda-invoke.js';
 import {
   continueRotation,
@@ -40,6 +41,8 @@ export class AwsStandIn {
   readonly otherRegions = new Map<string, SecretsManagerModel>();
   readonly ssm = new SsmModel();
   readonly lambda: LambdaInvokeStandIn | undefined;
+  /** Which KMS keys refuse, for the secrets and the SecureStrings alike. */
+  readonly kms = new KmsKeys();
   /** Rotations started by RotateSecret, by token; each settles when the service is done with it. */
   readonly rotations = new Map<string, Promise<RotationReport | StepReport>>();
   private server: Server | undefined;
@@ -49,6 +52,8 @@ export class AwsStandIn {
     this.lambda = options.functionArn
       ? new LambdaInvokeStandIn(options.functionArn, options.invoke)
       : undefined;
+    this.secretsManager.kms = this.kms;
+    this.ssm.kms = this.kms;
   }
 
   async start(port = 0): Promise<string> {
@@ -134,31 +139,34 @@ export class AwsStandIn {
       const sm = this.secretsManagerIn(region);
       switch (operation) {
         case 'CreateSecret':
-          await sm.enter('CreateSecret');
+          await sm.enter('CreateSecret', i);
           return sm.createSecret(i);
         case 'DescribeSecret':
-          await sm.enter('DescribeSecret');
-          return sm.describeSecret(i);
+          await sm.enter('DescribeSecret', i);
+          return sm.describeSecret(i, sm.labelView('DescribeSecret', i));
         case 'GetSecretValue':
-          await sm.enter('GetSecretValue');
-          return sm.getSecretValue(i);
+          await sm.enter('GetSecretValue', i);
+          return sm.getSecretValue(i, sm.labelView('GetSecretValue', i));
         case 'PutSecretValue':
-          await sm.enter('PutSecretValue');
+          await sm.enter('PutSecretValue', i);
           return sm.putSecretValue(i);
         case 'UpdateSecretVersionStage':
-          await sm.enter('UpdateSecretVersionStage');
+          await sm.enter('UpdateSecretVersionStage', i);
           return sm.updateSecretVersionStage(i);
         case 'ListSecretVersionIds':
-          await sm.enter('ListSecretVersionIds');
+          await sm.enter('ListSecretVersionIds', i);
           return sm.listSecretVersionIds(i);
         case 'TagResource':
-          await sm.enter('TagResource');
+          await sm.enter('TagResource', i);
           return sm.tagResource(i);
+        case 'UntagResource':
+          await sm.enter('UntagResource');
+          return sm.untagResource(i);
         case 'ListSecrets':
-          await sm.enter('ListSecrets');
+          await sm.enter('ListSecrets', i);
           return sm.listSecrets(i);
         case 'RotateSecret':
-          await sm.enter('RotateSecret');
+          await sm.enter('RotateSecret', i);
           if (sm !== this.secretsManager)
             throw new AwsServiceError(
               'ResourceNotFoundException',

@@ -1,4 +1,3 @@
-import { SDK_MAX_ATTEMPTS } from '../lambda/aws-call.js';
 import type { LocalEnvironment } from './local-environment.js';
 import { AwsServiceError } from './secrets-manager-model.js';
 
@@ -80,11 +79,12 @@ export const DEMO_FAULTS: Record<string, DemoFault> = {
   'secrets-manager-down': {
     summary:
       'Secrets Manager refuses the new key for a whole invocation (KMS EncryptionFailure); the key waits in SSM for the next attempt',
-    // Each of the function's 5 write attempts; a 400 the SDK does not retry itself.
+    // One invocation's write: the function stops at the first KMS refusal (a retry cannot help) and
+    // rescues the key; a 400 the SDK does not retry itself.
     setup: (env) =>
       env.aws.secretsManager.injectFault({
         operation: 'PutSecretValue',
-        times: 5,
+        times: 1,
         error: new AwsServiceError(
           'EncryptionFailure',
           "Secrets Manager can't encrypt the protected secret text using the provided KMS key.",
@@ -96,9 +96,13 @@ export const DEMO_FAULTS: Record<string, DemoFault> = {
   'promotion-fails': {
     summary:
       'Secrets Manager refuses to move AWSCURRENT in setSecret; the new key stays AWSPENDING and finishSecret promotes it',
-    // One setSecret move, with every one of the SDK's attempts.
+    // One setSecret move refused with an error no retry can fix (a 5xx would be retried inside the step).
     setup: (env) =>
-      env.aws.secretsManager.injectFault({ operation: 'UpdateSecretVersionStage', times: SDK_MAX_ATTEMPTS }),
+      env.aws.secretsManager.injectFault({
+        operation: 'UpdateSecretVersionStage',
+        times: 1,
+        error: new AwsServiceError('InvalidRequestException', 'Injected refusal of the stage move', 400),
+      }),
     expect: 'rotated',
     regenerations: 1,
     promotedIn: 'finishSecret',

@@ -119,6 +119,14 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions) {
     invoke,
     /** Invocations running now, and refused for the concurrency bound so far. */
     lambda,
+    /**
+     * Lambda starts a new container for the next invocations: the handler module is loaded again
+     * (with a loadHandler that gives a fresh module, e.g. after vi.resetModules), so nothing an
+     * earlier invocation held in memory survives.
+     */
+    async restartFunction() {
+      handler = (await options.loadHandler()).handler;
+    },
     async stop() {
       await aws.stop();
       await ringg.stop();

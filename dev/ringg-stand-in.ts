@@ -64,6 +64,16 @@ interface Workspace {
 
 export const RINGG_BASE_PATH = '/ca/api/v0';
 
+/** A request the stand-in holds before looking at it (see RinggStandIn.holdNext). */
+export interface RinggHold {
+  /** Settles when the held request has arrived. */
+  readonly arrived: Promise<void>;
+  /** True once the request arrived (and is waiting). */
+  readonly isHeld: () => boolean;
+  /** Lets the request through: it is authenticated and answered as of now. */
+  release(): void;
+}
+
 type Reply =
   | { status: number; body: unknown; headers?: Record<string, string>; delayMs?: number }
   | 'no-answer'
@@ -111,6 +121,12 @@ export class RinggStandIn {
   newKeyAs: ((issued: string) => unknown) | undefined;
   /** How a new key is made (any printable ASCII the key rule accepts); undefined: a UUID. */
   issueKeysAs: (() => string) | undefined;
+  /**
+   * Called when a PATCH has regenerated a workspace's key, before Ringg answers: what a test does
+   * "right after the PATCH" (e.g. a KMS key that starts refusing). Not called for the dashboard.
+   */
+  onRegenerated: ((workspaceId: string) => void) | undefined;
+  private readonly holds: { kind: RinggCallKind; arrive: () => void; released: Promise<void> }[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -167,6 +183,27 @@ export class RinggStandIn {
     return workspace.key;
   }
 
+  /**
+   * Holds the next request of `kind` before anything about it is decided: it is authenticated and
+   * answered only once released, against the keys as they are then (a request delayed in flight).
+   */
+  holdNext(kind: RinggCallKind): RinggHold {
+    let arrive = () => {};
+    let release = () => {};
+    let held = false;
+    const arrived = new Promise<void>((resolve) => {
+      arrive = () => {
+        held = true;
+        resolve();
+      };
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.holds.push({ kind, arrive, released });
+    return { arrived, isHeld: () => held, release };
+  }
+
   inject(kind: RinggFaultKind, times = 1, skip = 0): void {
     this.faults.push({ kind, times, skip });
   }
@@ -200,6 +237,26 @@ export class RinggStandIn {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     req.resume();
     const path = (req.url ?? '').split('?')[0];
+    const kind = this.kindOf(path, req.method);
+    const hold = this.holds.findIndex((h) => h.kind === kind);
+    if (hold >= 0) {
+      const [{ arrive, released }] = this.holds.splice(hold, 1) as [(typeof this.holds)[number]];
+      arrive();
+      void released.then(() => this.answer(req, res, path));
+      return;
+    }
+    this.answer(req, res, path);
+  }
+
+  private kindOf(path: string | undefined, method: string | undefined): RinggCallKind | undefined {
+    if (path === `${RINGG_BASE_PATH}/workspace` && method === 'GET') return 'workspace-call';
+    if (path === `${RINGG_BASE_PATH}/workspace/api-key` && method === 'PATCH') return 'regenerate-call';
+    if (path === `${RINGG_BASE_PATH}/calling/outbound/individual` && method === 'POST')
+      return 'outbound-call';
+    return undefined;
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse, path: string | undefined): void {
     // Over the rate: refused before anything is looked at or changed, as a rate limiter in front would.
     const limited =
       this.rateLimit && path?.startsWith(`${RINGG_BASE_PATH}/workspace`) && !this.rateLimit.take();
@@ -251,6 +308,7 @@ export class RinggStandIn {
     workspace.keyIssuedAt = this.now();
     this.issuedKeys.push(workspace.key);
     this.events.push({ at: this.now(), kind: 'regenerated', workspaceId: workspace.id, status: 200 });
+    this.onRegenerated?.(workspace.id);
   }
 
   private decideWorkspace(fault: RinggFaultKind | undefined, workspace: Workspace | undefined): Reply {

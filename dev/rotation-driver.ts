@@ -83,6 +83,7 @@ export async function continueRotation(
       steps.push(report);
       options.onStep?.(report);
       if (!report.ok) {
+        model.recordRotationFailed(secretId, token);
         failed = true;
         break;
       }
@@ -101,7 +102,13 @@ export async function runConfigurationTest(
 ): Promise<StepReport> {
   const token = model.beginConfigurationTest(secretId, copyCurrent);
   try {
-    return await invokeStep(invoke, { Step: 'testSecret', SecretId: secretId, ClientRequestToken: token }, 1);
+    const report = await invokeStep(
+      invoke,
+      { Step: 'testSecret', SecretId: secretId, ClientRequestToken: token },
+      1,
+    );
+    if (!report.ok) model.recordRotationFailed(secretId, token);
+    return report;
   } finally {
     model.endConfigurationTest(secretId, token);
   }

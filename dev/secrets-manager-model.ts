@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { KmsKeys, SECRETS_MANAGER_DEFAULT_KEY } from './kms-keys.js';
 import type { RateLimit } from './throttle.js';
 
 /**
@@ -41,6 +42,8 @@ interface Secret {
    * service still runs (or retries) the rotation's steps.
    */
   openRotation: string | undefined;
+  /** Where AWSCURRENT and AWSPREVIOUS were just before AWSCURRENT last moved (for stale label reads). */
+  labelsBeforeCurrentMove: { readonly current?: string; readonly previous?: string } | undefined;
 }
 
 export type SmOperation =
@@ -52,7 +55,8 @@ export type SmOperation =
   | 'ListSecrets'
   | 'RotateSecret'
   | 'CreateSecret'
-  | 'TagResource';
+  | 'TagResource'
+  | 'UntagResource';
 
 /** Makes the next `times` calls of an operation fail, as a throttled or failing service would. */
 export interface SmFault {
@@ -67,15 +71,59 @@ export interface SmFault {
   skip?: number;
 }
 
+/**
+ * Runs once, just before the next matching call is applied (after its faults let it through), e.g.
+ * a person's PutSecretValue that lands between a rotation's pending write and its move of AWSCURRENT.
+ */
+export interface SmHook {
+  readonly operation: SmOperation;
+  // biome-ignore lint/suspicious/noExplicitAny: the wire input of the operation
+  readonly when?: (input: any) => boolean;
+  // biome-ignore lint/suspicious/noExplicitAny: the wire input of the operation
+  readonly run: (input: any) => void | Promise<void>;
+  /** True once the hook ran: a test proves with it that the interleaving it arranged happened. */
+  fired: boolean;
+}
+
+/**
+ * Which labels a read answers with: as they are, or as they were just before AWSCURRENT last moved
+ * (AWSCURRENT and AWSPREVIOUS put back, every other label as it is), the stale answer a read right
+ * after a move can give (../shared/rotation-contract.md, read-after-write).
+ */
+export type LabelView = 'now' | 'before-last-current-move';
+
+/** The service's rotation events (CloudTrail / EventBridge), as the model and the driver record them. */
+export interface RotationEventRecord {
+  readonly at: number;
+  readonly arn: string;
+  readonly type: 'RotationStarted' | 'RotationSucceeded' | 'RotationFailed' | 'RotationAbandoned';
+  /** The rotation's token (the version the rotation fills). */
+  readonly versionId: string;
+}
+
 export class SecretsManagerModel {
   private readonly secrets = new Map<string, Secret>();
   private readonly faults: SmFault[] = [];
+  private readonly hooks: SmHook[] = [];
+  private readonly staleReads: Record<'DescribeSecret' | 'GetSecretValue', number> = {
+    DescribeSecret: 0,
+    GetSecretValue: 0,
+  };
   readonly calls: Record<string, number> = {};
+  /** Which KMS keys refuse; AwsStandIn shares one instance with its Parameter Store. */
+  kms = new KmsKeys();
+  readonly rotationEvents: RotationEventRecord[] = [];
   /**
    * When set, PutSecretValue and UpdateSecretVersionStage over this rate fail with ThrottlingException
    * (Secrets Manager's quota: 50 per second together, per account and Region).
    */
   writeThrottle: RateLimit | undefined;
+  /**
+   * Whether a new version abandons a rotation already promoted early (AWSPENDING on the AWSCURRENT
+   * version, not completed yet). Undocumented (../shared/rotation-contract.md): true removes its
+   * AWSPENDING (RotationAbandoned); false treats the rotation as complete and leaves AWSPENDING where it is.
+   */
+  newVersionAbandonsPromotedRotation = true;
   /** When AWSCURRENT moved, per secret ARN: what a stale-window measurement needs. */
   readonly currentMoves: { readonly at: number; readonly arn: string; readonly versionId: string }[] = [];
 
@@ -91,10 +139,58 @@ export class SecretsManagerModel {
 
   clearFaults(): void {
     this.faults.length = 0;
+    this.hooks.length = 0;
+    this.staleReads.DescribeSecret = 0;
+    this.staleReads.GetSecretValue = 0;
   }
 
-  /** Counts the call and applies a pending fault; the wire and mock adapters call this first. */
-  async enter(operation: SmOperation): Promise<void> {
+  /** Runs `run` once, just before the next call of `operation` (whose input passes `when`) is applied. */
+  onceBefore(
+    operation: SmOperation,
+    // biome-ignore lint/suspicious/noExplicitAny: the wire input of the operation
+    run: (input: any) => void | Promise<void>,
+    // biome-ignore lint/suspicious/noExplicitAny: the wire input of the operation
+    when?: (input: any) => boolean,
+  ): SmHook {
+    const hook: SmHook = { operation, run, when, fired: false };
+    this.hooks.push(hook);
+    return hook;
+  }
+
+  /**
+   * The next `times` label reads of `operation` (DescribeSecret; GetSecretValue by label, never one
+   * by VersionId) answer with the labels as they were just before AWSCURRENT last moved.
+   */
+  answerStaleLabels(operation: 'DescribeSecret' | 'GetSecretValue', times = 1): void {
+    this.staleReads[operation] += times;
+  }
+
+  /** Stale label reads armed and not served yet. */
+  staleReadsLeft(operation: 'DescribeSecret' | 'GetSecretValue'): number {
+    return this.staleReads[operation];
+  }
+
+  /** The labels this wire call reads; the wire and mock adapters ask before DescribeSecret and GetSecretValue. */
+  labelView(
+    operation: 'DescribeSecret' | 'GetSecretValue',
+    input: { VersionId?: string | undefined },
+  ): LabelView {
+    if (operation === 'GetSecretValue' && input.VersionId !== undefined) return 'now';
+    if (this.staleReads[operation] <= 0) return 'now';
+    this.staleReads[operation]--;
+    return 'before-last-current-move';
+  }
+
+  /** The service's RotationFailed: the driver records it when a step of the rotation `token` fails. */
+  recordRotationFailed(secretId: string, token: string): void {
+    this.recordEvent(this.find(secretId), 'RotationFailed', token);
+  }
+
+  /**
+   * Counts the call, applies a pending fault, then runs a hook waiting for it; the wire and mock
+   * adapters call this first.
+   */
+  async enter(operation: SmOperation, input?: unknown): Promise<void> {
     this.calls[operation] = (this.calls[operation] ?? 0) + 1;
     if (
       this.writeThrottle &&
@@ -103,6 +199,15 @@ export class SecretsManagerModel {
     ) {
       throw new AwsServiceError('ThrottlingException', 'Rate exceeded', 400);
     }
+    await this.applyFault(operation);
+    const hook = this.hooks.find((h) => h.operation === operation && (h.when?.(input ?? {}) ?? true));
+    if (!hook) return;
+    this.hooks.splice(this.hooks.indexOf(hook), 1);
+    hook.fired = true;
+    await hook.run(input ?? {});
+  }
+
+  private async applyFault(operation: SmOperation): Promise<void> {
     const fault = this.faults.find((f) => f.operation === operation && f.times > 0);
     if (!fault) return;
     if (fault.skip) {
@@ -129,6 +234,7 @@ export class SecretsManagerModel {
         `The operation failed because the secret ${input.Name} already exists.`,
       );
     }
+    if (input.SecretString !== undefined) this.requireEncrypt(input.KmsKeyId);
     const suffix = randomUUID().replace(/-/g, '').slice(0, 6);
     const arn = `arn:aws:secretsmanager:${this.region}:${this.accountId}:secret:${input.Name}-${suffix}`;
     const secret: Secret = {
@@ -143,6 +249,7 @@ export class SecretsManagerModel {
       lastRotatedAt: undefined,
       lastChangedAt: this.now(),
       openRotation: undefined,
+      labelsBeforeCurrentMove: undefined,
     };
     this.secrets.set(input.Name, secret);
     const versionId = input.ClientRequestToken ?? randomUUID();
@@ -176,11 +283,10 @@ export class SecretsManagerModel {
     this.find(secretId).rotationEnabled = false;
   }
 
-  describeSecret(input: { SecretId: string }) {
+  describeSecret(input: { SecretId: string }, view: LabelView = 'now') {
     const secret = this.find(input.SecretId);
     const stages: Record<string, string[]> = {};
-    for (const [id, version] of secret.versions)
-      if (version.stages.size > 0) stages[id] = [...version.stages];
+    for (const [id, labels] of this.labelsIn(secret, view)) if (labels.size > 0) stages[id] = [...labels];
     const days = rotationIntervalDays(secret.rotationRules);
     return {
       ARN: secret.arn,
@@ -214,21 +320,30 @@ export class SecretsManagerModel {
     return {};
   }
 
+  untagResource(input: { SecretId: string; TagKeys?: string[] }) {
+    const secret = this.find(input.SecretId);
+    for (const key of input.TagKeys ?? []) secret.tags.delete(key);
+    return {};
+  }
+
   /** Removes a tag, as an operator with UntagResource would. */
   untag(secretId: string, key: string): void {
     this.find(secretId).tags.delete(key);
   }
 
-  getSecretValue(input: { SecretId: string; VersionId?: string; VersionStage?: string }) {
+  getSecretValue(
+    input: { SecretId: string; VersionId?: string; VersionStage?: string },
+    view: LabelView = 'now',
+  ) {
     const secret = this.find(input.SecretId);
+    const labels = this.labelsIn(secret, view);
     const stage = input.VersionStage ?? (input.VersionId ? undefined : 'AWSCURRENT');
     let id: string | undefined;
     if (input.VersionId !== undefined) {
       id = secret.versions.has(input.VersionId) ? input.VersionId : undefined;
-      if (id !== undefined && stage !== undefined && !secret.versions.get(id)?.stages.has(stage))
-        id = undefined;
+      if (id !== undefined && stage !== undefined && !labels.get(id)?.has(stage)) id = undefined;
     } else {
-      id = this.versionWith(secret, stage ?? 'AWSCURRENT');
+      id = [...labels].find(([, l]) => l.has(stage ?? 'AWSCURRENT'))?.[0];
     }
     const version = id === undefined ? undefined : secret.versions.get(id);
     if (id === undefined || version?.value === undefined) {
@@ -239,12 +354,18 @@ export class SecretsManagerModel {
         }`,
       );
     }
+    if (this.kms.refusesDecrypt(secret.kmsKeyId ?? SECRETS_MANAGER_DEFAULT_KEY)) {
+      throw new AwsServiceError(
+        'DecryptionFailure',
+        "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
+      );
+    }
     return {
       ARN: secret.arn,
       Name: secret.name,
       VersionId: id,
       SecretString: version.value,
-      VersionStages: [...version.stages],
+      VersionStages: [...(labels.get(id) ?? [])],
       CreatedDate: new Date(version.createdAt),
     };
   }
@@ -263,6 +384,7 @@ export class SecretsManagerModel {
         'You must provide either SecretString or SecretBinary.',
       );
     }
+    this.requireEncrypt(secret.kmsKeyId);
     const existing = secret.versions.get(token);
     if (existing?.value !== undefined) {
       if (existing.value !== input.SecretString) {
@@ -277,12 +399,16 @@ export class SecretsManagerModel {
       // A new version while a rotation is open abandons that rotation: its AWSPENDING label goes, even
       // when it sits on the AWSCURRENT version (promoted early, the rotation not yet completed).
       const pendingId = this.versionWith(secret, 'AWSPENDING');
+      const promoted = pendingId !== undefined && pendingId === this.versionWith(secret, 'AWSCURRENT');
+      let abandoned = promoted && !this.newVersionAbandonsPromotedRotation ? undefined : secret.openRotation;
       if (
         pendingId !== undefined &&
-        (pendingId !== this.versionWith(secret, 'AWSCURRENT') || pendingId === secret.openRotation)
+        (!promoted || (pendingId === secret.openRotation && this.newVersionAbandonsPromotedRotation))
       ) {
         secret.versions.get(pendingId)?.stages.delete('AWSPENDING');
+        abandoned ??= pendingId;
       }
+      if (abandoned !== undefined) this.recordEvent(secret, 'RotationAbandoned', abandoned);
       secret.openRotation = undefined;
     }
     const version: Version = existing ?? { value: undefined, stages: new Set(), createdAt: this.now() };
@@ -418,6 +544,7 @@ export class SecretsManagerModel {
     }
     secret.versions.set(token, { value: undefined, stages: new Set(['AWSPENDING']), createdAt: this.now() });
     secret.openRotation = token;
+    this.recordEvent(secret, 'RotationStarted', token);
     return token;
   }
 
@@ -451,6 +578,7 @@ export class SecretsManagerModel {
     version.stages.delete('AWSPENDING');
     if (secret.openRotation === token) secret.openRotation = undefined;
     secret.lastRotatedAt = this.now();
+    this.recordEvent(secret, 'RotationSucceeded', token);
     return true;
   }
 
@@ -473,9 +601,39 @@ export class SecretsManagerModel {
     return this.find(secretId).arn;
   }
 
+  private recordEvent(secret: Secret, type: RotationEventRecord['type'], versionId: string): void {
+    this.rotationEvents.push({ at: this.now(), arn: secret.arn, type, versionId });
+  }
+
+  private requireEncrypt(kmsKeyId: string | undefined): void {
+    if (this.kms.refusesEncrypt(kmsKeyId ?? SECRETS_MANAGER_DEFAULT_KEY)) {
+      throw new AwsServiceError(
+        'EncryptionFailure',
+        "Secrets Manager can't encrypt the protected secret text using the provided KMS key. Check that the KMS key is available, enabled, and not in an invalid state.",
+      );
+    }
+  }
+
+  /** Version id to labels, as they are or as a stale read sees them (see LabelView). */
+  private labelsIn(secret: Secret, view: LabelView): Map<string, Set<string>> {
+    const labels = new Map([...secret.versions].map(([id, v]) => [id, new Set(v.stages)]));
+    const before = secret.labelsBeforeCurrentMove;
+    if (view === 'now' || before === undefined) return labels;
+    for (const set of labels.values()) {
+      set.delete('AWSCURRENT');
+      set.delete('AWSPREVIOUS');
+    }
+    if (before.current !== undefined) labels.get(before.current)?.add('AWSCURRENT');
+    if (before.previous !== undefined) labels.get(before.previous)?.add('AWSPREVIOUS');
+    return labels;
+  }
+
   private attach(secret: Secret, stage: string, versionId: string): void {
     const holder = this.versionWith(secret, stage);
     if (holder === versionId) return;
+    if (stage === 'AWSCURRENT') {
+      secret.labelsBeforeCurrentMove = { current: holder, previous: this.versionWith(secret, 'AWSPREVIOUS') };
+    }
     if (holder !== undefined) secret.versions.get(holder)?.stages.delete(stage);
     if (stage === 'AWSCURRENT' && holder !== undefined) this.attach(secret, 'AWSPREVIOUS', holder);
     secret.versions.get(versionId)?.stages.add(stage);

@@ -1,3 +1,4 @@
+import { KmsKeys, SSM_DEFAULT_KEY } from './kms-keys.js';
 import { AwsServiceError } from './secrets-manager-model.js';
 import type { RateLimit } from './throttle.js';
 
@@ -10,6 +11,10 @@ export interface SsmFault {
   readonly nameContains?: string;
   /** Never answer (a hung connection), instead of failing. */
   readonly hang?: boolean;
+  /** Matching calls let through before the fault applies. */
+  skip?: number;
+  /** The error to answer with; an InternalServerError (500) when absent. */
+  readonly error?: AwsServiceError;
 }
 
 interface Parameter {
@@ -30,6 +35,13 @@ export class SsmModel {
    * as Parameter Store's throughput quota does (40 TPS by default, shared by the reads).
    */
   throttle: RateLimit | undefined;
+  /**
+   * Whether `throttle` also counts PutParameter: the API reference says Parameter Store throughput
+   * "applies to GetParameter, GetParameters, and PutParameter API calls". Off by default (reads only).
+   */
+  throttleWrites = false;
+  /** Which KMS keys refuse; AwsStandIn shares one instance with its Secrets Manager. */
+  kms = new KmsKeys();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -44,7 +56,8 @@ export class SsmModel {
   /** Counts the call and applies a pending fault; the wire and mock adapters call this first. */
   async enter(operation: SsmOperation, name: string): Promise<void> {
     this.calls[operation] = (this.calls[operation] ?? 0) + 1;
-    if (this.throttle && operation.startsWith('Get') && !this.throttle.take()) {
+    const throttled = operation.startsWith('Get') || (this.throttleWrites && operation === 'PutParameter');
+    if (this.throttle && throttled && !this.throttle.take()) {
       throw new AwsServiceError('ThrottlingException', 'Rate exceeded', 400);
     }
     const fault = this.faults.find(
@@ -54,14 +67,26 @@ export class SsmModel {
         (f.nameContains === undefined || name.includes(f.nameContains)),
     );
     if (!fault) return;
+    if (fault.skip) {
+      fault.skip--;
+      return;
+    }
     fault.times--;
     if (fault.hang) await new Promise<never>(() => {});
-    throw new AwsServiceError('InternalServerError', 'Injected failure', 500);
+    throw fault.error ?? new AwsServiceError('InternalServerError', 'Injected failure', 500);
   }
 
   getParameter(input: { Name: string; WithDecryption?: boolean }) {
     const parameter = this.parameters.get(input.Name);
     if (!parameter) throw new AwsServiceError('ParameterNotFound', '');
+    const keyId = parameter.keyId ?? SSM_DEFAULT_KEY;
+    if (parameter.type === 'SecureString' && input.WithDecryption && this.kms.refusesDecrypt(keyId)) {
+      // Parameter Store passes KMS's refusal on, naming the service behind it.
+      throw new AwsServiceError(
+        'InvalidKeyId',
+        `${keyId} is disabled. (Service: AWSKMS; Status Code: 400; Error Code: DisabledException)`,
+      );
+    }
     return {
       Parameter: {
         Name: input.Name,
@@ -98,6 +123,20 @@ export class SsmModel {
       );
     }
     const type = (input.Type ?? existing?.type ?? 'String') as Parameter['type'];
+    const keyId = input.KeyId ?? SSM_DEFAULT_KEY;
+    const refusal = type === 'SecureString' ? this.kms.refusal(keyId) : undefined;
+    if (refusal === 'disabled') {
+      throw new AwsServiceError(
+        'InvalidKeyId',
+        `${keyId} is disabled. (Service: AWSKMS; Status Code: 400; Error Code: DisabledException)`,
+      );
+    }
+    if (refusal === 'encrypt-denied') {
+      throw new AwsServiceError(
+        'AccessDeniedException',
+        `The caller is not authorized to perform kms:Encrypt on ${keyId}. (Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException)`,
+      );
+    }
     const version = (existing?.version ?? 0) + 1;
     this.parameters.set(input.Name, {
       value: input.Value,

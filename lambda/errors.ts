@@ -22,7 +22,13 @@ export type RotationErrorCode =
   | 'pending-version-empty'
   | 'secret-write-conflict'
   | 'aws-call-timeout'
-  | 'intent-not-recorded'
+  | 'record-not-written'
+  | 'kms-key-refused'
+  | 'secret-written-during-rotation'
+  | 'promotion-refused'
+  | 'decider-unsettled'
+  | 'shared-workspace'
+  | 'workspace-holders-unknown'
   | 'regenerate-in-progress'
   | 'too-many-regenerate-attempts'
   | 'secret-too-large'
@@ -101,12 +107,34 @@ export class InvalidSecretValueError extends RotationError {
 
 export class CurrentKeyRejectedError extends RotationError {
   readonly code = 'current-key-rejected';
-  constructor(secretName: string) {
+  /** `explained`: the message when another secret of the workspace most likely holds the live key. */
+  constructor(secretName: string, explained?: string) {
     super(
-      `Ringg rejected the AWSCURRENT key of secret "${secretName}" (401), and no regenerate of this rotation was ` +
-        'in flight: the key was changed or revoked outside Secrets Manager. Nothing was regenerated. Get the ' +
-        'live key from the Ringg dashboard (regenerate it there if nobody has it) and store it as AWSCURRENT ' +
-        `with \`ringg-rotate recover --secret-id ${secretName}\` (README: runbook "Key lost").`,
+      explained ??
+        `Ringg rejected the AWSCURRENT key of secret "${secretName}" (401), no regenerate of this rotation was ` +
+          'in flight, and no other secret of this account and Region is tagged with its workspace: the key was ' +
+          'changed or revoked outside Secrets Manager. Nothing was regenerated. First look for a copy of the live ' +
+          'key (another secret, Region or account that holds this workspace); only if there is none, regenerate ' +
+          'it in the Ringg dashboard. Store it as AWSCURRENT with ' +
+          `\`ringg-rotate recover --secret-id ${secretName}\` (runbook "Key lost").`,
+    );
+  }
+}
+
+/** Another secret of this account and Region holds the same workspace: nothing was changed. */
+export class SharedWorkspaceError extends RotationError {
+  readonly code = 'shared-workspace';
+}
+
+export class WorkspaceHoldersUnknownError extends RotationError {
+  readonly code = 'workspace-holders-unknown';
+  override readonly retryable = true;
+  constructor(secretName: string, workspaceId: string, cause: string) {
+    super(
+      `Could not find out whether another secret holds Ringg workspace ${workspaceId} of secret "${secretName}" ` +
+        `(${cause}), so nothing was regenerated: rotating one of two secrets of a workspace kills the other's key. ` +
+        'Check that the function role has secretsmanager:ListSecrets (IAM grants it only on "*"); Secrets ' +
+        'Manager retries the rotation.',
     );
   }
 }
@@ -148,9 +176,9 @@ export class NewKeyRescuedError extends RotationError {
   constructor(secretName: string, token: string, parameterName: string) {
     super(
       `Ringg issued a new key for secret "${secretName}", but writing it to version ${token} failed after ` +
-        `retries. The key is safe in the SecureString parameter "${parameterName}"; the next attempt of this ` +
-        'rotation stores it and deletes the parameter. If the rotation does not finish, follow the runbook ' +
-        '"Rotation stuck" in the README.',
+        `retries. The key is safe in the rotation record "${parameterName}" (a SecureString only the rotation ` +
+        'reads); the next attempt of this rotation stores it. Do not regenerate in the Ringg dashboard: that ' +
+        'would kill it. If the rotation does not finish, run `ringg-rotate resume` (runbook "Rotation stuck").',
     );
   }
 }
@@ -161,10 +189,10 @@ export class NewKeyUnsavedError extends RotationError {
   constructor(secretName: string, token: string) {
     super(
       `Ringg issued a new key for secret "${secretName}", but neither Secrets Manager (version ${token}) nor ` +
-        'the rescue parameter in SSM accepted it. It is held only in the memory of this Lambda container, ' +
-        'which the next attempt uses if it lands on the same container. Check the function role for ' +
-        'secretsmanager:PutSecretValue and ssm:PutParameter. If the rotation does not finish, follow the ' +
-        'runbook "Key lost" in the README.',
+        'the rotation record in SSM accepted it. It is held only in the memory of this Lambda container, which ' +
+        'the next attempt uses if it lands on the same container. Check the function role for ' +
+        'secretsmanager:PutSecretValue and ssm:PutParameter and that both services are reachable; if the ' +
+        'rotation does not finish, follow the runbook "Key lost".',
     );
   }
 }
@@ -214,6 +242,49 @@ export class WrongWorkspaceError extends RotationError {
   }
 }
 
+export class KmsKeyRefusedError extends RotationError {
+  readonly code = 'kms-key-refused';
+  override readonly retryable = true;
+  /** `keptIn`: where the new key waits (the rotation record), undefined when nothing was regenerated. */
+  constructor(secretName: string, kmsKeyId: string | undefined, cause: string, keptIn: string | undefined) {
+    super(
+      `KMS refused the key of secret "${secretName}" (${kmsKeyId ?? 'aws/secretsmanager'}): Secrets Manager ` +
+        `answered ${cause}. The key is disabled, pending deletion, or its key policy no longer lets the ` +
+        'rotation function use it through Secrets Manager. ' +
+        (keptIn
+          ? `The new key is safe in the rotation record "${keptIn}", encrypted with the rotation's own KMS key; ` +
+            'enable the key or fix its policy (kms:Encrypt, kms:Decrypt and kms:GenerateDataKey for the ' +
+            "function's role) and Secrets Manager's next attempt stores it. Do not regenerate in the Ringg dashboard."
+          : 'Nothing was changed by this step. Enable the key or fix its policy; Secrets Manager retries the rotation.'),
+    );
+  }
+}
+
+export class SecretWrittenDuringRotationError extends RotationError {
+  readonly code = 'secret-written-during-rotation';
+  constructor(secretName: string, token: string, writtenVersion: string, problem: string) {
+    super(
+      `Someone wrote version ${writtenVersion} of secret "${secretName}" while the rotation to version ${token} ` +
+        `stored the new key, and ${problem}, so it was left as it is. The live key is in version ${token} (no ` +
+        `label now). Read it with aws secretsmanager get-secret-value --secret-id "${secretName}" --version-id ` +
+        `${token}, and store it as AWSCURRENT with \`ringg-rotate recover --secret-id ${secretName}\`. Do not ` +
+        'regenerate in the Ringg dashboard: Ringg accepts that key.',
+    );
+  }
+}
+
+export class PromotionRefusedError extends RotationError {
+  readonly code = 'promotion-refused';
+  override readonly retryable = true;
+  constructor(secretName: string, token: string, cause: string) {
+    super(
+      `Moving AWSCURRENT of secret "${secretName}" to version ${token} failed (${cause}), and the labels, looked ` +
+        'at again, show it was not applied. The new key is safe in AWSPENDING; Secrets Manager retries ' +
+        'finishSecret. If it keeps failing, check secretsmanager:UpdateSecretVersionStage for the function role.',
+    );
+  }
+}
+
 export class PermissionDeniedError extends RotationError {
   readonly code = 'permission-denied';
   constructor(secretName: string, call: 'PATCH /workspace/api-key' | 'GET /workspace') {
@@ -255,8 +326,8 @@ export class NewKeyNotReadableError extends RotationError {
   constructor(secretName: string, token: string, generation: number) {
     super(
       `Ringg rejects the AWSCURRENT key of secret "${secretName}", and this rotation recorded a regenerate ` +
-        `(intent ${generation}), but version ${token} still reads empty: the new key is most likely in AWSPENDING ` +
-        "and not yet readable (Secrets Manager's read-after-write), or waiting in the rescue parameter. " +
+        `(claim ${generation}), but version ${token} still reads empty: the new key is most likely in AWSPENDING ` +
+        "and not yet readable (Secrets Manager's read-after-write), or waiting in the rotation record. " +
         "Secrets Manager's next attempt stores and finishes it. Do not regenerate in the Ringg dashboard: that " +
         'would kill the new key. If the rotation does not finish, follow the runbook "Rotation stuck".',
     );
@@ -268,8 +339,8 @@ export class PendingVersionEmptyError extends RotationError {
   constructor(secretName: string, token: string) {
     super(
       `Version ${token} of secret "${secretName}" holds no value, so there is nothing to promote to AWSCURRENT. ` +
-        'setSecret has not stored a key for this rotation; check the journal (ringg-rotate status or the ' +
-        'journal parameter) for its last error. Nothing was changed.',
+        'setSecret has not stored a key for this rotation; `ringg-rotate status` shows its last failure. ' +
+        'Nothing was changed.',
     );
   }
 }
@@ -279,22 +350,34 @@ export class SecretWriteConflictError extends RotationError {
   constructor(secretName: string, token: string, parameterName: string) {
     super(
       `Version ${token} of secret "${secretName}" already holds a different value than the key Ringg just ` +
-        `issued, so it cannot be written. The key Ringg issued is kept in the SecureString parameter "${parameterName}". ` +
-        'Someone wrote this version outside the rotation. Store the key from that parameter as AWSCURRENT ' +
-        `(read it with aws ssm get-parameter --with-decryption, then ringg-rotate recover --secret-id ${secretName}); ` +
+        `issued, so it cannot be written. The key Ringg issued is kept in the rotation record "${parameterName}". ` +
+        'Someone wrote this version outside the rotation. Store the key from the record as AWSCURRENT ' +
+        `(\`ringg-rotate recover --secret-id ${secretName}\` reads it); ` +
         'do not regenerate in the Ringg dashboard: Ringg accepts that key.',
     );
   }
 }
 
-export class IntentNotRecordedError extends RotationError {
-  readonly code = 'intent-not-recorded';
+export class DeciderUnsettledError extends RotationError {
+  readonly code = 'decider-unsettled';
+  override readonly retryable = true;
+  constructor(secretName: string, step: string) {
+    super(
+      `${step} of secret "${secretName}" took more actions than any sequence of answers needs and stopped. ` +
+        'Nothing more was changed by it; Secrets Manager retries the rotation. If it keeps happening, report it ' +
+        'with the function log of this step.',
+    );
+  }
+}
+
+export class RecordNotWrittenError extends RotationError {
+  readonly code = 'record-not-written';
   override readonly retryable = true;
   constructor(secretName: string, what: string, parameterName: string, cause: string) {
     super(
-      `Could not ${what} "${parameterName}" of secret "${secretName}" (${cause}), so no regenerate was sent ` +
-        'and nothing was changed. Secrets Manager retries the rotation; if it keeps failing, check that SSM is ' +
-        'reachable and the function role has ssm:GetParameter and ssm:PutParameter on the parameter prefix.',
+      `Could not ${what} the rotation record "${parameterName}" of secret "${secretName}" (${cause}), so no ` +
+        'regenerate was sent and nothing was changed. Secrets Manager retries the rotation; if it keeps failing, ' +
+        "check that SSM is reachable and the function role may use the rotation's parameters and KMS key.",
     );
   }
 }
@@ -305,7 +388,7 @@ export class RegenerateInProgressError extends RotationError {
   constructor(secretName: string, token: string, until: string) {
     super(
       `Another delivery of the rotation to version ${token} of secret "${secretName}" is regenerating the ` +
-        `key right now (its intent is live until ${until}), and its outcome did not arrive while this delivery ` +
+        `key right now (its claim in the rotation record is live until ${until}), and its outcome did not arrive while this delivery ` +
         'could wait. This delivery changed nothing and sent no regenerate. Secrets Manager retries the ' +
         'rotation, which then finds the new key stored, or rescued, or learns that it was lost.',
     );
@@ -318,7 +401,7 @@ export class TooManyRegenerateAttemptsError extends RotationError {
     super(
       `The rotation to version ${token} of secret "${secretName}" has already recorded ${attempts} regenerate ` +
         'attempts without storing a key. It stops here; the old key still works and nothing more was changed. ' +
-        'Check the journal and the function logs for why the attempts failed, then start a new rotation.',
+        'Check the function logs for why the attempts failed, then start a new rotation.',
     );
   }
 }
@@ -363,8 +446,8 @@ export class RescueUnreadableError extends RotationError {
   readonly code = 'rescue-unreadable';
   constructor(secretName: string, parameterName: string, problem: string) {
     super(
-      `The rescue parameter "${parameterName}" of secret "${secretName}" exists but is not a rescue this ` +
-        `rotation wrote (${problem}). Nothing was regenerated or stored. Someone may have written it: inspect ` +
+      `The rotation record "${parameterName}" of secret "${secretName}" exists but is not one this ` +
+        `rotation can use (${problem}). Nothing was regenerated or stored. Someone may have written it: inspect ` +
         "it (aws ssm get-parameter --with-decryption); if it holds the workspace's live key, store that key " +
         `with \`ringg-rotate recover --secret-id ${secretName}\`; otherwise delete the parameter and the ` +
         'rotation continues on its next attempt.',
@@ -382,4 +465,8 @@ export class SecretNotAllowedError extends RotationError {
         'function should cancel that rotation (aws secretsmanager cancel-rotate-secret --secret-id <secret>).',
     );
   }
+}
+
+export function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
 }

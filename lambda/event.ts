@@ -1,4 +1,4 @@
-import { STEPS, type Step } from '../common/journal-entry.js';
+import { STEPS, type Step } from '../common/steps.js';
 import { InvalidEventError } from './errors.js';
 
 export { STEPS, type Step };

@@ -1,16 +1,15 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { createRinggDispatcher } from '../common/ringg-client.js';
+import { SDK_CONNECTION_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from './adapters/aws-call.js';
 import { allowedSecretsPath, loadAllowedSecrets } from './allowed-secrets.js';
-import { SDK_CONNECTION_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from './aws-call.js';
 import { loadConfig } from './config.js';
+import { createRotationDeps } from './deps.js';
 import { Logger } from './logger.js';
 import { createRotationHandler } from './rotation.js';
-import { createRotationDeps } from './rotation-deps.js';
 
 // Built once per container: a bad configuration fails the cold start, and every invocation shares
-// the SDK clients and Ringg's connection pool. Each SDK attempt has its own timeouts; every call as a
-// whole, retries included, is bounded by the step's deadline (aws-call.ts).
+// the SDK clients and Ringg's connection pool.
 const config = loadConfig(process.env);
 const allowedSecretsFile = allowedSecretsPath(process.env);
 const sdkOptions = {

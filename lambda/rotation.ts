@@ -1,33 +1,119 @@
-import { parameterNames, parameterNamesProblem } from '../common/parameter-names.js';
-import { checkSecretAllowed } from './allowed-secrets.js';
-import { Deadline } from './deadline.js';
-import { InvalidConfigurationError, RotationError } from './errors.js';
-import { parseEvent, type RotationEvent, type Step } from './event.js';
-import { errorName } from './journal.js';
-import { JournalSession } from './journal-session.js';
+import { createHash, randomUUID } from 'node:crypto';
+import { backoffMs, type Sleep } from '../common/backoff.js';
+import { checkKey, type Verification } from '../common/key-check.js';
+import { type ParameterNames, parameterNames, parameterNamesProblem } from '../common/parameter-names.js';
+import type { RinggApi } from '../common/ringg-client.js';
+import { traceOf } from '../common/ringg-policy.js';
+import { parseRecord, type RotationRecord, serializeRecord } from '../common/rotation-record.js';
+import {
+  formatWithKey,
+  newValueFits,
+  normalizeApiKey,
+  parseSecretValue,
+  type SecretValue,
+} from '../common/secret-value.js';
+import {
+  killedByOtherRotationMessage,
+  sharedWorkspaceMessage,
+  type WorkspaceHolderSearch,
+  workspaceSharing,
+} from '../common/workspace-holders.js';
+import {
+  FAILURE_TAG_KEY,
+  failureTagValue,
+  usableWorkspaceId,
+  WORKSPACE_TAG_KEY,
+} from '../common/workspace-tag.js';
+import type { KeyMirror } from './adapters/key-mirror.js';
+import type { RecordStore, StoredRecord } from './adapters/record-store.js';
+import type { SecretDescription, SecretsStore } from './adapters/secrets-store.js';
+import { type AllowedSecrets, checkSecretAllowed } from './allowed-secrets.js';
+import type { RotationConfig } from './config.js';
+import {
+  type Action,
+  decide,
+  type Facts,
+  type FailureCode,
+  MAX_GENERATIONS,
+  type Proof,
+  type VersionState,
+} from './decider.js';
+import {
+  CurrentKeyRejectedError,
+  DeciderUnsettledError,
+  errorName,
+  InvalidConfigurationError,
+  InvalidSecretValueError,
+  KeyMismatchError,
+  KmsKeyRefusedError,
+  NewKeyLostError,
+  NewKeyNotReadableError,
+  NewKeyRejectedError,
+  NewKeyRescuedError,
+  NewKeyUnsavedError,
+  PendingVersionEmptyError,
+  PermissionDeniedError,
+  PromotionRefusedError,
+  RecordNotWrittenError,
+  RegenerateInProgressError,
+  RescueUnreadableError,
+  RinggUnavailableError,
+  RotationError,
+  RotationNotEnabledError,
+  SecretTooLargeError,
+  SecretWriteConflictError,
+  SecretWrittenDuringRotationError,
+  SharedWorkspaceError,
+  TooManyRegenerateAttemptsError,
+  VersionNotFoundError,
+  VersionNotPendingError,
+  WorkspaceHoldersUnknownError,
+  WorkspaceUnknownError,
+  WrongWorkspaceError,
+} from './errors.js';
+import { parseEvent, type RotationEvent } from './event.js';
 import type { Logger } from './logger.js';
-import type { RotationDeps, StepContext, StepTrace } from './step-context.js';
-import { createSecret } from './steps/create-secret.js';
-import { finishSecret } from './steps/finish-secret.js';
-import { setSecret } from './steps/set-secret.js';
-import { testSecret } from './steps/test-secret.js';
-import { checkRotationVersion, type GuardResult } from './version-guard.js';
+import { sendRegenerate } from './regenerate.js';
+import {
+  CLAIM_CLOCK_GRACE_MS,
+  DEFAULT_BUDGET_MS,
+  LAMBDA_MAX_TIMEOUT_MS,
+  MIN_WRITE_ATTEMPT_MS,
+  MOVE_RESERVE_MS,
+  RELOOK_SETTLE_MS,
+  type StepBudget,
+  stepBudget,
+  timeFacts,
+  WAIT_POLL_MS,
+} from './time-budget.js';
+
+/** What lives once per container and is shared by every invocation and every secret. */
+export interface RotationDeps {
+  readonly config: RotationConfig;
+  readonly secrets: SecretsStore;
+  readonly records: RecordStore;
+  readonly ringg: RinggApi;
+  /** Present when the key is mirrored to Parameter Store. */
+  readonly mirror: KeyMirror | undefined;
+  readonly log: Logger;
+  /** The secrets this deployment names; read for each invocation, before any secret is read. */
+  readonly allowedSecrets: () => AllowedSecrets;
+  readonly sleep: Sleep;
+  readonly now: () => number;
+  readonly random: () => number;
+}
 
 export interface LambdaContextLike {
   getRemainingTimeInMillis?(): number;
 }
 
-const STEP_HANDLERS: Record<Step, (ctx: StepContext) => Promise<void>> = {
-  createSecret,
-  setSecret,
-  testSecret,
-  finishSecret,
-};
-
-/** Without a Lambda context (local runs), a step gets the time a 60 s function would give it. */
-const DEFAULT_BUDGET_MS = 60_000;
-/** Kept free even from the failure report: the log line must still be written before Lambda stops. */
-const FINAL_LOG_MS = 250;
+/** Every round observes or acts; no sequence of answers needs more rounds than this. */
+const MAX_ROUNDS = 200;
+const MAX_WRITE_ATTEMPTS = 5;
+const PROOF_ATTEMPTS = 5;
+const CHECK_ATTEMPTS = 3;
+/** Observations made while waiting for another delivery: bounded by the step's time, not the count. */
+const WAITING = new Set<Action['kind']>(['wait-for-other-delivery', 'read', 'read-record']);
 
 export function createRotationHandler(deps: RotationDeps) {
   // Each invocation masks its own set of values in every log line, and nothing else's.
@@ -37,71 +123,20 @@ export function createRotationHandler(deps: RotationDeps) {
   async function step(rawEvent: unknown, context?: LambdaContextLike): Promise<void> {
     const startedAt = deps.now();
     const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS;
-    const deadline = new Deadline(remaining - deps.config.safetyMarginMs, deps.now);
-    const reportDeadline = new Deadline(remaining - FINAL_LOG_MS, deps.now);
-    const trace: StepTrace = { attempts: 0, ringgStatuses: [] };
-    const timeout = () => Math.min(deps.config.awsCallTimeoutMs, deadline.remainingMs());
-    let log: Logger = deps.log;
-    let journal: JournalSession | undefined;
-    let version: GuardResult | undefined;
-    const summary = () => ({
-      durationMs: deps.now() - startedAt,
-      attempts: trace.attempts,
-      ringgStatuses: trace.ringgStatuses,
-      ...(trace.promotion ? { promotion: trace.promotion } : {}),
-      ...(trace.promotionDeferredBecause ? { promotionDeferredBecause: trace.promotionDeferredBecause } : {}),
-      ...(trace.mirror ? { mirror: trace.mirror } : {}),
-    });
-
+    const budget = stepBudget(remaining, deps.config.safetyMarginMs, deps.now);
+    let log = deps.log;
+    let rotation: Rotation | undefined;
     try {
-      const event: RotationEvent = parseEvent(rawEvent);
+      const event = parseEvent(rawEvent);
       deps.log.redact(event.rotationToken);
       log = deps.log.child({ step: event.step, secretId: event.secretId, token: event.token });
-      const secret = await deps.secrets.describe(event.secretId, timeout());
+      const timeout = Math.min(deps.config.awsCallTimeoutMs, budget.step.remainingMs());
+      const secret = await deps.secrets.describe(event.secretId, timeout);
       checkSecretAllowed(deps.allowedSecrets(), event.secretId, secret);
       log = log.child({ secret: secret.name });
-
-      version = checkRotationVersion(secret, event.token);
-      // testSecret is never skipped: a version promoted early is still proven with Ringg, even if the
-      // service had already completed the rotation (removed AWSPENDING) when testSecret arrives.
-      if (version === 'already-current' && event.step !== 'testSecret') {
-        log.info('step skipped: this version is already AWSCURRENT', {
-          outcome: 'already-current',
-          ...summary(),
-        });
-        return;
-      }
-      const namesProblem = parameterNamesProblem(deps.config.parameterPrefix, secret.name);
-      if (namesProblem) {
-        throw new InvalidConfigurationError(
-          `Secret "${secret.name}" cannot be rotated: ${namesProblem} (ROTATION_PARAMETER_PREFIX). Nothing was changed.`,
-        );
-      }
-      const names = parameterNames(deps.config.parameterPrefix, secret.name);
-      const previous = await deps.journal.read(names.journal, timeout());
-      journal = new JournalSession(
-        deps.journal,
-        names.journal,
-        secret.arn,
-        event.token,
-        event.step,
-        previous,
-        timeout,
-        deps.now,
-      );
-      await STEP_HANDLERS[event.step]({
-        event,
-        secret,
-        version,
-        names,
-        deps,
-        log,
-        deadline,
-        reportDeadline,
-        journal,
-        trace,
-      });
-      log.info('step succeeded', { outcome: trace.outcome ?? 'done', ...summary() });
+      rotation = new Rotation(deps, event, secret, budget, log);
+      const outcome = await rotation.run();
+      log.info('step succeeded', { outcome, ...rotation.summary(startedAt) });
     } catch (error) {
       const code = error instanceof RotationError ? error.code : errorName(error);
       const message = deps.log.scrub(error instanceof Error ? error.message : String(error));
@@ -111,15 +146,938 @@ export function createRotationHandler(deps: RotationDeps) {
         errorCode: code,
         error: message,
         retryable,
-        ...summary(),
+        ...(rotation?.summary(startedAt) ?? { durationMs: deps.now() - startedAt }),
       });
-      const reportMs = Math.min(deps.config.awsCallTimeoutMs, reportDeadline.remainingMs());
-      // A step of a rotation that already completed must not write over the journal of the next one.
-      if (journal && version !== 'already-current') {
-        await journal.record('failed', { error: { code, message, retryable } }, reportMs);
-      }
+      await rotation?.reportFailure(code, retryable);
       // The Lambda runtime logs what leaves the handler, outside the logger: only a masked copy does.
       throw deps.log.scrubbedError(error);
     }
   }
+}
+
+/** One step of one rotation: its facts, what they were learned from, and the actions that change them. */
+class Rotation {
+  private facts: Facts;
+  private readonly names: ParameterNames;
+  private readonly token: string;
+  /** AWSCURRENT when the step began: a different holder later means someone wrote the secret. */
+  private readonly startCurrent: string | undefined;
+  private currentVersion: string | undefined;
+  private current: SecretValue | undefined;
+  private ours: SecretValue | undefined;
+  private written: SecretValue | undefined;
+  private record: RotationRecord | undefined;
+  private listed: StoredRecord[] | undefined;
+  private check: Verification | undefined;
+  private newKey: string | undefined;
+  private regenerateError: RotationError | undefined;
+  private moveCause = '';
+  private holders: WorkspaceHolderSearch | undefined;
+  private holdersProblem = '';
+  /** This invocation, as a claim's owner. */
+  private readonly owner = randomUUID();
+  private proofDetail: { expected?: string; actual?: string } = {};
+  private readonly trace = {
+    attempts: 0,
+    ringgStatuses: [] as (number | string)[],
+    promotion: '',
+    mirror: '',
+    deferredBecause: '',
+  };
+
+  constructor(
+    private readonly deps: RotationDeps,
+    private readonly event: RotationEvent,
+    private secret: SecretDescription,
+    private readonly budget: StepBudget,
+    private readonly log: Logger,
+  ) {
+    this.token = event.token;
+    if (!secret.rotationEnabled) throw new RotationNotEnabledError(secret.name);
+    // A version without labels is not listed: unknown to the first two steps, abandoned for the last two.
+    const early = event.step === 'createSecret' || event.step === 'setSecret';
+    if (secret.versions[this.token] === undefined && early)
+      throw new VersionNotFoundError(secret.name, this.token);
+    const problem = parameterNamesProblem(deps.config.parameterPrefix, secret.name);
+    if (problem) {
+      throw new InvalidConfigurationError(
+        `Secret "${secret.name}" cannot be rotated: ${problem} (ROTATION_PARAMETER_PREFIX). Nothing was changed.`,
+      );
+    }
+    this.names = parameterNames(deps.config.parameterPrefix, secret.name);
+    this.startCurrent = holderOf(secret, 'AWSCURRENT');
+    this.currentVersion = this.startCurrent;
+    this.facts = {
+      step: event.step,
+      ...labelFacts(secret, this.token, this.startCurrent),
+      relooks: 0,
+      ours: 'unread',
+      current: 'unread',
+      currentKey: 'unchecked',
+      identity: secret.workspaceTag ? 'confirmed' : 'untagged',
+      room: true,
+      record: { kind: 'unread' },
+      regenerate: 'not-sent',
+      holders: 'unread',
+      store: 'not-needed',
+      rescue: 'not-needed',
+      rescueProof: 'unchecked',
+      proof: 'unchecked',
+      mirror: deps.mirror ? 'to-write' : 'none',
+      move: 'not-tried',
+      written: 'unread',
+      merged: false,
+      released: false,
+      cleaned: false,
+      time: timeFacts(budget.step, deps.config.rescueReserveMs),
+    };
+  }
+
+  async run(): Promise<string> {
+    // Waiting for another delivery is bounded by the step's time; every other action by the count.
+    for (let round = 0; round < MAX_ROUNDS; ) {
+      this.facts = { ...this.facts, time: timeFacts(this.budget.step, this.deps.config.rescueReserveMs) };
+      const action = decide(this.facts);
+      if (action.kind === 'done') {
+        if (action.outcome === 'promotion-deferred') this.deferred();
+        return action.outcome;
+      }
+      if (action.kind === 'fail') throw this.failure(action.code, action.about);
+      if (!WAITING.has(action.kind)) round++;
+      await this.act(action);
+    }
+    throw new DeciderUnsettledError(this.secret.name, this.event.step);
+  }
+
+  summary(startedAt: number) {
+    return {
+      durationMs: this.deps.now() - startedAt,
+      attempts: this.trace.attempts,
+      ringgStatuses: this.trace.ringgStatuses,
+      ...(this.trace.promotion ? { promotion: this.trace.promotion } : {}),
+      ...(this.trace.mirror ? { mirror: this.trace.mirror } : {}),
+      ...(this.trace.deferredBecause ? { promotionDeferredBecause: this.trace.deferredBecause } : {}),
+    };
+  }
+
+  /** Best effort, within the report's deadline: the tag `ringg-rotate status` reads. */
+  async reportFailure(code: string, retryable: boolean): Promise<void> {
+    if (this.facts.version === 'completed' || this.facts.version === 'detached') return;
+    const ms = Math.min(this.deps.config.awsCallTimeoutMs, this.budget.report.remainingMs());
+    try {
+      await this.deps.secrets.tag(
+        this.event.secretId,
+        FAILURE_TAG_KEY,
+        failureTagValue({
+          code,
+          step: this.event.step,
+          retryable,
+          token: this.token,
+          at: new Date(this.deps.now()).toISOString(),
+        }),
+        ms,
+      );
+    } catch (error) {
+      this.log.warn('could not record the failure in the secret tag', { error: errorName(error) });
+    }
+  }
+
+  private aws(reserveMs = 0): number {
+    return Math.min(this.deps.config.awsCallTimeoutMs, this.budget.step.remainingMs() - reserveMs);
+  }
+
+  private set(update: Partial<Facts>): void {
+    this.facts = { ...this.facts, ...update };
+  }
+
+  private async act(action: Exclude<Action, { kind: 'done' | 'fail' }>): Promise<void> {
+    switch (action.kind) {
+      case 'relook':
+        return this.relook();
+      case 'read':
+        return action.which === 'current'
+          ? this.readCurrent()
+          : action.which === 'ours'
+            ? this.readOurs()
+            : this.readWritten();
+      case 'read-record':
+        return this.readRecord();
+      case 'check-current-key':
+        return this.checkCurrent();
+      case 'tag-workspace':
+        return this.tagWorkspace();
+      case 'find-holders':
+        return this.findHolders();
+      case 'claim':
+        return this.claim(action.next);
+      case 'wait-for-other-delivery':
+        await this.deps.sleep(WAIT_POLL_MS);
+        this.set({ ours: 'unread', record: { kind: 'unread' } });
+        this.listed = undefined;
+        return;
+      case 'regenerate':
+        return this.regenerate();
+      case 'record-outcome':
+        return this.recordOutcome();
+      case 'prove-rescue':
+        return this.proveRescue();
+      case 'store':
+        return this.store();
+      case 'rescue':
+        return this.rescue();
+      case 'prove':
+        return this.prove();
+      case 'write-mirror': {
+        const key = this.ourKey();
+        const ms = Math.min(this.aws(), this.budget.step.remainingMs() / 2);
+        const ok = this.deps.mirror && key ? await this.deps.mirror.write(this.secret.name, key, ms) : false;
+        this.trace.mirror = ok ? 'written' : 'failed';
+        return this.set({ mirror: ok ? 'written' : 'failed' });
+      }
+      case 'move-current':
+        return this.moveCurrent();
+      case 'merge-edit':
+        return this.mergeEdit();
+      case 'clean-up':
+        return this.cleanUp();
+      case 'release-pending':
+        return this.releasePending();
+    }
+  }
+
+  /** Describe again, after a moment for a read right after a write to catch up, and forget what the labels invalidated. */
+  private async relook(): Promise<void> {
+    if (this.budget.step.allows(RELOOK_SETTLE_MS * 2)) await this.deps.sleep(RELOOK_SETTLE_MS);
+    this.secret = await this.deps.secrets.describe(this.event.secretId, this.aws());
+    const holder = holderOf(this.secret, 'AWSCURRENT');
+    const labels = labelFacts(this.secret, this.token, this.record?.fromVersion ?? this.startCurrent);
+    const update: { -readonly [K in keyof Facts]?: Facts[K] } = {
+      ...labels,
+      relooks: this.facts.relooks + 1,
+      written: 'unread',
+    };
+    if (this.facts.move === 'refused') update.move = 'refused-relooked';
+    if (this.facts.ours === 'empty') update.ours = 'unread';
+    if (holder !== this.currentVersion) {
+      this.currentVersion = holder;
+      this.current = undefined;
+      update.current = 'unread';
+      update.currentKey = 'unchecked';
+      // A regenerate Ringg refused was sent with the key of a version that is no longer current.
+      if (this.facts.regenerate === 'rejected') update.regenerate = 'not-sent';
+    }
+    this.set(update);
+  }
+
+  private async readValue(versionId: string | undefined, label: string): Promise<SecretValue | undefined> {
+    if (versionId === undefined)
+      throw new InvalidSecretValueError(this.secret.name, label, 'no version holds it');
+    let raw: string | undefined;
+    try {
+      raw = await this.deps.secrets.readVersion(this.event.secretId, versionId, this.aws());
+    } catch (error) {
+      if (isKmsFailure(error))
+        throw new KmsKeyRefusedError(this.secret.name, this.secret.kmsKeyId, errorName(error), undefined);
+      throw error;
+    }
+    if (raw === undefined) return undefined;
+    const parsed = parseSecretValue(raw);
+    if (!parsed.ok) throw new InvalidSecretValueError(this.secret.name, label, parsed.problem);
+    this.deps.log.redact(parsed.value.apiKey);
+    return parsed.value;
+  }
+
+  private async readCurrent(): Promise<void> {
+    const value = await this.readValue(this.currentVersion, 'AWSCURRENT');
+    if (value === undefined) return this.set({ current: 'unusable' });
+    this.current = value;
+    this.set({ current: 'read', room: newValueFits(value).fits, ...this.oursAgainstCurrent() });
+  }
+
+  private async readOurs(): Promise<void> {
+    const value = await this.readValue(this.token, 'AWSPENDING');
+    this.ours = value;
+    if (value === undefined) return this.set({ ours: 'empty' });
+    if (this.facts.version === 'open' && this.current === undefined && this.facts.step === 'testSecret') {
+      await this.readCurrent();
+    }
+    this.set(this.oursAgainstCurrent());
+  }
+
+  private oursAgainstCurrent(): Partial<Facts> {
+    if (this.ours === undefined) return {};
+    const isCurrent = this.currentVersion === this.token;
+    const same = !isCurrent && this.current !== undefined && this.current.apiKey === this.ours.apiKey;
+    return { ours: same ? 'same-as-current' : 'new-key' };
+  }
+
+  private async readWritten(): Promise<void> {
+    const holder = holderOf(this.secret, 'AWSCURRENT');
+    let value: SecretValue | undefined;
+    try {
+      value = holder === undefined ? undefined : await this.readValue(holder, 'AWSCURRENT');
+    } catch (error) {
+      if (!(error instanceof InvalidSecretValueError)) throw error;
+    }
+    this.written = value;
+    const key = this.ourKey();
+    this.set({
+      written: value === undefined ? 'unusable' : value.apiKey === key ? 'holds-our-key' : 'other-key',
+    });
+  }
+
+  /** This rotation's record, or a leftover record holding a rescued key. */
+  private async readRecord(): Promise<void> {
+    let stored: StoredRecord[];
+    try {
+      stored = await this.deps.records.list(this.names.recordPath, () => this.aws());
+    } catch (error) {
+      throw new RecordNotWrittenError(this.secret.name, 'read', this.names.recordPath, errorName(error));
+    }
+    this.listed = stored;
+    const mine = stored.find((r) => r.name === this.names.record(this.token));
+    if (mine) {
+      const parsed = parseRecord(mine.text);
+      if (!parsed.ok || parsed.record.token !== this.token || parsed.record.secretArn !== this.secret.arn) {
+        return this.set({ record: { kind: 'unreadable' } });
+      }
+      return this.useRecord(parsed.record, parsed.record.owner === this.owner);
+    }
+    for (const other of stored) {
+      const parsed = parseRecord(other.text);
+      if (parsed.ok && parsed.record.status === 'rescued' && parsed.record.secretArn === this.secret.arn) {
+        return this.useRecord(parsed.record, false);
+      }
+    }
+    const legacy = await this.legacyRescue();
+    if (legacy) return this.useRecord(legacy, false);
+    this.record = undefined;
+    this.set({ record: { kind: 'none' } });
+  }
+
+  /** A key left by 0.1.x in its rescue parameter, read as a rescued record of this rotation. */
+  private async legacyRescue(): Promise<RotationRecord | undefined> {
+    const found = await this.deps.records
+      .read(this.names.legacyRescue(this.token), this.aws())
+      .catch(() => undefined);
+    if (!found) return undefined;
+    try {
+      const raw = JSON.parse(found.text ?? '') as Record<string, unknown>;
+      const key = normalizeApiKey(raw.apiKey);
+      if (raw.v !== 1 || raw.token !== this.token || !key.ok) return undefined;
+      return {
+        secretArn: this.secret.arn,
+        token: this.token,
+        status: 'rescued',
+        generation: 1,
+        until: new Date(0).toISOString(),
+        fromVersion: this.startCurrent ?? 'unknown',
+        workspaceId: this.secret.workspaceTag ?? '',
+        updatedAt: new Date(0).toISOString(),
+        apiKey: key.key,
+      };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private useRecord(record: RotationRecord, mine: boolean): void {
+    this.record = record;
+    if (record.token === this.token) {
+      this.set({ currentWritten: labelFacts(this.secret, this.token, record.fromVersion).currentWritten });
+    }
+    if (record.apiKey) this.deps.log.redact(record.apiKey);
+    const until = Date.parse(record.until);
+    const now = this.deps.now();
+    // A claim that says it lives past the longest Lambda timeout was not written by an owner.
+    const live =
+      record.status === 'regenerating' &&
+      until + CLAIM_CLOCK_GRACE_MS > now &&
+      until <= now + LAMBDA_MAX_TIMEOUT_MS + CLAIM_CLOCK_GRACE_MS;
+    this.set({
+      record: {
+        kind: 'found',
+        status: record.status,
+        ours: record.token === this.token,
+        live,
+        generation: record.generation,
+        mine,
+      },
+    });
+  }
+
+  private async checkCurrent(): Promise<void> {
+    const key = this.current?.apiKey;
+    if (key === undefined) return this.set({ current: 'unusable' });
+    this.check = await this.checkKey(key, false, CHECK_ATTEMPTS, 0);
+    const c = this.check;
+    const workspace = c.kind === 'valid' ? usableWorkspaceId(c.workspaceId) : undefined;
+    const tag = this.secret.workspaceTag;
+    this.set({
+      currentKey: c.kind === 'valid' ? 'works' : c.kind,
+      identity:
+        workspace === undefined
+          ? 'unknown'
+          : !tag
+            ? 'untagged'
+            : tag === workspace
+              ? 'confirmed'
+              : 'mismatch',
+    });
+  }
+
+  private async tagWorkspace(): Promise<void> {
+    const workspace = this.check?.kind === 'valid' ? usableWorkspaceId(this.check.workspaceId) : undefined;
+    if (workspace === undefined) return this.set({ identity: 'unknown' });
+    await this.deps.secrets.tag(this.event.secretId, WORKSPACE_TAG_KEY, workspace, this.aws());
+    this.secret = { ...this.secret, workspaceTag: workspace };
+    this.log.info("recorded the secret's workspace in its tag", { workspaceId: workspace });
+    this.set({ identity: 'confirmed' });
+  }
+
+  /** The other secrets tagged with this secret's workspace (the tag, or Ringg's answer for the current key). */
+  private async findHolders(): Promise<void> {
+    const workspace =
+      this.secret.workspaceTag ??
+      (this.check?.kind === 'valid' ? usableWorkspaceId(this.check.workspaceId) : undefined);
+    if (workspace === undefined) return this.set({ holders: 'none' });
+    try {
+      this.holders = await this.deps.secrets.holders(workspace, this.secret.arn, this.aws());
+      const sharing = workspaceSharing(this.holders);
+      this.set({
+        holders: sharing.kind === 'shared' ? 'shared' : sharing.kind === 'alone' ? 'none' : 'unknown',
+      });
+    } catch (error) {
+      this.holdersProblem = errorName(error);
+      this.set({ holders: 'unknown' });
+    }
+  }
+
+  private async claim(next: boolean): Promise<void> {
+    const name = this.names.record(this.token);
+    const record: RotationRecord = {
+      secretArn: this.secret.arn,
+      token: this.token,
+      status: 'regenerating',
+      generation: next && this.record?.token === this.token ? this.record.generation + 1 : 1,
+      // The owner cannot outlive its Lambda timeout, which the report deadline ends just before.
+      until: new Date(this.deps.now() + this.budget.report.remainingMs() + 1_000).toISOString(),
+      fromVersion: this.currentVersion ?? 'none',
+      workspaceId: this.secret.workspaceTag ?? '',
+      updatedAt: new Date(this.deps.now()).toISOString(),
+      owner: this.owner,
+    };
+    try {
+      if (next && this.record?.token === this.token) {
+        await this.deps.records.overwrite(name, serializeRecord(record), this.aws());
+      } else if ((await this.deps.records.create(name, serializeRecord(record), this.aws())) === 'exists') {
+        return this.readRecord();
+      }
+    } catch (error) {
+      // SSM refused the claim: a key an earlier attempt rescued (in SSM or this container) still wins.
+      await this.readRecord().catch(() => undefined);
+      const found = this.facts.record;
+      if (found.kind === 'found' && found.status === 'rescued') return;
+      throw new RecordNotWrittenError(this.secret.name, 'create', name, errorName(error));
+    }
+    this.useRecord(record, true);
+  }
+
+  private async regenerate(): Promise<void> {
+    const key = this.current?.apiKey;
+    if (key === undefined) return this.set({ current: 'unusable' });
+    const record = this.record;
+    if (record && this.currentVersion && record.fromVersion !== this.currentVersion) {
+      // The claim was made on a stale read of AWSCURRENT: it names the version this PATCH really replaces.
+      const updated = {
+        ...record,
+        fromVersion: this.currentVersion,
+        updatedAt: new Date(this.deps.now()).toISOString(),
+      };
+      try {
+        await this.deps.records.overwrite(
+          this.names.record(this.token),
+          serializeRecord(updated),
+          this.aws(),
+        );
+      } catch (error) {
+        throw new RecordNotWrittenError(
+          this.secret.name,
+          'update',
+          this.names.record(this.token),
+          errorName(error),
+        );
+      }
+      this.useRecord(updated, true);
+    }
+    const reserveMs = this.deps.config.rescueReserveMs + MIN_WRITE_ATTEMPT_MS;
+    const outcome = await sendRegenerate(
+      {
+        ringg: this.deps.ringg,
+        deadline: this.budget.step,
+        sleep: this.deps.sleep,
+        random: this.deps.random,
+        maxRetryAfterMs: this.deps.config.maxRetryAfterMs,
+        reserveMs,
+        requestTimeoutMs: (reserve) => this.requestTimeoutMs(reserve),
+        onResult: (status) => {
+          this.trace.attempts++;
+          this.trace.ringgStatuses.push(status);
+        },
+      },
+      this.secret.name,
+      key,
+    );
+    if (outcome.kind === 'issued') {
+      this.deps.log.redact(outcome.newKey);
+      this.newKey = outcome.newKey;
+      return this.set({ regenerate: 'issued', store: 'to-do' });
+    }
+    this.regenerateError = outcome.error;
+    this.set({
+      regenerate:
+        outcome.kind === 'may-have-regenerated'
+          ? 'outcome-unknown'
+          : outcome.rejected
+            ? 'rejected'
+            : 'not-regenerated',
+    });
+  }
+
+  private async recordOutcome(): Promise<void> {
+    const record = this.record;
+    if (!record) return;
+    const status = this.facts.regenerate === 'outcome-unknown' ? 'outcome-unknown' : 'not-regenerated';
+    const updated: RotationRecord = { ...record, status, updatedAt: new Date(this.deps.now()).toISOString() };
+    try {
+      await this.deps.records.overwrite(
+        this.names.record(this.token),
+        serializeRecord(updated),
+        this.reportMs(),
+      );
+    } catch (error) {
+      this.log.warn(
+        'could not record the regenerate outcome; the next attempt waits for the claim to expire',
+        {
+          error: errorName(error),
+        },
+      );
+    }
+    this.useRecord(updated, true);
+  }
+
+  private async proveRescue(): Promise<void> {
+    const key = this.record?.apiKey;
+    if (key === undefined) return this.set({ rescueProof: 'rejected' });
+    const proof = await this.proofOf(key, 3, 0);
+    if (proof === 'proven') {
+      this.newKey = key;
+      return this.set({ rescueProof: proof, store: 'to-do' });
+    }
+    this.set({ rescueProof: proof });
+  }
+
+  /** Writes the new key, in the format of AWSCURRENT, to the rotation's version, keeping the rescue reserve. */
+  private async store(): Promise<void> {
+    const key = this.newKey;
+    const current = this.current;
+    if (key === undefined || current === undefined) throw new Error('unreachable: store without a key');
+    const value = formatWithKey(current, key);
+    const reserve = this.deps.config.rescueReserveMs;
+    let result: Facts['store'] = 'failed';
+    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+      if (!this.budget.step.allows(MIN_WRITE_ATTEMPT_MS, reserve)) break;
+      try {
+        const put = await this.deps.secrets.put(
+          this.event.secretId,
+          this.token,
+          value,
+          'AWSPENDING',
+          this.event.rotationToken,
+          this.aws(reserve),
+        );
+        result = put === 'written' ? 'stored' : 'conflict';
+        break;
+      } catch (error) {
+        this.log.warn('writing the new key to Secrets Manager failed', { attempt, error: errorName(error) });
+        if (isKmsFailure(error)) {
+          result = 'kms-refused';
+          this.moveCause = errorName(error);
+          break;
+        }
+        const wait = backoffMs(attempt, 200, 2_000, this.deps.random);
+        if (!this.budget.step.allows(wait + MIN_WRITE_ATTEMPT_MS, reserve)) break;
+        await this.deps.sleep(wait);
+      }
+    }
+    if (result === 'stored') {
+      this.ours = { ...current, apiKey: key };
+      return this.set({ store: 'stored', ours: 'new-key' });
+    }
+    this.set({ store: result });
+  }
+
+  /** Puts the new key in the rotation's record, under the rotation's own KMS key, before the step fails. */
+  private async rescue(): Promise<void> {
+    const key = this.newKey;
+    if (key === undefined) return this.set({ rescue: 'failed' });
+    if (this.record?.status === 'rescued' && this.record.apiKey === key && this.record.token === this.token) {
+      return this.set({ rescue: 'saved' });
+    }
+    const base = this.record?.token === this.token ? this.record : undefined;
+    const record: RotationRecord = {
+      secretArn: this.secret.arn,
+      token: this.token,
+      status: 'rescued',
+      generation: base?.generation ?? 1,
+      until: base?.until ?? new Date(this.deps.now()).toISOString(),
+      fromVersion: base?.fromVersion ?? this.currentVersion ?? 'none',
+      workspaceId: this.secret.workspaceTag ?? '',
+      updatedAt: new Date(this.deps.now()).toISOString(),
+      apiKey: key,
+    };
+    try {
+      await this.deps.records.overwrite(
+        this.names.record(this.token),
+        serializeRecord(record),
+        this.reportMs(),
+        true,
+      );
+      this.set({ rescue: 'saved' });
+    } catch (error) {
+      this.log.error('the new key could not be rescued in SSM either; only this container holds it', {
+        error: errorName(error),
+      });
+      this.set({ rescue: 'failed' });
+    }
+  }
+
+  private async prove(): Promise<void> {
+    const key = this.ourKey();
+    if (key === undefined) return this.set({ proof: 'rejected' });
+    const reserve = this.facts.step === 'setSecret' ? MOVE_RESERVE_MS : 0;
+    this.set({ proof: await this.proofOf(key, PROOF_ATTEMPTS, reserve) });
+  }
+
+  private async moveCurrent(): Promise<void> {
+    try {
+      await this.deps.secrets.moveCurrent(this.event.secretId, this.token, this.currentVersion, this.aws());
+      this.trace.promotion = 'promoted';
+      this.set({ move: 'moved' });
+    } catch (error) {
+      this.moveCause = `UpdateSecretVersionStage: ${errorName(error)}`;
+      this.set({ move: 'refused' });
+    }
+  }
+
+  /** Keeps a version someone wrote during the rotation: its fields, with the live key, as AWSCURRENT. */
+  private async mergeEdit(): Promise<void> {
+    const key = this.ourKey();
+    const written = this.written;
+    const writtenVersion = holderOf(this.secret, 'AWSCURRENT');
+    if (key === undefined || written === undefined || writtenVersion === undefined)
+      return this.set({ written: 'unusable' });
+    const versionId = mergeVersionId(this.token, writtenVersion);
+    const result = await this.deps.secrets.put(
+      this.event.secretId,
+      versionId,
+      formatWithKey(written, key),
+      'AWSCURRENT',
+      undefined,
+      this.aws(),
+    );
+    if (result === 'conflict') return this.set({ written: 'unusable' });
+    this.log.warn(
+      'version written during the rotation held a key Ringg no longer accepts; its fields are kept with the live key in a new AWSCURRENT version',
+      { writtenVersion, mergedVersion: versionId },
+    );
+    this.trace.promotion = 'merged';
+    this.set({ merged: true });
+  }
+
+  private async releasePending(): Promise<void> {
+    try {
+      await this.deps.secrets.removePending(this.event.secretId, this.token, this.aws());
+      this.log.info(
+        'AWSPENDING taken off the rotation version: AWSCURRENT stays on the version someone wrote',
+      );
+    } catch (error) {
+      this.log.warn(
+        'could not take AWSPENDING off the rotation version; remove it by hand to let rotations start',
+        {
+          error: errorName(error),
+        },
+      );
+    }
+    this.set({ released: true });
+  }
+
+  /** The rotation has ended: its records go, and those of earlier rotations no open rotation needs. */
+  private async cleanUp(): Promise<void> {
+    try {
+      const stored = this.listed ?? (await this.deps.records.list(this.names.recordPath, () => this.aws()));
+      const open = holderOf(this.secret, 'AWSPENDING');
+      for (const r of stored) {
+        const parsed = parseRecord(r.text);
+        const token = parsed.ok ? parsed.record.token : undefined;
+        if (token !== undefined && token !== this.token && token === open) continue;
+        await this.deps.records.delete(r.name, this.aws());
+      }
+      if (this.secret.failureTag !== undefined)
+        await this.deps.secrets.untag(this.event.secretId, FAILURE_TAG_KEY, this.aws());
+    } catch (error) {
+      this.log.warn('the rotation ended, but deleting its records failed; the next rotation deletes them', {
+        error: errorName(error),
+      });
+    }
+    this.set({ cleaned: true });
+  }
+
+  private deferred(): void {
+    this.trace.promotion = 'deferred';
+    const f = this.facts;
+    const reason =
+      f.proof === 'unchecked'
+        ? 'no time left in setSecret to prove the new key and move AWSCURRENT'
+        : f.proof !== 'proven'
+          ? `the new key is not proven: ${f.proof}`
+          : `the move was refused: ${this.moveCause || 'unknown'}`;
+    this.trace.deferredBecause = reason;
+    this.log.warn(
+      'the new key is stored as AWSPENDING but not promoted yet; testSecret and finishSecret will',
+      {
+        reason,
+      },
+    );
+  }
+
+  private ourKey(): string | undefined {
+    return this.ours?.apiKey ?? this.newKey;
+  }
+
+  private reportMs(): number {
+    return Math.min(this.deps.config.awsCallTimeoutMs, this.budget.report.remainingMs() / 2);
+  }
+
+  private requestTimeoutMs(reserveMs: number): number {
+    const { connectTimeoutMs, headersTimeoutMs, bodyTimeoutMs } = this.deps.config;
+    return Math.min(
+      connectTimeoutMs + headersTimeoutMs + bodyTimeoutMs,
+      this.budget.step.remainingMs() - reserveMs,
+    );
+  }
+
+  private checkKey(
+    apiKey: string,
+    fresh: boolean,
+    maxAttempts: number,
+    reserveMs: number,
+  ): Promise<Verification> {
+    return checkKey(
+      {
+        ringg: this.deps.ringg,
+        sleep: this.deps.sleep,
+        random: this.deps.random,
+        maxRetryAfterMs: this.deps.config.maxRetryAfterMs,
+        allows: (ms) => this.budget.step.allows(ms, reserveMs),
+        timeoutMs: () => this.requestTimeoutMs(reserveMs),
+        onResult: (result) => {
+          this.trace.attempts++;
+          this.trace.ringgStatuses.push(traceOf(result));
+        },
+      },
+      apiKey,
+      { fresh, maxAttempts },
+    );
+  }
+
+  /**
+   * Fails closed: a key is proven only when Ringg accepts it, names its workspace, that workspace is the
+   * secret's tag, and Ringg does not report a different key as the workspace's key.
+   */
+  private async proofOf(apiKey: string, attempts: number, reserveMs: number): Promise<Proof> {
+    const v = await this.checkKey(apiKey, true, attempts, reserveMs);
+    if (v.kind !== 'valid') return v.kind;
+    const expected = this.secret.workspaceTag;
+    const actual = usableWorkspaceId(v.workspaceId);
+    this.proofDetail = { ...(expected ? { expected } : {}), ...(actual ? { actual } : {}) };
+    if (!expected) return 'untagged';
+    if (actual === undefined) return 'no-workspace';
+    if (actual !== expected) return 'wrong-workspace';
+    if (v.apiKey !== undefined && v.apiKey !== apiKey) return 'key-mismatch';
+    return 'proven';
+  }
+
+  private failure(code: FailureCode | 'regenerate-failed', about?: 'current' | 'new' | 'rescued'): Error {
+    const name = this.secret.name;
+    const token = this.token;
+    const record = this.names.record(token);
+    switch (code) {
+      case 'regenerate-failed':
+        return (
+          this.regenerateError ?? new RinggUnavailableError(name, 'PATCH /workspace/api-key', 'no answer')
+        );
+      case 'version-not-pending':
+        return new VersionNotPendingError(name, token);
+      case 'invalid-secret-value':
+        return new InvalidSecretValueError(name, 'AWSCURRENT', 'no version holds a value');
+      case 'current-key-rejected':
+        return this.holders && this.holders.others.length > 0
+          ? new CurrentKeyRejectedError(
+              name,
+              killedByOtherRotationMessage(name, this.holders.workspaceId, this.holders.others),
+            )
+          : new CurrentKeyRejectedError(name);
+      case 'shared-workspace':
+        return new SharedWorkspaceError(
+          sharedWorkspaceMessage(name, this.holders?.workspaceId ?? 'unknown', this.holders?.others ?? []),
+        );
+      case 'workspace-holders-unknown':
+        return new WorkspaceHoldersUnknownError(
+          name,
+          this.holders?.workspaceId ?? this.secret.workspaceTag ?? 'unknown',
+          this.holdersProblem || `ListSecrets returned more than ${this.holders?.pagesRead ?? 0} pages`,
+        );
+      case 'new-key-lost':
+        return new NewKeyLostError(
+          name,
+          'an earlier attempt of this rotation claimed the regenerate and ended without storing or rescuing the new key, and Ringg now rejects the old key',
+        );
+      case 'new-key-rejected':
+        return new NewKeyRejectedError(
+          name,
+          token,
+          'HTTP 401 on every attempt',
+          this.facts.version !== 'open',
+        );
+      case 'new-key-not-readable':
+        return new NewKeyNotReadableError(name, token, this.record?.generation ?? 1);
+      case 'new-key-rescued':
+        return new NewKeyRescuedError(name, token, record);
+      case 'new-key-unsaved':
+        return new NewKeyUnsavedError(name, token);
+      case 'kms-key-refused':
+        return new KmsKeyRefusedError(
+          name,
+          this.secret.kmsKeyId,
+          this.moveCause || 'EncryptionFailure',
+          this.facts.rescue === 'saved' ? record : undefined,
+        );
+      case 'secret-write-conflict':
+        return new SecretWriteConflictError(name, token, record);
+      case 'secret-written-during-rotation':
+        return new SecretWrittenDuringRotationError(
+          name,
+          token,
+          holderOf(this.secret, 'AWSCURRENT') ?? 'unknown',
+          this.facts.written === 'unusable'
+            ? 'its value is not one this rotation can merge the live key into'
+            : 'the rotation could not prove its key',
+        );
+      case 'pending-version-empty':
+        return new PendingVersionEmptyError(name, token);
+      case 'permission-denied':
+        return new PermissionDeniedError(name, 'GET /workspace');
+      case 'ringg-unavailable':
+        return new RinggUnavailableError(
+          name,
+          'GET /workspace',
+          this.check?.kind === 'unavailable' ? this.check.detail : 'no usable answer in the time left',
+          about === 'new'
+            ? 'The new key is safe in AWSPENDING'
+            : about === 'rescued'
+              ? `The new key is safe in the rotation record "${record}"`
+              : 'Nothing was changed',
+        );
+      case 'regenerate-in-progress':
+        return new RegenerateInProgressError(name, token, this.record?.until ?? 'unknown');
+      case 'rescue-unreadable':
+        return new RescueUnreadableError(
+          name,
+          record,
+          'it does not parse as a rotation record of this secret and token, or its key is rejected while the AWSCURRENT key works',
+        );
+      case 'wrong-workspace':
+        return about === 'current'
+          ? new WrongWorkspaceError(
+              name,
+              undefined,
+              this.secret.workspaceTag ?? 'unknown',
+              this.workspaceOfCheck(),
+            )
+          : new WrongWorkspaceError(
+              name,
+              token,
+              this.proofDetail.expected ?? 'unknown',
+              this.proofDetail.actual ?? 'unknown',
+              about === 'rescued'
+                ? `the rotation record "${record}"`
+                : this.facts.version === 'open'
+                  ? 'AWSPENDING'
+                  : 'AWSCURRENT',
+            );
+      case 'workspace-unknown':
+        return new WorkspaceUnknownError(
+          name,
+          about === 'current'
+            ? "Ringg's answer for the AWSCURRENT key carries no usable workspace id"
+            : `the ${about ?? 'new'} key's workspace cannot be checked against the ringg-rotation:workspace-id tag`,
+        );
+      case 'key-mismatch':
+        return new KeyMismatchError(name, token);
+      case 'secret-too-large':
+        return new SecretTooLargeError(
+          name,
+          this.current ? newValueFits(this.current).worstCaseBytes : 0,
+          65_536,
+        );
+      case 'promotion-refused':
+        return new PromotionRefusedError(name, token, this.moveCause || 'unknown');
+      case 'too-many-regenerate-attempts':
+        return new TooManyRegenerateAttemptsError(name, token, MAX_GENERATIONS);
+    }
+  }
+
+  private workspaceOfCheck(): string {
+    return this.check?.kind === 'valid'
+      ? (usableWorkspaceId(this.check.workspaceId) ?? 'unknown')
+      : 'unknown';
+  }
+}
+
+export function holderOf(secret: SecretDescription, stage: string): string | undefined {
+  return Object.entries(secret.versions).find(([, stages]) => stages.includes(stage))?.[0];
+}
+
+/** The labels as facts: where the rotation's version stands, and whether someone else moved things. */
+function labelFacts(secret: SecretDescription, token: string, replaces: string | undefined) {
+  const stages = secret.versions[token] ?? [];
+  const current = stages.includes('AWSCURRENT');
+  const pending = stages.includes('AWSPENDING');
+  const version: VersionState = current
+    ? pending
+      ? 'promoted'
+      : 'completed'
+    : pending
+      ? 'open'
+      : 'detached';
+  const pendingHolder = holderOf(secret, 'AWSPENDING');
+  const currentHolder = holderOf(secret, 'AWSCURRENT');
+  return {
+    version,
+    newerRotation: pendingHolder !== undefined && pendingHolder !== token,
+    currentWritten: currentHolder !== undefined && currentHolder !== token && currentHolder !== replaces,
+  };
+}
+
+/** Secrets Manager's answers when the secret's KMS key refuses. */
+function isKmsFailure(error: unknown): boolean {
+  const name = errorName(error);
+  return name === 'EncryptionFailure' || name === 'DecryptionFailure' || name.startsWith('KMS');
+}
+
+/** The same version id for the same merge, however often it is attempted (PutSecretValue is then idempotent). */
+export function mergeVersionId(token: string, writtenVersion: string): string {
+  const h = createHash('sha256').update(`${token}\n${writtenVersion}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -155,14 +155,10 @@ export function ciRoleProblems(options: GitHubCiRoleOptions): string[] {
 
 /**
  * The CI role: may start a rotation of the rotated secrets (never change their rotation rules or
- * function), watch it, invoke the function (RotateSecret requires it of the caller), and read the journal.
+ * function), watch it (its labels and the failure tag), and invoke the function (RotateSecret requires it of the caller).
+ * It may read no parameter: the rotation records can hold a key.
  */
-export function createCiRole(
-  scope: Construct,
-  options: GitHubCiRoleOptions,
-  functionArn: string,
-  journalArn: string,
-): iam.Role {
+export function createCiRole(scope: Construct, options: GitHubCiRoleOptions, functionArn: string): iam.Role {
   const conditions = githubTrustConditions(options);
   const stack = Stack.of(scope);
   const providerArn =
@@ -213,9 +209,6 @@ export function createCiRole(
       resources: [functionArn],
     }),
   );
-  role.addToPolicy(
-    new iam.PolicyStatement({ sid: 'ReadJournal', actions: ['ssm:GetParameter'], resources: [journalArn] }),
-  );
   // `ringg-rotate rotate --all` finds the secrets of this function with ListSecrets, which has no
   // resource-level permissions (IAM requires "*"); it returns names and metadata, never values.
   role.addToPolicy(
@@ -231,9 +224,5 @@ export function createCiRole(
       'secretsmanager:ListSecrets supports no resource-level permissions; it lists secret metadata, never values, for rotate --all.',
   });
   acknowledgeRotatedSecretsWildcard(role);
-  acknowledge(role, {
-    id: wildcardFindingId(role, journalArn),
-    reason: 'Read-only access to the journal parameter of each rotated secret, named after the secret.',
-  });
   return role;
 }

@@ -15,7 +15,7 @@ import { DURATION_DEFAULTS_MS, type DurationSetting } from '../common/function-s
 import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
 import { mirrorParameterName } from '../common/parameter-names.js';
 import { parseRinggBaseUrl } from '../common/ringg-base-url.js';
-import { WORKSPACE_TAG_KEY } from '../common/workspace-tag.js';
+import { FAILURE_TAG_KEY, WORKSPACE_TAG_KEY } from '../common/workspace-tag.js';
 import { createAlarmTopic } from './alarm-topic.js';
 import { createCiRole, type GitHubCiRoleOptions } from './ci-role.js';
 import { secretArnChars } from './failure-pattern.js';
@@ -111,8 +111,8 @@ export interface RinggKeyRotationProps {
    */
   readonly ringgTimeouts?: RinggTimeouts;
   /**
-   * SSM path of each secret's rotation parameters (`<prefix>/<secret>/rotation`, the record that holds
-   * a new key while a rotation needs it, and the journal). Give each instance in an account its own;
+   * SSM path of each secret's rotation records (`<prefix>/<secret>/rotation/<token>`: one per open
+   * rotation, holding a new key while the rotation needs it). Give each instance in an account its own;
    * it may not overlap `parameterStoreMirror.prefix`.
    *
    * @default '/ringg-rotation'
@@ -253,7 +253,7 @@ export class RinggKeyRotation extends Construct {
   readonly throttlesAlarm: cloudwatch.Alarm;
   /** The role GitHub Actions assumes to rotate after an incident; only with `ciRole`. */
   readonly ciRole: iam.Role | undefined;
-  /** The SSM path of the journal, intent and rescue parameters. */
+  /** The SSM path of the rotation records. */
   readonly parameterPrefix: string;
   /** The key of the rotation records and the mirror (created unless `parameterEncryptionKey` is given). */
   readonly parameterEncryptionKey: kms.IKey;
@@ -329,14 +329,13 @@ export class RinggKeyRotation extends Construct {
         props.secrets.flatMap((s) => (s.encryptionKey ? [[s.encryptionKey.keyArn, s.encryptionKey]] : [])),
       ).values(),
     ];
-    // The copies of a key: the rotation records (today's rescue parameters too, until the records
-    // replace them) and the mirror. Every name ends in its kind (common/parameter-names.ts).
+    // The copies of a key: the rotation records and the mirror (common/parameter-names.ts).
     const keyUses: ParameterKeyUse[] = [
       {
         sid: 'FunctionUsesItForItsRotationRecords',
         principal: role,
         actions: ['kms:Encrypt', 'kms:Decrypt'],
-        parameterArns: [parameterArn('*/rotation'), parameterArn('*/rescue/*')],
+        parameterArns: [parameterArn('*/rotation/*')],
       },
       ...(this.mirrorPrefix
         ? [
@@ -408,24 +407,26 @@ export class RinggKeyRotation extends Construct {
       role,
       this.function.functionArn,
       rotated,
-      [...SECRET_ACTIONS, 'secretsmanager:TagResource'],
+      [...SECRET_ACTIONS, 'secretsmanager:TagResource', 'secretsmanager:UntagResource'],
       maxManagedPolicies - (props.vpc ? 1 : 0),
     );
     this.secretsPolicies = secretsAccess.policies;
     this.node.addValidation({ validate: () => secretsAccess.problems });
     role.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'TagWithTheWorkspaceTagOnly',
+        sid: 'TagWithTheRotationTagsOnly',
         effect: iam.Effect.DENY,
-        actions: ['secretsmanager:TagResource'],
+        actions: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
         resources: [anySecretArn(stack)],
-        conditions: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': [WORKSPACE_TAG_KEY] } },
+        conditions: {
+          'ForAnyValue:StringNotEquals': { 'aws:TagKeys': [WORKSPACE_TAG_KEY, FAILURE_TAG_KEY] },
+        },
       }),
     );
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'OwnRotationParameters',
-        actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
+        actions: ['ssm:GetParameter', 'ssm:GetParametersByPath', 'ssm:PutParameter', 'ssm:DeleteParameter'],
         resources: [parameterArn('*')],
       }),
     );
@@ -492,8 +493,8 @@ export class RinggKeyRotation extends Construct {
     const failureMessage = events.RuleTargetInput.fromText(
       `Ringg key rotation: ${events.EventField.fromPath('$.detail.eventName')} for ` +
         `${events.EventField.fromPath('$.detail.additionalEventData.SecretId')} at ${events.EventField.time}. ` +
-        `Read the journal (ringg-rotate status --secret-id <id>, or SSM ${this.parameterPrefix}/<secret>/journal) ` +
-        'and follow the README runbook.',
+        '`ringg-rotate status --secret-id <id>` shows its last failure (tag ringg-rotation:last-failure) and what to do; ' +
+        'docs/operating.md has the runbooks.',
     );
     this.scheduleStacks = [...assignScheduleStacks(rotated, scheduleStacks)].map(([index, secrets]) => {
       const nested = new ScheduleStack(this, `Schedules${index}`, {
@@ -518,8 +519,8 @@ export class RinggKeyRotation extends Construct {
 
     this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
       alarmDescription:
-        'The Ringg key rotation function failed a step. Read the journal (ringg-rotate status, or the SSM parameter ' +
-        `${this.parameterPrefix}/<secret>/journal) and the README runbook.`,
+        'The Ringg key rotation function failed a step. `ringg-rotate status --secret-id <id>` shows the last failure ' +
+        '(tag ringg-rotation:last-failure) and what to do; docs/operating.md has the runbooks.',
       metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
       threshold: 1,
       evaluationPeriods: 1,
@@ -542,9 +543,7 @@ export class RinggKeyRotation extends Construct {
     });
     this.throttlesAlarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
 
-    this.ciRole = props.ciRole
-      ? createCiRole(this, props.ciRole, this.function.functionArn, parameterArn('*/journal'))
-      : undefined;
+    this.ciRole = props.ciRole ? createCiRole(this, props.ciRole, this.function.functionArn) : undefined;
   }
 
   /**

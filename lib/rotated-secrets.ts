@@ -112,7 +112,7 @@ function readOne(secret: secretsmanager.ISecret, index: number): RotatedSecret |
 }
 
 /**
- * Why, if at all, SSM could not hold the journal, rotation, rescue or mirror parameters of these
+ * Why, if at all, SSM could not hold the rotation records or mirror parameters of these
  * secrets (more than 15 levels, or more parameters than an account may hold), or two secrets would
  * share one: refused at synth instead of failing every rotation later. The prefixes themselves (an SSM
  * path each, not overlapping) are checked with the other props (props-validation.ts).
@@ -126,7 +126,7 @@ export function parameterNameProblems(
   const standing = standingParameterCount(secrets.length, mirrorPrefix !== undefined);
   if (standing > SSM_STANDARD_PARAMETERS_PER_REGION) {
     problems.push(
-      `${secrets.length} secrets keep ${standing} SSM parameters (a journal${mirrorPrefix ? ' and a mirror' : ''} each), more ` +
+      `${secrets.length} secrets keep ${standing} SSM parameters (a mirror each, and a record per open rotation), more ` +
         `than the ${SSM_STANDARD_PARAMETERS_PER_REGION} Standard parameters an account may hold per Region. Split the ` +
         'secrets over accounts or Regions, or drop the mirror.',
     );
@@ -143,7 +143,7 @@ export function parameterNameProblems(
           `Parameter Store allows ${SSM_MAX_HIERARCHY_LEVELS}. Use a shorter parameterStoreMirror.prefix.`,
       );
     }
-    for (const parameter of [parameterNames(parameterPrefix, secret.name).journal, mirror]) {
+    for (const parameter of [parameterNames(parameterPrefix, secret.name).recordPath, mirror]) {
       if (parameter === undefined) continue;
       const other = owners.get(parameter);
       if (other !== undefined && other !== secret.name) {

@@ -1,7 +1,8 @@
 // Figures, not pass/fail: bundle size, cold import, calls per rotation, the stale window, wall time,
-// the rotation storm, the AWS limits at N secrets, a bulk rotation of many secrets against a rate-limited
-// Ringg (scripts/bulk-bench.ts), then the continuity figures per consumer kind and method (scripts/continuity.ts)
-// and what the consumer library costs when the secret gives it no working key (scripts/consumer-costs.ts).
+// the two rotation storms (bounded concurrency, and a burst with no bound), the AWS limits at N secrets,
+// a bulk rotation of many secrets against a rate-limited Ringg (scripts/bulk-bench.ts), then the
+// continuity figures per consumer kind and method (scripts/continuity.ts) and what the consumer library
+// costs when the secret gives it no working key (scripts/consumer-costs.ts).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -136,14 +137,19 @@ async function main() {
   }
   const results = await rotations();
   const calls = results[0]?.calls ?? {};
-  // Its own process: the handler reads its configuration (endpoints) once per process.
-  const storm = JSON.parse(
-    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/storm.ts'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }),
-  ) as StormFigures;
+  // Each in its own process: the handler reads its configuration (endpoints) once per process.
+  const runStormInChild = (kind: 'bounded' | 'burst') =>
+    JSON.parse(
+      execFileSync(process.execPath, ['--import', 'tsx', 'scripts/storm.ts'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        env: { ...process.env, BENCH_STORM_KIND: kind },
+      }),
+    ) as StormFigures;
+  const storm = runStormInChild('bounded');
+  const burst = runStormInChild('burst');
   const o = storm.options;
+  const b = burst.options;
   const bulk = [
     bulkBenchRows(runBulkBenchInChild({ secrets: BULK_SECRETS, ringgRate: BULK_RINGG_RATE }), true),
     ...BULK_PARALLEL.map((parallel) =>
@@ -202,6 +208,24 @@ async function main() {
       'storm: refused by the bounds',
       `Lambda throttled ${storm.lambdaThrottled}, Ringg 429 ${storm.ringg429}, SSM throttled ${storm.ssmThrottled}, SM throttled ${storm.secretsManagerThrottled}; failed steps ${JSON.stringify(storm.failedStepCodes)}`,
     ],
+    [
+      `burst: ${b.secrets} rotations started at once, no concurrency bound (Ringg ${b.ringgPerSecond}/s, SSM ${b.ssmPerSecond}/s${b.ssmThrottlesPuts ? ' reads and PutParameter' : ' reads'}, SM writes ${b.secretsManagerWritesPerSecond}/s, ${b.maxAttempts} attempts ${b.retryDelayMs} ms apart)`,
+      `${burst.completed} completed (${burst.completedFirstAttempt} at the first attempt), ${burst.notCompleted} not completed`,
+    ],
+    ['burst: keys lost', String(burst.keysLost)],
+    [
+      'burst: rotations that failed at least one attempt (a RotationFailed each)',
+      `${burst.failedAtLeastOnce} of ${b.secrets} (${((100 * burst.failedAtLeastOnce) / b.secrets).toFixed(1)}%)`,
+    ],
+    [
+      'burst: calls per rotation, retries included',
+      `Secrets Manager ${burst.perRotation.secretsManager.toFixed(1)}, SSM ${burst.perRotation.ssm.toFixed(1)}, Ringg ${burst.perRotation.ringg.toFixed(2)}, invocations ${burst.perRotation.invocations.toFixed(1)}`,
+    ],
+    [
+      'burst: throttled calls',
+      `Lambda ${burst.lambdaThrottled}, Ringg 429 ${burst.ringg429}, SSM ${burst.ssmThrottled}, Secrets Manager ${burst.secretsManagerThrottled}; failed steps ${JSON.stringify(burst.failedStepCodes)}`,
+    ],
+    ['burst: total time', `${(burst.totalMs / 1000).toFixed(1)} s`],
     ...bulk,
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

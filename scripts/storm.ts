@@ -1,7 +1,9 @@
-// A rotation storm: a few hundred secrets rotated at once against the stand-ins, with the function's
-// concurrency bounded like the construct bounds it, Ringg rate-limited, Parameter Store and Secrets
-// Manager writes throttled at their AWS quotas. Run by `npm run bench` in a process of its own (the
-// handler reads its configuration once per process); prints one JSON line.
+// Rotation storms against the stand-ins: a few hundred secrets rotated at once, Ringg rate-limited,
+// Parameter Store and Secrets Manager writes throttled at their AWS quotas. `bounded` (the default): the
+// function's concurrency bounded like the construct bounds it. `burst` (BENCH_STORM_KIND=burst): 150
+// rotations started at once with no concurrency bound, as after an incident when every schedule fires.
+// Run by `npm run bench` in a process of its own per storm (the handler reads its configuration once
+// per process); prints one JSON line.
 import {
   CreateSecretCommand,
   RotateSecretCommand,
@@ -15,12 +17,17 @@ import { RateLimit } from '../dev/throttle.js';
 
 export interface StormOptions {
   readonly secrets: number;
-  /** The function's reserved concurrency (the construct's default is 10). */
-  readonly concurrency: number;
+  /** The function's reserved concurrency (the construct's default is 10); undefined: no bound. */
+  readonly concurrency: number | undefined;
   /** Ringg requests per second before it answers 429 (Ringg publishes no limit). */
   readonly ringgPerSecond: number;
   /** Parameter Store's default throughput quota, 40 TPS. */
   readonly ssmPerSecond: number;
+  /**
+   * Whether PutParameter counts against `ssmPerSecond` too, as the PutParameter API reference says
+   * ("applies to GetParameter, GetParameters, and PutParameter"); false: the reads only.
+   */
+  readonly ssmThrottlesPuts: boolean;
   /** Secrets Manager's quota for PutSecretValue + UpdateSecretVersionStage, 50 TPS. */
   readonly secretsManagerWritesPerSecond: number;
   /** Whole-rotation attempts, and the pause between them (AWS: "multiple times during the window"). */
@@ -33,10 +40,25 @@ export const STORM_DEFAULTS: StormOptions = {
   concurrency: 10,
   ringgPerSecond: 25,
   ssmPerSecond: 40,
+  ssmThrottlesPuts: false,
   secretsManagerWritesPerSecond: 50,
   maxAttempts: 200,
   retryDelayMs: 1000,
 };
+
+/** Issue 17's second storm: every rotation at once, nothing bounding the function, 10 whole-rotation retries. */
+export const STORM_BURST: StormOptions = {
+  secrets: 150,
+  concurrency: undefined,
+  ringgPerSecond: 20,
+  ssmPerSecond: 40,
+  ssmThrottlesPuts: true,
+  secretsManagerWritesPerSecond: 50,
+  maxAttempts: 11,
+  retryDelayMs: 1000,
+};
+
+export const STORMS = { bounded: STORM_DEFAULTS, burst: STORM_BURST } as const;
 
 export interface StormFigures {
   readonly options: StormOptions;
@@ -44,6 +66,8 @@ export interface StormFigures {
   readonly completedFirstAttempt: number;
   readonly failedAndRetried: number;
   readonly notCompleted: number;
+  /** Rotations with at least one failed step (each a RotationFailed event, so an alarm). */
+  readonly failedAtLeastOnce: number;
   readonly keysLost: number;
   readonly totalMs: number;
   readonly maxAttempts: number;
@@ -84,6 +108,7 @@ export async function runStorm(options: StormOptions = STORM_DEFAULTS): Promise<
     const smLimit = new RateLimit(options.secretsManagerWritesPerSecond);
     env.ringg.rateLimit = ringgLimit;
     env.aws.ssm.throttle = ssmLimit;
+    env.aws.ssm.throttleWrites = options.ssmThrottlesPuts;
     env.aws.secretsManager.writeThrottle = smLimit;
 
     const started = performance.now();
@@ -117,8 +142,9 @@ export async function runStorm(options: StormOptions = STORM_DEFAULTS): Promise<
           return [];
         }
       });
+      // Wherever the rotation keeps a key it could not store yet: any of the secret's parameters.
       const rescued = [...env.aws.ssm.parameters]
-        .filter(([n]) => n.includes(`/${name}/rescue/`))
+        .filter(([n]) => n.includes(`/${name}/`))
         .map(([, p]) => p.value);
       if (![...held, ...rescued].some((value) => value.includes(live))) keysLost++;
     }
@@ -137,6 +163,7 @@ export async function runStorm(options: StormOptions = STORM_DEFAULTS): Promise<
       completedFirstAttempt: reports.filter((r, i) => r.succeeded && attempts[i] === 1).length,
       failedAndRetried: reports.filter((_, i) => (attempts[i] ?? 1) > 1).length,
       notCompleted: n - completed,
+      failedAtLeastOnce: reports.filter((r) => r.steps.some((step) => !step.ok)).length,
       keysLost,
       totalMs,
       maxAttempts: Math.max(...attempts),
@@ -168,8 +195,15 @@ export async function runStorm(options: StormOptions = STORM_DEFAULTS): Promise<
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const secrets = Number(process.env.BENCH_STORM_SECRETS ?? STORM_DEFAULTS.secrets);
-  runStorm({ ...STORM_DEFAULTS, secrets })
+  const kind = process.env.BENCH_STORM_KIND ?? 'bounded';
+  if (kind !== 'bounded' && kind !== 'burst') {
+    process.stderr.write(`BENCH_STORM_KIND "${kind}" must be bounded or burst.\n`);
+    process.exit(64);
+  }
+  const storm = STORMS[kind];
+  const secrets = Number(process.env.BENCH_STORM_SECRETS ?? storm.secrets);
+  const bound = process.env.BENCH_STORM_CONCURRENCY;
+  runStorm({ ...storm, secrets, ...(bound ? { concurrency: Number(bound) } : {}) })
     .then((figures) => process.stdout.write(`${JSON.stringify(figures)}\n`))
     .catch((error: unknown) => {
       process.stderr.write(`Storm failed: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -273,7 +273,7 @@ describe('the schedule', () => {
       })),
     ).not.toThrow();
     // A name spelled like another's encoded path would share its journal: refused at synth.
-    const encoded = parameterNames('/x', 'ringg/team+a').journal.slice('/x/'.length, -'/journal'.length);
+    const encoded = parameterNames('/x', 'ringg/team+a').recordPath.slice('/x/'.length, -'/journal'.length);
     expect(() => build(byName('ringg/team+a', encoded))).toThrow(
       /Secrets "ringg\/team\+a" and "ringg\/team_a\.[0-9a-f]{10}" would share the SSM parameter/,
     );

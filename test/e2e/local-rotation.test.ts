@@ -11,7 +11,9 @@ import { parseSecretValue } from '../../common/secret-value.js';
 import { DEMO_FAULTS } from '../../dev/demo-faults.js';
 import { LOCAL_FUNCTION_ARN, type LocalEnvironment } from '../../dev/local-environment.js';
 import type { RotationReport, StepReport } from '../../dev/rotation-driver.js';
+import { AwsServiceError } from '../../dev/secrets-manager-model.js';
 import type { StdoutCapture } from '../../dev/stdout-capture.js';
+import { SDK_MAX_ATTEMPTS } from '../../lambda/adapters/aws-call.js';
 import { startWithFreshHandler } from '../support/local.js';
 
 /**
@@ -116,6 +118,10 @@ describe('end to end over HTTP', () => {
           pending: undefined,
           key: e.ringg.liveKey(ws.id),
         });
+        // The rotation ended: its record is gone, and no failure tag is left for `status` to show.
+        expect([...e.aws.ssm.parameters.keys()].filter((n) => n.includes('/rotation/'))).toEqual([]);
+        const tags = (await sm.send(new DescribeSecretCommand({ SecretId: 'ringg/e2e' }))).Tags ?? [];
+        expect(tags.map((t) => t.Key)).not.toContain('ringg-rotation:last-failure');
       } else {
         expect(report.succeeded).toBe(false);
         const failures = report.steps.filter((s) => !s.ok);
@@ -145,11 +151,25 @@ describe('end to end over HTTP', () => {
     expect(e.ringg.regenerations(ws.id)).toBe(1);
   });
 
-  it('rides out a burst of failing Parameter Store reads inside the step (the SDK retries, bounded by the deadline)', async () => {
+  it("rides out a burst of Parameter Store throttling inside the step (past the SDK's own retries, bounded by the deadline)", async () => {
     const { env: e, sm } = await start();
     const ws = await seed(e, sm, 'ringg/e2e');
-    // One more failure in a row than the SDK's default three attempts would survive.
-    e.aws.ssm.injectFault({ operation: 'GetParameter', times: 4, nameContains: '/intent/' });
+    const throttled = () => new AwsServiceError('ThrottlingException', 'Rate exceeded', 400);
+    // Twice the SDK's attempts in a row, on the record's create (setSecret) and on its listing before the
+    // clean-up (finishSecret); then two 500s on the create, which the SDK's own retries ride out.
+    e.aws.ssm.injectFault({
+      operation: 'PutParameter',
+      times: 2 * SDK_MAX_ATTEMPTS,
+      nameContains: '/rotation/',
+      error: throttled(),
+    });
+    e.aws.ssm.injectFault({ operation: 'PutParameter', times: 2, nameContains: '/rotation/' });
+    e.aws.ssm.injectFault({
+      operation: 'GetParametersByPath',
+      times: 2 * SDK_MAX_ATTEMPTS,
+      nameContains: '/rotation',
+      error: throttled(),
+    });
     const token = await rotate(e, sm, 'ringg/e2e');
     const report = (await e.aws.rotations.get(token ?? '')) as RotationReport;
     expect(report.steps.map((s) => `${s.attempt}:${s.step}:${s.ok}`)).toEqual([
@@ -160,6 +180,8 @@ describe('end to end over HTTP', () => {
     ]);
     expect((await state(sm, 'ringg/e2e')).key).toBe(e.ringg.liveKey(ws.id));
     expect(e.ringg.regenerations(ws.id)).toBe(1);
+    expect(e.aws.ssm.calls.PutParameter).toBeGreaterThan(2 * SDK_MAX_ATTEMPTS + 2);
+    expect([...e.aws.ssm.parameters.keys()].filter((n) => n.includes('/rotation/'))).toEqual([]);
   });
 
   it('rotates two secrets at once, each with its own workspace', async () => {

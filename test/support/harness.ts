@@ -6,11 +6,13 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
   TagResourceCommand,
+  UntagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import {
   DeleteParameterCommand,
   GetParameterCommand,
+  GetParametersByPathCommand,
   PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
@@ -28,9 +30,9 @@ import { SecretsManagerModel } from '../../dev/secrets-manager-model.js';
 import { SsmModel } from '../../dev/ssm-model.js';
 import { allowedSecrets } from '../../lambda/allowed-secrets.js';
 import { loadConfig } from '../../lambda/config.js';
+import { createRotationDeps } from '../../lambda/deps.js';
 import { Logger } from '../../lambda/logger.js';
 import { createRotationHandler } from '../../lambda/rotation.js';
-import { createRotationDeps } from '../../lambda/rotation-deps.js';
 import { asSdkCall } from './sdk-errors.js';
 
 export const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:ringg-rotation';
@@ -57,6 +59,8 @@ export interface KillPoint {
   readonly operation: string;
   readonly when: 'before' | 'after';
   readonly nameContains?: string;
+  /** Matching calls let through before the one the process dies at. */
+  readonly skip?: number;
 }
 
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
@@ -103,6 +107,10 @@ export async function createHarness(options: HarnessOptions = {}) {
     const k = killPoint;
     if (!k || k.operation !== operation || (k.nameContains !== undefined && !name.includes(k.nameContains)))
       return run();
+    if (k.skip) {
+      killPoint = { ...k, skip: k.skip - 1 };
+      return run();
+    }
     killPoint = undefined;
     if (k.when === 'after') await run();
     for (const c of instanceClients) dead.add(c);
@@ -111,6 +119,7 @@ export async function createHarness(options: HarnessOptions = {}) {
   };
   const model = new SecretsManagerModel('us-east-1', '123456789012', now);
   const ssm = new SsmModel(now);
+  ssm.kms = model.kms;
   const ringg = new RinggStandIn(now);
   await ringg.start();
 
@@ -129,6 +138,14 @@ export async function createHarness(options: HarnessOptions = {}) {
       asSdkCall('ssm', async () => {
         await ssm.enter('PutParameter', input.Name);
         return ssm.putParameter(input);
+      }),
+    ),
+  );
+  ssmMock.on(GetParametersByPathCommand).callsFake((input, client) =>
+    gate('GetParametersByPath', input.Path, client(), () =>
+      asSdkCall('ssm', async () => {
+        await ssm.enter('GetParametersByPath', input.Path);
+        return ssm.getParametersByPath(input);
       }),
     ),
   );
@@ -203,6 +220,10 @@ export async function createHarness(options: HarnessOptions = {}) {
     seed,
     rotate,
     now,
+    /** Time passes (the virtual clock shared with the stand-ins), as between Secrets Manager's retries. */
+    advanceClock(ms: number): void {
+      skewMs += ms;
+    },
     /** The process dies at `point`; the promise settles when it has. */
     killAt(point: KillPoint): Promise<void> {
       return new Promise<void>((killed) => {
@@ -237,23 +258,23 @@ export function mockSecretsManager(model: SecretsManagerModel, gate: Gate = open
   smMock.on(DescribeSecretCommand).callsFake((input, client) =>
     gate('DescribeSecret', String(input.SecretId ?? ''), client(), () =>
       asSdkCall('sm', async () => {
-        await model.enter('DescribeSecret');
-        return model.describeSecret(input);
+        await model.enter('DescribeSecret', input);
+        return model.describeSecret(input, model.labelView('DescribeSecret', input));
       }),
     ),
   );
   smMock.on(GetSecretValueCommand).callsFake((input, client) =>
     gate('GetSecretValue', String(input.SecretId ?? ''), client(), () =>
       asSdkCall('sm', async () => {
-        await model.enter('GetSecretValue');
-        return model.getSecretValue(input);
+        await model.enter('GetSecretValue', input);
+        return model.getSecretValue(input, model.labelView('GetSecretValue', input));
       }),
     ),
   );
   smMock.on(PutSecretValueCommand).callsFake((input, client) =>
     gate('PutSecretValue', String(input.SecretId ?? ''), client(), () =>
       asSdkCall('sm', async () => {
-        await model.enter('PutSecretValue');
+        await model.enter('PutSecretValue', input);
         return model.putSecretValue(input);
       }),
     ),
@@ -261,7 +282,7 @@ export function mockSecretsManager(model: SecretsManagerModel, gate: Gate = open
   smMock.on(UpdateSecretVersionStageCommand).callsFake((input, client) =>
     gate('UpdateSecretVersionStage', String(input.SecretId ?? ''), client(), () =>
       asSdkCall('sm', async () => {
-        await model.enter('UpdateSecretVersionStage');
+        await model.enter('UpdateSecretVersionStage', input);
         return model.updateSecretVersionStage(input);
       }),
     ),
@@ -269,15 +290,23 @@ export function mockSecretsManager(model: SecretsManagerModel, gate: Gate = open
   smMock.on(TagResourceCommand).callsFake((input, client) =>
     gate('TagResource', String(input.SecretId ?? ''), client(), () =>
       asSdkCall('sm', async () => {
-        await model.enter('TagResource');
+        await model.enter('TagResource', input);
         return model.tagResource(input);
+      }),
+    ),
+  );
+  smMock.on(UntagResourceCommand).callsFake((input, client) =>
+    gate('UntagResource', String(input.SecretId ?? ''), client(), () =>
+      asSdkCall('sm', async () => {
+        await model.enter('UntagResource');
+        return model.untagResource(input);
       }),
     ),
   );
   smMock.on(ListSecretVersionIdsCommand).callsFake((input, client) =>
     gate('ListSecretVersionIds', String(input.SecretId ?? ''), client(), () =>
       asSdkCall('sm', async () => {
-        await model.enter('ListSecretVersionIds');
+        await model.enter('ListSecretVersionIds', input);
         return model.listSecretVersionIds(input);
       }),
     ),

@@ -1,4 +1,5 @@
 import { afterEach, expect } from 'vitest';
+import { FAILURE_TAG_KEY, type FailureTag, parseFailureTag } from '../../common/workspace-tag.js';
 import { continueRotation, type RotateOptions, type RotationReport } from '../../dev/rotation-driver.js';
 import { type Harness, type HarnessOptions, keyOf, type SeededSecret } from './harness.js';
 
@@ -50,13 +51,43 @@ export function failedSteps(report: RotationReport): string[] {
   return report.steps.filter((r) => !r.ok).map((r) => `${r.attempt}:${r.step}:${r.error?.name}`);
 }
 
-export function journalOf(h: Harness, secretId: string): Record<string, unknown> | undefined {
-  const parameter = h.ssm.parameters.get(`/ringg-rotation/${secretId}/journal`);
-  return parameter ? (JSON.parse(parameter.value) as Record<string, unknown>) : undefined;
+/** What `ringg-rotate status` shows of the last failed step: the function's failure tag. */
+export function failureOf(h: Harness, secretId: string): FailureTag | undefined {
+  const tags = h.model.describeSecret({ SecretId: secretId }).Tags ?? [];
+  return parseFailureTag(tags.find((t) => t.Key === FAILURE_TAG_KEY)?.Value);
 }
 
+/** Rotation records that hold a key (a rescue). */
 export function rescueParameters(h: Harness): string[] {
-  return [...h.ssm.parameters.keys()].filter((name) => name.includes('/rescue/'));
+  return [...h.ssm.parameters.entries()]
+    .filter(([name, p]) => name.includes('/rotation/') && /"status":"rescued"/.test(p.value))
+    .map(([name]) => name);
+}
+
+/** Every rotation record left in Parameter Store. */
+export function rotationRecords(h: Harness): string[] {
+  return [...h.ssm.parameters.keys()].filter((name) => name.includes('/rotation/'));
+}
+
+/** The rotation records left in Parameter Store, parsed, with the KMS key each is encrypted with. */
+export function recordsOf(
+  h: Harness,
+): (Record<string, unknown> & { name: string; keyId: string | undefined })[] {
+  return [...h.ssm.parameters.entries()]
+    .filter(([name]) => name.includes('/rotation/'))
+    .map(([name, p]) => ({ ...(JSON.parse(p.value) as Record<string, unknown>), name, keyId: p.keyId }));
+}
+
+/** Rewrites the rotation record `name` in place (a person, or a principal with SSM write access only). */
+export function tamperRecord(
+  h: Harness,
+  name: string,
+  change: (record: Record<string, unknown>) => unknown,
+): void {
+  const p = h.ssm.parameters.get(name);
+  if (!p) throw new Error(`no record ${name}`);
+  const changed = change(JSON.parse(p.value) as Record<string, unknown>);
+  p.value = typeof changed === 'string' ? changed : JSON.stringify(changed);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { backoffMs } from '../../common/backoff.js';
 import { decideAfterProbe, decideAfterRegenerate, decideAfterVerify } from '../../common/ringg-policy.js';
-import { backoffMs } from '../../lambda/deadline.js';
 
 const status = (code: number, retryAfterMs?: number) => ({
   kind: 'status' as const,

@@ -7,18 +7,21 @@ import {
   expectKeyUntouched,
   expectRotatedOnce,
   failedSteps,
+  failureOf,
   harnessPerTest,
-  journalOf,
   keyLeaks,
   labels,
+  recordsOf,
   rescueParameters,
+  rotationRecords,
   stepEvent,
+  tamperRecord,
 } from '../support/invariants.js';
 
 /**
  * The fault matrix, continued: what an adversary tries. Hung AWS calls, a process killed at each
  * point of setSecret and re-run on a fresh instance, overlapping deliveries, SSM down, oversized
- * secrets, every bad new_api_key shape, a tampered journal, planted parameters. Every test asserts
+ * secrets, every bad new_api_key shape, a tampered rotation record, planted records. Every test asserts
  * the regenerate count, the labels, where the live key is, and the exact error code and advice.
  */
 let h: Harness;
@@ -31,7 +34,29 @@ async function harness(options?: HarnessOptions): Promise<Harness> {
 
 const event = stepEvent;
 const lines = () => h.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
-const intentParameters = () => [...h.ssm.parameters.keys()].filter((n) => n.includes('/intent/'));
+const recordName = (secretId: string, token: string) => `/ringg-rotation/${secretId}/rotation/${token}`;
+
+/** A well-formed rotation record, as the function writes it, planted by someone with SSM write access. */
+function plantRecord(secretId: string, token: string, fields: Record<string, unknown>): void {
+  const now = new Date(h.now()).toISOString();
+  h.ssm.putParameter({
+    Name: recordName(secretId, token),
+    Value: JSON.stringify({
+      v: 2,
+      secretArn: h.model.describeSecret({ SecretId: secretId }).ARN,
+      token,
+      status: 'not-regenerated',
+      generation: 1,
+      until: now,
+      fromVersion: labels(h, secretId).AWSCURRENT,
+      workspaceId: 'w',
+      updatedAt: now,
+      ...fields,
+    }),
+    Type: 'SecureString',
+    Overwrite: true,
+  });
+}
 const DASHBOARD = /regenerate the key in the Ringg dashboard|Regenerate the key in the Ringg dashboard/;
 
 /** createSecret done; returns the token of the open rotation. */
@@ -57,7 +82,7 @@ describe('deadlines on every AWS call', () => {
       code: 'new-key-rescued',
     });
     expect(performance.now() - started).toBeLessThan(remainingMs);
-    expect(rescueParameters(h)).toEqual([`/ringg-rotation/${s.secretId}/rescue/${token}`]);
+    expect(rescueParameters(h)).toEqual([recordName(s.secretId, token)]);
     h.model.clearFaults();
     const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1 });
     expectRotatedOnce(h, s, report);
@@ -77,40 +102,58 @@ describe('deadlines on every AWS call', () => {
     expectKeyUntouched(h, s);
   });
 
-  it('journal writes that hang never fail a rotation', async () => {
+  it('record deletions and failure-tag removals that hang never fail a rotation', async () => {
     const s = (await harness({ env: { ROTATION_AWS_CALL_TIMEOUT_MS: '50' } })).seed('plain');
-    h.ssm.injectFault({ operation: 'PutParameter', times: 1_000, nameContains: '/journal', hang: true });
+    h.ssm.injectFault({ operation: 'DeleteParameter', times: 1_000, nameContains: '/rotation/', hang: true });
     const report = await h.rotate(s.secretId);
     expectRotatedOnce(h, s, report);
     expect(
-      lines().filter((l) => l.message === 'journal write failed; the rotation goes on').length,
-    ).toBeGreaterThan(3);
+      lines().filter(
+        (l) =>
+          l.message === 'the rotation ended, but deleting its records failed; the next rotation deletes them',
+      ).length,
+    ).toBeGreaterThan(0);
+    expect(failureOf(h, s.secretId)).toBeUndefined();
   });
 });
 
 describe('SSM down around the regenerate', () => {
-  it('the intent cannot be recorded: no regenerate is sent, nothing changed, the next attempt rotates', async () => {
+  it('the record cannot be created: no regenerate is sent, nothing changed, the next attempt rotates', async () => {
     const s = (await harness()).seed('plain');
     const token = await begun(s.secretId);
-    h.ssm.injectFault({ operation: 'PutParameter', times: 20, nameContains: '/intent/' });
+    h.ssm.injectFault({ operation: 'PutParameter', times: 20, nameContains: '/rotation/' });
     await expect(h.invoke(event('setSecret', s.secretId, token))).rejects.toMatchObject({
-      code: 'intent-not-recorded',
+      code: 'record-not-written',
       retryable: true,
       message: expect.stringMatching(/so no regenerate was sent and nothing was changed/),
     });
     expect(h.ringg.calls('regenerate-call')).toBe(0);
     expectKeyUntouched(h, s);
+    expect(failureOf(h, s.secretId)).toMatchObject({
+      code: 'record-not-written',
+      step: 'setSecret',
+      retryable: true,
+      token,
+    });
     h.ssm.clearFaults();
     const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1 });
     expectRotatedOnce(h, s, report);
+    expect(failureOf(h, s.secretId)).toBeUndefined();
+    expect(rotationRecords(h)).toEqual([]);
   });
 
-  it('the intent cannot be read: no regenerate is sent', async () => {
-    const s = (await harness()).seed('plain');
+  it('a claim taken by a dead delivery whose record cannot be read: no regenerate is sent', async () => {
+    const s = (await harness({ env: { ROTATION_AWS_CALL_TIMEOUT_MS: '60000' } })).seed('plain');
     const token = await begun(s.secretId);
-    h.ssm.injectFault({ operation: 'GetParameter', times: 20, nameContains: '/intent/' });
+    const killed = h.killAt({ operation: 'PutParameter', when: 'after', nameContains: '/rotation/' });
+    void h.invoke(event('setSecret', s.secretId, token));
+    await killed;
+    h.restart();
+    h.ssm.injectFault({ operation: 'GetParametersByPath', times: 20, nameContains: '/rotation' });
+    h.ssm.injectFault({ operation: 'GetParameter', times: 20, nameContains: '/rotation' });
     await expect(h.invoke(event('setSecret', s.secretId, token))).rejects.toMatchObject({
-      code: 'intent-not-recorded',
+      code: 'record-not-written',
+      message: expect.stringMatching(/so no regenerate was sent/),
     });
     expect(h.ringg.calls('regenerate-call')).toBe(0);
     expectKeyUntouched(h, s);
@@ -130,35 +173,44 @@ describe('the process dies inside setSecret; Lambda re-runs the rotation on a fr
     return { s, token };
   }
 
-  it('before the intent is recorded: rotates with one regenerate', async () => {
+  it('before the record is created: rotates with one regenerate', async () => {
     const { s, token } = await killedSetSecret({
       operation: 'PutParameter',
       when: 'before',
-      nameContains: '/intent/',
+      nameContains: '/rotation/',
     });
+    expect(rotationRecords(h)).toEqual([]);
     expect(h.ringg.calls('regenerate-call')).toBe(0);
     const report = await continueRotation(h.model, s.secretId, token, h.invoke);
     expectRotatedOnce(h, s, report);
   });
 
-  it('after the intent, before the regenerate: waits out the dead owner, then rotates with one regenerate', async () => {
+  it('after the record is created, before the regenerate: waits out the dead owner, then rotates with one regenerate', async () => {
     const { s, token } = await killedSetSecret({
       operation: 'PutParameter',
       when: 'after',
-      nameContains: '/intent/',
+      nameContains: '/rotation/',
     });
+    expect(recordsOf(h)).toEqual([expect.objectContaining({ token, status: 'regenerating' })]);
+    expect(h.ringg.calls('regenerate-call')).toBe(0);
     const report = await continueRotation(h.model, s.secretId, token, h.invoke);
-    expect(failedSteps(report)).toEqual(['1:createSecret:RegenerateInProgressError']);
-    expect(report.steps[0]?.error?.message).toMatch(/changed nothing and sent no regenerate/);
-    expect(report.steps[0]?.error?.message).not.toMatch(DASHBOARD);
+    expect(failedSteps(report)).toEqual(['1:setSecret:RegenerateInProgressError']);
+    expect(report.steps.find((r) => !r.ok)?.error?.message).toMatch(/changed nothing and sent no regenerate/);
+    expect(report.steps.find((r) => !r.ok)?.error?.message).not.toMatch(DASHBOARD);
     expectRotatedOnce(h, s, report);
-    expect(intentParameters()).toEqual([]);
+    expect(h.ringg.calls('regenerate-call')).toBe(1);
+    expect(rotationRecords(h)).toEqual([]);
   });
 
   it('after Ringg issued the key, before it was written: the key existed only in the dead process; new-key-lost says so', async () => {
     const { s, token } = await killedSetSecret({ operation: 'PutSecretValue', when: 'before' });
     expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
-    const report = await continueRotation(h.model, s.secretId, token, h.invoke);
+    // Secrets Manager retries a failed rotation later: past the dead owner's claim (its Lambda timeout).
+    const report = await continueRotation(h.model, s.secretId, token, h.invoke, {
+      onStep: (step) => {
+        if (!step.ok) h.advanceClock(61_000);
+      },
+    });
     expect(failedSteps(report)).toEqual([
       '1:createSecret:RegenerateInProgressError',
       '2:createSecret:NewKeyLostError',
@@ -170,27 +222,40 @@ describe('the process dies inside setSecret; Lambda re-runs the rotation on a fr
     expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
     expect(labels(h, s.secretId).AWSPENDING).toBe(token);
     expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(s.initialKey);
+    expect(failureOf(h, s.secretId)).toMatchObject({ code: 'new-key-lost', retryable: false, token });
+    // The record stays: the evidence that this rotation regenerated, so no attempt regenerates again.
+    expect(recordsOf(h)).toEqual([expect.objectContaining({ token, status: 'regenerating' })]);
   });
 
-  it('after the key was written, before the journal: rotates with one regenerate', async () => {
+  it('after the key was written, before the promotion: rotates with one regenerate', async () => {
     const { s, token } = await killedSetSecret({ operation: 'PutSecretValue', when: 'after' });
     const report = await continueRotation(h.model, s.secretId, token, h.invoke);
     expect(failedSteps(report)).toEqual([]);
     expectRotatedOnce(h, s, report);
   });
 
-  it('after the key was rescued, before the journal: the re-run stores the rescued key', async () => {
+  it('after the key was rescued, before the step failed: the re-run stores the rescued key', async () => {
     const s = (await harness({ env: AWS_TIMEOUT })).seed('json');
     const token = await begun(s.secretId);
     h.model.injectFault({ operation: 'PutSecretValue', times: 5 });
-    const killed = h.killAt({ operation: 'PutParameter', when: 'after', nameContains: '/rescue/' });
+    // The first PutParameter on the record is the claim, the second the rescue.
+    const killed = h.killAt({
+      operation: 'PutParameter',
+      when: 'after',
+      nameContains: '/rotation/',
+      skip: 1,
+    });
     void h.invoke(event('setSecret', s.secretId, token));
     await killed;
+    expect(rescueParameters(h)).toEqual([recordName(s.secretId, token)]);
     h.restart();
+    h.model.clearFaults();
     const report = await continueRotation(h.model, s.secretId, token, h.invoke);
     expect(failedSteps(report)).toEqual([]);
     expectRotatedOnce(h, s, report);
+    expect(h.ringg.calls('regenerate-call')).toBe(1);
     expect(rescueParameters(h)).toEqual([]);
+    expect(rotationRecords(h)).toEqual([]);
   });
 });
 
@@ -209,10 +274,12 @@ describe('overlapping deliveries', () => {
         .filter((l) => l.step === 'setSecret' && l.message === 'step succeeded')
         .map((l) => [l.outcome, l.promotion]),
     ).toEqual([
-      ['new-key-stored', 'promoted'],
-      // its own move found AWSCURRENT already moved by the first delivery: the version is current
-      ['new-key-stored-by-another-delivery', 'promoted'],
+      ['promoted', 'promoted'],
+      // it waited for the first delivery's claim, proved the stored key, and its move (naming the version
+      // it replaces) was refused: looked at again, the version is AWSCURRENT, moved by the first delivery
+      ['promoted', undefined],
     ]);
+    expect(h.ringg.calls('regenerate-call')).toBe(1);
     expect(h.model.currentMoves.filter((m) => m.versionId === token)).toHaveLength(1);
     const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1 });
     expectRotatedOnce(h, s, report);
@@ -226,11 +293,15 @@ describe('overlapping deliveries', () => {
     await new Promise((r) => setTimeout(r, 100));
     await h.invoke(event('createSecret', s.secretId, token));
     await set;
-    expect(
+    // The 401 for the old key is looked at again (the labels, after a settle) before anything is concluded:
+    // by then the first delivery has stored (and promoted) the new key.
+    expect(['new-key-already-promoted', 'new-key-already-stored']).toContain(
       lines()
         .filter((l) => l.step === 'createSecret')
         .at(-1)?.outcome,
-    ).toBe('new-key-stored-by-another-delivery');
+    );
+    expect(lines().filter((l) => l.message === 'step failed')).toEqual([]);
+    expect(h.ringg.calls('regenerate-call')).toBe(1);
     const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1 });
     expectRotatedOnce(h, s, report);
   });
@@ -296,40 +367,32 @@ describe('every bad new_api_key shape', () => {
       expect(report.steps[1]?.error?.message).toMatch(/ringg-rotate recover --secret-id ringg\/workspace-1/);
       expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
       expect(h.model.valueOf(s.secretId, report.token)).toBeUndefined();
-      expect(journalOf(h, s.secretId)).toMatchObject({ lastError: { code: 'new-key-lost' } });
+      expect(failureOf(h, s.secretId)).toMatchObject({ code: 'new-key-lost', retryable: false });
     });
   }
 });
 
-describe('a tampered journal, a rewritten tag, planted parameters', () => {
-  it('a journal that is not JSON is "no progress known": the rotation runs and the workspace check still holds', async () => {
+describe('a tampered record, a rewritten tag, planted records', () => {
+  it("a parameter under the record path that is not a record (not this rotation's) blocks nothing and is deleted when the rotation ends", async () => {
     const s = (await harness()).seed('plain');
     h.ssm.putParameter({
-      Name: `/ringg-rotation/${s.secretId}/journal`,
+      Name: `/ringg-rotation/${s.secretId}/rotation/someone-elses`,
       Value: '{{garbage',
       Type: 'String',
-      Overwrite: true,
     });
     const report = await h.rotate(s.secretId);
     expectRotatedOnce(h, s, report);
-    expect(lines().some((l) => l.message === 'journal does not match its schema; no progress known')).toBe(
-      true,
-    );
+    expect(rotationRecords(h)).toEqual([]);
     expect(h.model.describeSecret({ SecretId: s.secretId }).Tags).toEqual([
       { Key: WORKSPACE_TAG_KEY, Value: s.workspaceId },
     ]);
   });
 
-  it("a journal rewritten to name another workspace cannot get that workspace's key promoted", async () => {
+  it("a record rewritten to name another workspace cannot get that workspace's key promoted", async () => {
     const s = (await harness()).seed('plain');
     const other = h.ringg.addWorkspace({ name: 'Attacker' });
     const token = await begun(s.secretId);
-    h.ssm.putParameter({
-      Name: `/ringg-rotation/${s.secretId}/journal`,
-      Value: JSON.stringify({ workspaceId: other.id, token, state: 'pending-stored' }),
-      Type: 'String',
-      Overwrite: true,
-    });
+    plantRecord(s.secretId, token, { workspaceId: other.id });
     h.model.putSecretValue({
       SecretId: s.secretId,
       ClientRequestToken: token,
@@ -342,6 +405,7 @@ describe('a tampered journal, a rewritten tag, planted parameters', () => {
       `tag ringg-rotation:workspace-id says ${s.workspaceId}`,
     );
     expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(s.initialKey);
+    expect(h.model.calls.UpdateSecretVersionStage).toBeUndefined();
   });
 
   it('a secret whose tag was removed after setSecret promoted fails testSecret: the workspace cannot be established', async () => {
@@ -366,11 +430,43 @@ describe('a tampered journal, a rewritten tag, planted parameters', () => {
     expectKeyUntouched(h, s);
   });
 
-  it('a planted rescue parameter that is not a rescue stops setSecret before any regenerate, without dashboard advice', async () => {
+  for (const [what, tamper] of [
+    ['not a record', () => 'not-a-record'],
+    [
+      "another secret's record",
+      (r: Record<string, unknown>) => ({
+        ...r,
+        secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf',
+      }),
+    ],
+    ["another token's record", (r: Record<string, unknown>) => ({ ...r, token: 'other-token' })],
+    ['a record of an unknown schema', (r: Record<string, unknown>) => ({ ...r, v: 3 })],
+    ['a record with an unknown status', (r: Record<string, unknown>) => ({ ...r, status: 'done' })],
+    ['a record holding a key but not rescued', (r: Record<string, unknown>) => ({ ...r, apiKey: 'k-123' })],
+  ] as const) {
+    it(`the rotation's record tampered (${what}) stops setSecret before any regenerate, without dashboard advice`, async () => {
+      const s = (await harness()).seed('plain');
+      const token = await begun(s.secretId);
+      plantRecord(s.secretId, token, {});
+      tamperRecord(h, recordName(s.secretId, token), tamper);
+      const error = await h.invoke(event('setSecret', s.secretId, token)).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: 'rescue-unreadable',
+        message: expect.stringMatching(/Nothing was regenerated or stored/),
+      });
+      expect((error as Error).message).toContain(recordName(s.secretId, token));
+      expect((error as Error).message).not.toMatch(DASHBOARD);
+      expect(h.ringg.calls('regenerate-call')).toBe(0);
+      expect(h.model.valueOf(s.secretId, token)).toBeUndefined();
+      expectKeyUntouched(h, s);
+    });
+  }
+
+  it('a planted record that is not a record stops setSecret before any regenerate, without dashboard advice', async () => {
     const s = (await harness()).seed('plain');
     const token = await begun(s.secretId);
     h.ssm.putParameter({
-      Name: `/ringg-rotation/${s.secretId}/rescue/${token}`,
+      Name: recordName(s.secretId, token),
       Value: 'not-a-rescue',
       Type: 'SecureString',
     });
@@ -384,15 +480,11 @@ describe('a tampered journal, a rewritten tag, planted parameters', () => {
     expectKeyUntouched(h, s);
   });
 
-  it("a planted rescue holding another workspace's key is refused; only the key would have been taken from it", async () => {
+  it("a planted rescued record holding another workspace's key is refused; only the key would have been taken from it", async () => {
     const s = (await harness()).seed('json');
     const other = h.ringg.addWorkspace({ name: 'Attacker' });
     const token = await begun(s.secretId);
-    h.ssm.putParameter({
-      Name: `/ringg-rotation/${s.secretId}/rescue/${token}`,
-      Value: JSON.stringify({ v: 1, token, workspaceId: s.workspaceId, apiKey: other.key }),
-      Type: 'SecureString',
-    });
+    plantRecord(s.secretId, token, { status: 'rescued', workspaceId: other.id, apiKey: other.key });
     await expect(h.invoke(event('setSecret', s.secretId, token))).rejects.toMatchObject({
       code: 'wrong-workspace',
     });
@@ -400,23 +492,16 @@ describe('a tampered journal, a rewritten tag, planted parameters', () => {
     expect(h.ringg.calls('regenerate-call')).toBe(0);
   });
 
-  it('a planted intent claiming to live for a day does not block the rotation', async () => {
+  it('a planted claim saying it lives for a day does not block the rotation past a Lambda timeout', async () => {
     const s = (await harness()).seed('plain');
     const token = await begun(s.secretId);
-    h.ssm.putParameter({
-      Name: `/ringg-rotation/${s.secretId}/intent/${token}.1`,
-      Value: JSON.stringify({
-        v: 1,
-        token,
-        generation: 1,
-        recordedAt: new Date().toISOString(),
-        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
-      }),
-      Type: 'String',
+    plantRecord(s.secretId, token, {
+      status: 'regenerating',
+      until: new Date(h.now() + 86_400_000).toISOString(),
     });
-    const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1 });
+    const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 3 });
     expectRotatedOnce(h, s, report);
-    expect(h.ssm.calls.PutParameter).toBeGreaterThan(0);
+    expect(h.ringg.calls('regenerate-call')).toBe(1);
   });
 });
 
@@ -427,9 +512,10 @@ describe('the leak check itself', () => {
   });
 });
 
-describe('the rescue and intent writes', () => {
-  it("encrypt the rescue with the secret's own customer-managed key", async () => {
-    await harness();
+describe('the record writes', () => {
+  it("encrypt the rescued key with the rotation's own KMS key, never the secret's customer-managed key", async () => {
+    const rotationKey = 'arn:aws:kms:us-east-1:123456789012:key/rotation-0000';
+    await harness({ env: { ROTATION_PARAMETER_KMS_KEY_ID: rotationKey } });
     const ws = h.ringg.addWorkspace();
     const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     h.model.createSecret({ Name: 'cmk', SecretString: ws.key, KmsKeyId: keyArn });
@@ -442,25 +528,38 @@ describe('the rescue and intent writes', () => {
       },
     });
     expect(failedSteps(report)).toEqual(['1:setSecret:NewKeyRescuedError']);
-    expect(rescued[0]).toBe(keyArn);
+    expect(rescued[0]).toBe(rotationKey);
+    expect(rescued).not.toContain(keyArn);
     expect(report.succeeded).toBe(true);
   });
 
-  it('record the intent create-once (Overwrite false), holding no key, and clean it up when the rotation finishes', async () => {
-    const s = (await harness()).seed('plain');
+  it('create the record once (Overwrite false) as a SecureString holding no key, and delete it when the rotation finishes', async () => {
+    const rotationKey = 'arn:aws:kms:us-east-1:123456789012:key/rotation-0000';
+    const s = (await harness({ env: { ROTATION_PARAMETER_KMS_KEY_ID: rotationKey } })).seed('plain');
     const report = await h.rotate(s.secretId);
     expectRotatedOnce(h, s, report);
-    const intents = h.ssmMock
+    const writes = h.ssmMock
       .commandCalls(PutParameterCommand)
       .map((c) => c.args[0].input)
-      .filter((i) => i.Name?.includes('/intent/'));
-    expect(intents).toHaveLength(1);
-    expect(intents[0]).toMatchObject({
-      Name: `/ringg-rotation/${s.secretId}/intent/${report.token}.1`,
+      .filter((i) => i.Name?.includes('/rotation/'));
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatchObject({
+      Name: recordName(s.secretId, report.token),
       Overwrite: false,
-      Type: 'String',
+      Type: 'SecureString',
+      Tier: 'Standard',
+      KeyId: rotationKey,
     });
-    expect(JSON.parse(intents[0]?.Value ?? '')).toMatchObject({ v: 1, token: report.token, generation: 1 });
-    expect(intentParameters()).toEqual([]);
+    const record = JSON.parse(writes[0]?.Value ?? '') as Record<string, unknown>;
+    expect(record).toMatchObject({
+      v: 2,
+      token: report.token,
+      status: 'regenerating',
+      generation: 1,
+      workspaceId: s.workspaceId,
+      secretArn: h.model.describeSecret({ SecretId: s.secretId }).ARN,
+    });
+    expect(record).not.toHaveProperty('apiKey');
+    expect(rotationRecords(h)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createHarness, type Harness, type HarnessOptions, LAMBDA_ARN } from '../support/harness.js';
-import { harnessPerTest } from '../support/invariants.js';
+import { createHarness, type Harness, type HarnessOptions, keyOf, LAMBDA_ARN } from '../support/harness.js';
+import { harnessPerTest, rotationRecords } from '../support/invariants.js';
 
 /** Secret names that SSM cannot hold as they are, rotated by the real handler. */
 let h: Harness;
@@ -30,14 +30,22 @@ describe('secret names and their parameters', () => {
     expect(served).toEqual([h.ringg.liveKey(a.id), h.ringg.liveKey(b.id)].sort());
   });
 
-  it('ringg/x and /ringg/x keep separate journals', async () => {
+  it("ringg/x and /ringg/x keep separate rotation records: finishing one never deletes the other's", async () => {
     await harness();
-    await secretNamed('ringg/x');
+    const x = await secretNamed('ringg/x');
     await secretNamed('/ringg/x');
-    expect((await h.rotate('ringg/x', { maxAttempts: 1 })).succeeded).toBe(true);
+    const token = h.model.beginRotation({ SecretId: 'ringg/x' });
+    for (const step of ['createSecret', 'setSecret'])
+      await h.invoke({ Step: step, SecretId: 'ringg/x', ClientRequestToken: token });
+    const open = rotationRecords(h);
+    expect(open).toHaveLength(1);
     expect((await h.rotate('/ringg/x', { maxAttempts: 1 })).succeeded).toBe(true);
-    const journals = [...h.ssm.parameters.keys()].filter((n) => n.endsWith('/journal'));
-    expect(journals).toHaveLength(2);
+    expect(rotationRecords(h)).toEqual(open);
+    for (const step of ['testSecret', 'finishSecret'])
+      await h.invoke({ Step: step, SecretId: 'ringg/x', ClientRequestToken: token });
+    expect(rotationRecords(h)).toEqual([]);
+    expect(h.ringg.regenerations(x.id)).toBe(1);
+    expect(keyOf(h.model.valueAt('ringg/x', 'AWSCURRENT'))).toBe(h.ringg.liveKey(x.id));
   });
 
   it('a name too deep for SSM fails at once with a configuration error that names the cause; nothing changes', async () => {

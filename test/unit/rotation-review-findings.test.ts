@@ -3,7 +3,15 @@ import { WORKSPACE_TAG_KEY } from '../../common/workspace-tag.js';
 import { continueRotation } from '../../dev/rotation-driver.js';
 import { AwsServiceError } from '../../dev/secrets-manager-model.js';
 import { createHarness, type Harness, type HarnessOptions, keyOf } from '../support/harness.js';
-import { harnessPerTest, labels, rescueParameters, stepEvent } from '../support/invariants.js';
+import {
+  failureOf,
+  harnessPerTest,
+  labels,
+  recordsOf,
+  rescueParameters,
+  rotationRecords,
+  stepEvent,
+} from '../support/invariants.js';
 
 /**
  * Findings of an adversarial review, each reproduced with the real handler: a missed AWSPENDING read,
@@ -52,36 +60,42 @@ function missPendingReads(token: string, times: number): void {
 type Failure = { code: string; retryable: boolean; message: string };
 
 describe('testSecret after a missed read of the stored key', () => {
-  it('one missed read, journal writes lost: reads again, proves the pending key, no blame on the current key', async () => {
+  it('one missed read, the record unreadable: reads again, proves the pending key, no blame on the current key', async () => {
     const s = (await harness()).seed('plain');
-    h.ssm.injectFault({ operation: 'PutParameter', times: 1_000, nameContains: '/journal' });
     const token = await begun(s.secretId);
     await storedNotPromoted(s.secretId, token);
+    // testSecret needs no record for this: the labels looked at again and the version read again suffice.
+    h.ssm.injectFault({ operation: 'GetParametersByPath', times: 1_000, nameContains: '/rotation' });
+    h.ssm.injectFault({ operation: 'GetParameter', times: 1_000, nameContains: '/r' });
     missPendingReads(token, 1);
     await h.invoke(event('testSecret', s.secretId, token));
+    h.ssm.clearFaults();
     await h.invoke(event('finishSecret', s.secretId, token));
     expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(h.ringg.liveKey(s.workspaceId));
     expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+    expect(rotationRecords(h)).toEqual([]);
   });
 
-  it('the stored key stays unreadable: a retryable new-key-not-readable that never sends anyone to the dashboard', async () => {
-    const s = (await harness()).seed('plain');
-    h.ssm.injectFault({ operation: 'PutParameter', times: 1_000, nameContains: '/journal' });
-    const token = await begun(s.secretId);
-    await storedNotPromoted(s.secretId, token);
-    missPendingReads(token, 10);
-    const error = (await h
-      .invoke(event('testSecret', s.secretId, token))
-      .catch((e: unknown) => e)) as Failure;
-    expect(error).toMatchObject({ code: 'new-key-not-readable', retryable: true });
-    expect(error.message).toMatch(/Do not regenerate in the Ringg dashboard/);
-    expect(error.message).not.toMatch(DASHBOARD);
-    h.model.getSecretValue = Object.getPrototypeOf(h.model).getSecretValue.bind(h.model);
-    const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1 });
-    expect(report.succeeded).toBe(true);
-    expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(h.ringg.liveKey(s.workspaceId));
-    expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
-  });
+  for (const later of [false, true])
+    it(`the stored key stays unreadable${later ? ' after the claim ran out' : ''}: a retryable new-key-not-readable that never sends anyone to the dashboard`, async () => {
+      const s = (await harness()).seed('plain');
+      const token = await begun(s.secretId);
+      await storedNotPromoted(s.secretId, token);
+      // The claim's `until` has passed: the record alone would say "may have regenerated, not stored".
+      if (later) h.advanceClock(15 * 60_000);
+      missPendingReads(token, 10);
+      const error = (await h
+        .invoke(event('testSecret', s.secretId, token))
+        .catch((e: unknown) => e)) as Failure;
+      expect(error).toMatchObject({ code: 'new-key-not-readable', retryable: true });
+      expect(error.message).toMatch(/Do not regenerate in the Ringg dashboard/);
+      expect(error.message).not.toMatch(DASHBOARD);
+      h.model.getSecretValue = Object.getPrototypeOf(h.model).getSecretValue.bind(h.model);
+      const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1 });
+      expect(report.succeeded).toBe(true);
+      expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(h.ringg.liveKey(s.workspaceId));
+      expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+    });
 });
 
 describe('a workspace tag rewritten after the regenerate', () => {
@@ -116,14 +130,22 @@ describe('a workspace tag rewritten after the regenerate', () => {
     h.model.tagResource({ SecretId: s.secretId, Tags: [{ Key: WORKSPACE_TAG_KEY, Value: 'ws-typo' }] });
     const error = (await h.invoke(event('setSecret', s.secretId, token)).catch((e: unknown) => e)) as Failure;
     expect(error).toMatchObject({ code: 'wrong-workspace', retryable: true });
-    expect(error.message).toMatch(/it is kept in the rescue parameter "\/ringg-rotation\/.*\/rescue\//);
+    expect(error.message).toMatch(/it is kept in the rotation record "\/ringg-rotation\/.*\/rotation\//);
     expect(error.message).not.toMatch(DASHBOARD);
     expect(rescueParameters(h)).toHaveLength(1);
+    expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+    // Restoring the tag: the next attempt stores the rescued key and finishes.
+    h.model.tagResource({ SecretId: s.secretId, Tags: [{ Key: WORKSPACE_TAG_KEY, Value: s.workspaceId }] });
+    const report = await continueRotation(h.model, s.secretId, token, h.invoke, { maxAttempts: 1 });
+    expect(report.succeeded).toBe(true);
+    expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(h.ringg.liveKey(s.workspaceId));
+    expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+    expect(rotationRecords(h)).toEqual([]);
   });
 });
 
 describe('finishSecret delivered twice at once', () => {
-  it('both deliveries succeed and the journal says finished', async () => {
+  it('both deliveries succeed, AWSCURRENT moves once, and no record or failure is left', async () => {
     const s = (await harness()).seed('plain');
     const token = await begun(s.secretId);
     await storedNotPromoted(s.secretId, token);
@@ -134,13 +156,14 @@ describe('finishSecret delivered twice at once', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
     expect(labels(h, s.secretId).AWSCURRENT).toBe(token);
-    const journal = JSON.parse(h.ssm.parameters.get(`/ringg-rotation/${s.secretId}/journal`)?.value ?? '{}');
-    expect(journal.state).toBe('finished');
+    expect(h.model.currentMoves.map((m) => m.versionId)).toEqual([token]);
+    expect(rotationRecords(h)).toEqual([]);
+    expect(failureOf(h, s.secretId)).toBeUndefined();
   });
 });
 
 describe('the rotation version written outside the rotation between the regenerate and the write', () => {
-  it('the new key goes to the rescue parameter and the message names it, never the dashboard', async () => {
+  it('the new key goes to the rotation record and the message names it, never the dashboard', async () => {
     const s = (await harness()).seed('plain');
     const token = await begun(s.secretId);
     const original = h.model.putSecretValue.bind(h.model);
@@ -153,34 +176,45 @@ describe('the rotation version written outside the rotation between the regenera
     };
     const error = (await h.invoke(event('setSecret', s.secretId, token)).catch((e: unknown) => e)) as Failure;
     expect(error.code).toBe('secret-write-conflict');
-    expect(error.message).toMatch(/kept in the SecureString parameter "\/ringg-rotation\/.*\/rescue\//);
+    expect(error.message).toMatch(/kept in the rotation record "\/ringg-rotation\/.*\/rotation\//);
     expect(error.message).toMatch(/do not regenerate in the Ringg dashboard/);
     expect(error.message).not.toMatch(DASHBOARD);
     expect(rescueParameters(h)).toHaveLength(1);
     expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+    expect(failureOf(h, s.secretId)).toMatchObject({
+      code: 'secret-write-conflict',
+      step: 'setSecret',
+      token,
+    });
   });
 });
 
-describe('another delivery takes the intent and ends, having regenerated, while this one creates it', () => {
+describe('another delivery takes the claim and ends, having regenerated, while this one creates it', () => {
   it('the current key is checked again before a next generation: new-key-lost, no second PATCH', async () => {
     const s = (await harness()).seed('plain');
     const token = await begun(s.secretId);
-    const intent = `/ringg-rotation/${s.secretId}/intent/${token}.1`;
+    const record = `/ringg-rotation/${s.secretId}/rotation/${token}`;
+    const arn = h.model.describeSecret({ SecretId: s.secretId }).ARN;
+    const from = labels(h, s.secretId).AWSCURRENT;
     const original = h.ssm.putParameter.bind(h.ssm);
     h.ssm.putParameter = (input) => {
-      if (input.Name === intent) {
+      if (input.Name === record) {
         h.ssm.putParameter = original;
         // The other delivery won the create, regenerated (killing the old key) and lost the answer.
+        const now = new Date(h.now()).toISOString();
         original({
-          Name: intent,
-          Type: 'String',
+          Name: record,
+          Type: 'SecureString',
           Value: JSON.stringify({
-            v: 1,
+            v: 2,
+            secretArn: arn,
             token,
+            status: 'outcome-unknown',
             generation: 1,
-            recordedAt: new Date().toISOString(),
-            expiresAt: new Date().toISOString(),
-            outcome: 'ended',
+            until: now,
+            fromVersion: from,
+            workspaceId: s.workspaceId,
+            updatedAt: now,
           }),
         });
         h.ringg.regenerateInDashboard(s.workspaceId);
@@ -190,6 +224,9 @@ describe('another delivery takes the intent and ends, having regenerated, while 
     const error = (await h.invoke(event('setSecret', s.secretId, token)).catch((e: unknown) => e)) as Failure;
     expect(error.code).toBe('new-key-lost');
     expect(h.ringg.calls('regenerate-call')).toBe(0);
-    expect([...h.ssm.parameters.keys()].filter((n) => n.includes('/intent/'))).toEqual([intent]);
+    // The other delivery's record is kept as it was: the evidence of its regenerate.
+    expect(recordsOf(h)).toEqual([
+      expect.objectContaining({ name: record, status: 'outcome-unknown', generation: 1 }),
+    ]);
   });
 });

@@ -1,9 +1,9 @@
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
-import { mirrorParameterName } from '../common/parameter-names.js';
+import { MIRROR_FAILED_MESSAGE } from '../../common/log-messages.js';
+import { mirrorParameterName } from '../../common/parameter-names.js';
+import { errorName } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { callWithin } from './aws-call.js';
-import { errorName } from './journal.js';
-import type { Logger } from './logger.js';
 
 export interface KeyMirror {
   /** Best effort: a failure is logged with MIRROR_FAILED_MESSAGE and never thrown. */
