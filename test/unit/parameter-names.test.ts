@@ -55,13 +55,27 @@ describe('parameter names', () => {
   });
 
   it('give every token one safe segment of its own: safe tokens as they are, others hashed', () => {
-    const tokens = ['abc', 'a/b', 'a_b', 'a b', '.', '..', 'x'.repeat(64), 'x'.repeat(65), 'tök'];
+    const tokens = [
+      'abc',
+      'a/b',
+      'a_b',
+      'a b',
+      '.',
+      '..',
+      'x'.repeat(64),
+      'x'.repeat(65),
+      'tök',
+      ...PARAMETER_KINDS,
+    ];
     const segments = tokens.map(tokenSegment);
     expect(new Set(segments).size).toBe(tokens.length);
-    for (const segment of segments) expect(segment).toMatch(/^[A-Za-z0-9_.-]{1,64}$/);
-    for (const segment of segments) expect(segment).not.toMatch(/^\.\.?$/);
+    for (const segment of segments) expect(segment).toMatch(/^[A-Za-z0-9_.-]+$/);
+    for (const segment of segments) expect(segment).not.toMatch(/^\.+$/);
+    for (const kind of PARAMETER_KINDS) expect(segments).not.toContain(kind);
     expect(tokenSegment('abc')).toBe('abc');
-    expect(tokenSegment('a/b')).toMatch(/^t-[0-9a-f]{32}$/);
+    expect(tokenSegment('x'.repeat(64))).toBe('x'.repeat(64));
+    expect(tokenSegment('a/b')).toMatch(/^a_b\.[0-9a-f]{10}$/);
+    expect(tokenSegment('a/b')).not.toBe(tokenSegment('a_b'));
     expect(levelsOf(parameterNames('/p', 'ringg/x').record('a/b/c/d'))).toBe(5);
   });
 
@@ -78,56 +92,71 @@ describe('parameter names', () => {
   it('keep each rotation token to one segment: one that would add segments, spell a kind or hold unsafe characters is hashed', () => {
     const names = parameterNames('/p', 'ringg/prod');
     const plain = '0c8b1a2e-5e6f-4b1d-9a2f-3c4d5e6f7a8b';
-    expect(names.rescue(plain)).toBe(`/p/ringg/prod/rescue/${plain}`);
+    expect(names.record(plain)).toBe(`/p/ringg/prod/rotation/${plain}`);
     for (const token of [
       'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/journal',
       'x/../../journal',
       '..',
       'journal',
       'rotation',
+      'rescue',
+      'intent',
       't+=@ken',
     ]) {
-      const rescue = names.rescue(token);
-      expect(levelsOf(rescue)).toBe(levelsOf(names.rescue(plain)));
-      expect(rescue).toMatch(/^\/p\/ringg\/prod\/rescue\/[A-Za-z0-9_.-]+\.[0-9a-f]{10}$/);
-      expect(levelsOf(names.intent(token, 1))).toBe(levelsOf(names.intent(plain, 1)));
+      const record = names.record(token);
+      expect(levelsOf(record)).toBe(levelsOf(names.record(plain)));
+      expect(record).toMatch(/^\/p\/ringg\/prod\/rotation\/[A-Za-z0-9_.-]+\.[0-9a-f]{10}$/);
     }
-    expect(names.rescue('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/journal')).not.toBe(
-      names.rescue('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_journal'),
+    expect(names.record('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/journal')).not.toBe(
+      names.record('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_journal'),
     );
   });
 
-  it('end every name in its kind, so the CI grant on <prefix>/*/journal matches journals and nothing that can hold a key', () => {
-    const ciGrant = '/ringg-rotation/*/journal';
+  it("put every record one level under its secret's record path and nowhere another secret lists, inside the KMS grant on <prefix>/*/rotation/*", () => {
+    const kmsGrant = '/ringg-rotation/*/rotation/*';
     const secrets = [
       'ringg/prod',
+      'ringg/prod/rotation',
+      'ringg/prod/rotation/x',
       'ringg/prod/journal',
-      'ringg/prod/rescue',
-      'journal',
+      'rotation',
       'a/rotation',
-      'x+y/journal',
+      'x+y/rotation',
     ];
     const tokens = [
       '0c8b1a2e-5e6f-4b1d-9a2f-3c4d5e6f7a8b',
       'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/journal',
-      'journal',
+      'x/rotation',
+      ...PARAMETER_KINDS,
     ];
+    const recordsOf = (secret: string) =>
+      tokens.map((t) => parameterNames('/ringg-rotation', secret).record(t));
     for (const secret of secrets) {
       const names = parameterNames('/ringg-rotation', secret);
-      expect(iamMatches(ciGrant, names.journal)).toBe(true);
-      const keyHolding = [names.rotation, ...tokens.map((t) => names.rescue(t))];
-      for (const name of keyHolding)
-        expect({ name, matches: iamMatches(ciGrant, name) }).toEqual({ name, matches: false });
-      // No key-holding name of one secret is a journal of another.
-      for (const other of secrets) {
-        for (const name of keyHolding)
-          expect(name).not.toBe(parameterNames('/ringg-rotation', other).journal);
+      for (const record of recordsOf(secret)) {
+        expect(record.startsWith(`${names.recordPath}/`)).toBe(true);
+        expect(levelsOf(record)).toBe(levelsOf(names.recordPath) + 1);
+        expect(iamMatches(kmsGrant, record)).toBe(true);
+      }
+      // GetParametersByPath (not recursive) on another secret's record path never lists this one's records.
+      for (const other of secrets.filter((o) => o !== secret)) {
+        const otherPath = parameterNames('/ringg-rotation', other).recordPath;
+        for (const record of recordsOf(secret)) {
+          expect({
+            record,
+            otherPath,
+            listed: record.startsWith(`${otherPath}/`) && levelsOf(record) === levelsOf(otherPath) + 1,
+          }).toEqual({ record, otherPath, listed: false });
+          expect(record).not.toBe(otherPath);
+          expect(recordsOf(other)).not.toContain(record);
+        }
       }
     }
-    // What the token used verbatim gave: a rescue the CI grant matched.
-    expect(
-      iamMatches(ciGrant, '/ringg-rotation/ringg/prod/rescue/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/journal'),
-    ).toBe(true);
+    // What the token used verbatim gave: ringg/prod's record of the token "rotation" was the path that
+    // lists the records of ringg/prod/rotation.
+    expect('/ringg-rotation/ringg/prod/rotation/rotation').toBe(
+      parameterNames('/ringg-rotation', 'ringg/prod/rotation').recordPath,
+    );
     expect(PARAMETER_KINDS).toEqual(['journal', 'rotation', 'rescue', 'intent']);
   });
 
