@@ -26,7 +26,8 @@ const parameterArn = (name: string) => `arn:aws:ssm:${region}:${account}:paramet
 const ROTATED = secretArn('ringg/workspace-0999');
 const PREFIX = '/ringg-rotation';
 const MIRROR = (n: string) => `/services/ringg/ringg/workspace-${n}`;
-const RECORD = (n: string) => parameterNames(PREFIX, `ringg/workspace-${n}`).rotation;
+const TOKEN = '0c8b1a2e-5e6f-4b1d-9a2f-3c4d5e6f7a8b';
+const RECORD = (n: string, token = TOKEN) => parameterNames(PREFIX, `ringg/workspace-${n}`).record(token);
 
 type Json = Record<string, unknown>;
 type Resource = { Type: string; Properties: Json; DependsOn?: string[] };
@@ -223,19 +224,21 @@ describe('the function, with 1,000 secrets', () => {
     },
   );
 
-  it('may tag a listed secret with the workspace tag only, and not rotate, delete or re-point any secret', async () => {
+  it('may tag and untag a listed secret with the workspace and failure tags only, and not rotate, delete or re-point any secret', async () => {
     const identity = functionPolicies();
-    const tag = (keys: string[]) =>
-      decide(
-        FUNCTION_ROLE,
-        'secretsmanager:TagResource',
-        ROTATED,
-        { ...callFor(ROTATED), 'aws:TagKeys': keys },
-        { identity },
-      );
-    expect(await tag(['ringg-rotation:workspace-id'])).toBe('Allowed');
-    expect(await tag(['owner'])).toBe('ExplicitlyDenied');
-    expect(await tag(['ringg-rotation:workspace-id', 'owner'])).toBe('ExplicitlyDenied');
+    for (const action of ['secretsmanager:TagResource', 'secretsmanager:UntagResource']) {
+      const tag = (keys: string[], secret = ROTATED) =>
+        decide(FUNCTION_ROLE, action, secret, { ...callFor(secret), 'aws:TagKeys': keys }, { identity });
+      expect(await tag(['ringg-rotation:workspace-id'])).toBe('Allowed');
+      expect(await tag(['ringg-rotation:last-failure'])).toBe('Allowed');
+      expect(await tag(['ringg-rotation:workspace-id', 'ringg-rotation:last-failure'])).toBe('Allowed');
+      expect(await tag(['owner'])).toBe('ExplicitlyDenied');
+      expect(await tag(['ringg-rotation:last-failure', 'owner'])).toBe('ExplicitlyDenied');
+      expect(await tag(['ringg-rotation:workspace-id', 'owner'])).toBe('ExplicitlyDenied');
+      // Not a secret its deployment does not name, with the rotation's own tag keys either.
+      const bound = secretArn('prod/database');
+      expect(await tag(['ringg-rotation:last-failure'], bound)).toBe('ImplicitlyDenied');
+    }
     for (const action of [
       'secretsmanager:RotateSecret',
       'secretsmanager:DeleteSecret',
@@ -245,6 +248,37 @@ describe('the function, with 1,000 secrets', () => {
         'ImplicitlyDenied',
       );
     }
+  });
+
+  it('may list secrets (the shared-workspace check) but not read a secret it does not rotate', async () => {
+    const identity = functionPolicies();
+    expect(await decide(FUNCTION_ROLE, 'secretsmanager:ListSecrets', '*', {}, { identity })).toBe('Allowed');
+    const other = secretArn('prod/database');
+    expect(
+      await decide(
+        FUNCTION_ROLE,
+        'secretsmanager:GetSecretValue',
+        other,
+        { 'secretsmanager:SecretId': other },
+        { identity },
+      ),
+    ).toBe('ImplicitlyDenied');
+  });
+
+  it('reads, lists, writes and deletes its rotation records, and no parameter outside its prefix', async () => {
+    const identity = functionPolicies();
+    const names = parameterNames(PREFIX, 'ringg/workspace-0999');
+    const ssm = (action: string, name: string) =>
+      decide(FUNCTION_ROLE, action, parameterArn(name), {}, { identity });
+    for (const action of ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter']) {
+      expect(await ssm(action, names.record(TOKEN))).toBe('Allowed');
+      expect(await ssm(action, '/someone-else/ringg/workspace-0999/rotation/t')).toBe('ImplicitlyDenied');
+      expect(await ssm(action, '/ringg-rotation-other/x')).toBe('ImplicitlyDenied');
+    }
+    expect(await ssm('ssm:GetParametersByPath', names.recordPath)).toBe('Allowed');
+    expect(await ssm('ssm:GetParameter', names.legacyRescue(TOKEN))).toBe('Allowed');
+    expect(await ssm('ssm:DeleteParameter', names.legacyRescue(TOKEN))).toBe('Allowed');
+    expect(await ssm('ssm:GetParametersByPath', '/services/ringg')).toBe('ImplicitlyDenied');
   });
 
   it('may write but not read the mirror, and uses its parameter key only through SSM for its own parameters', async () => {
@@ -389,16 +423,25 @@ describe('grants by pattern (finding 4): the CI role', () => {
     );
   const token = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/journal';
 
-  it('reads journals, and no parameter that can hold a key: a rescue whose token ends in /journal, the record, the mirror', async () => {
+  it('reads no parameter: no record (a token ending in /journal or named like a kind included), no journal, no mirror', async () => {
     const names = parameterNames(PREFIX, 'ringg/workspace-0000');
-    expect(await read(names.journal)).toBe('Allowed');
-    expect(names.rescue(token)).not.toMatch(/\/journal$/);
-    expect(await read(names.rescue(token))).toBe('ImplicitlyDenied');
-    expect(await read(names.rescue('journal'))).toBe('ImplicitlyDenied');
-    expect(await read(names.rotation)).toBe('ImplicitlyDenied');
+    const tokens = [TOKEN, token, 'journal', 'rotation', 'rescue', 'intent', 'x/../../journal'];
+    for (const t of tokens) {
+      // Tokens are hashed into one segment: no record name ends in /journal, whatever the token.
+      expect(names.record(t)).not.toMatch(/\/journal$/);
+      expect(await read(names.record(t))).toBe('ImplicitlyDenied');
+      expect(await read(names.legacyRescue(t))).toBe('ImplicitlyDenied');
+    }
+    expect(await read(`${PREFIX}/ringg/workspace-0000/journal`)).toBe('ImplicitlyDenied');
+    expect(await read(`${PREFIX}/ringg/workspace-0000/rescue/${token}`)).toBe('ImplicitlyDenied');
     expect(await read(MIRROR('0000'))).toBe('ImplicitlyDenied');
-    // The name the token used verbatim gave (before): the CI role's grant matched it.
-    expect(await read(`${PREFIX}/ringg/workspace-0000/rescue/${token}`)).toBe('Allowed');
+    const ci = inlinePolicies('RinggKeyRotationCiRole');
+    for (const path of [names.recordPath, PREFIX, '/services/ringg']) {
+      expect(await decide(CI_ROLE, 'ssm:GetParametersByPath', parameterArn(path), {}, { identity: ci })).toBe(
+        'ImplicitlyDenied',
+      );
+    }
+    expect(JSON.stringify(ci)).not.toMatch(/"ssm:/);
   });
 
   it('cannot decrypt any copy of a key', async () => {
