@@ -107,9 +107,7 @@ describe('resume decides from the secret’s state alone', () => {
     nextRotation: undefined,
     labels: { current: 'v1', pending: 'v2' },
     stuck: { versionId: 'v2', since: undefined },
-    journal: undefined,
-    journalProblem: undefined,
-    journalParameter: '/ringg-rotation/ringg/a/journal',
+    lastFailure: undefined,
     workspaceTag: undefined,
     ...overrides,
   });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RinggApi, RinggKeyProvider, RinggKeysRejectedError } from '../../consumer/index.js';
 import type { RotationEventOut } from '../../dev/rotation-driver.js';
 import { createHarness, type Harness } from '../support/harness.js';
-import { harnessPerTest, journalOf } from '../support/invariants.js';
+import { failureOf, harnessPerTest } from '../support/invariants.js';
 
 // The real handler rotates a secret whose regenerate Ringg answers with another workspace's key:
 // the function proves the key, finds its workspace is not the secret's, and leaves it unpromoted in
@@ -51,7 +51,7 @@ describe('a rotation whose new key belongs to another workspace', () => {
     // The function kept the key unpromoted, and said why.
     expect(JSON.parse(h.model.valueAt(s.secretId, 'AWSPENDING') ?? '{}').apiKey).toBe(other.key);
     expect(JSON.parse(h.model.valueAt(s.secretId, 'AWSCURRENT') ?? '{}').apiKey).toBe(s.initialKey);
-    expect(journalOf(h, s.secretId)).toMatchObject({ lastError: { code: 'wrong-workspace' } });
+    expect(failureOf(h, s.secretId)).toMatchObject({ code: 'wrong-workspace' });
     // The consumer never sent that workspace's key: its old key is dead, and it says so.
     expect(fromConsumer).toBe(0);
     // Before the regenerate the old key works; from the regenerate on, every call says all keys are rejected.

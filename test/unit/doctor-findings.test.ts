@@ -7,6 +7,7 @@ import {
   setupBlockers,
 } from '../../cli/doctor-findings.js';
 import { doctorJson, doctorMarkdown, doctorText } from '../../cli/doctor-report.js';
+import { adviceFor } from '../../cli/failure-advice.js';
 import { parseFunctionRef } from '../../cli/function-ref.js';
 import { preflight } from '../../cli/preflight.js';
 import type { SecretState } from '../../cli/secret-state.js';
@@ -87,13 +88,13 @@ describe('diagnose', () => {
     expect(one(healthy('a'), { ...OPTIONS, functionRef: ref.ref }).ready).toBe(true);
   });
 
-  it('rotation-stuck names the version, since when, the journal, and ringg-rotate resume', () => {
+  it('rotation-stuck names the version, since when, its last failure, and ringg-rotate resume', () => {
     const d = one(
       healthy('ringg/s', {
         setup: { rotationEnabled: true, rotationFunction: FN, stuck: OPEN },
         journal: {
           step: 'setSecret',
-          state: 'rescued',
+          state: 'failed',
           updatedAt: '2026-05-01T10:00:03Z',
           lastError: { code: 'new-key-rescued', step: 'setSecret', retryable: true },
         },
@@ -103,7 +104,7 @@ describe('diagnose', () => {
     const text = message(d, 'rotation-stuck');
     expect(text).toContain('AWSPENDING is on version v-pending (created 2026-05-01T10:00:00.000Z)');
     expect(text).toContain(
-      'the journal says rescued in setSecret at 2026-05-01T10:00:03Z, last error new-key-rescued',
+      'its last attempt failed in setSecret at 2026-05-01T10:00:03Z with new-key-rescued',
     );
     expect(text).toContain('ringg-rotate resume --secret-id ringg/s');
     expect(text).toContain('Never regenerate in the Ringg dashboard while it is open');
@@ -358,9 +359,7 @@ describe("the bulk preflight shares doctor's setup blockers", () => {
     nextRotation: undefined,
     labels: {},
     stuck: undefined,
-    journal: undefined,
-    journalProblem: undefined,
-    journalParameter: '/ringg-rotation/ringg/x/journal',
+    lastFailure: undefined,
     workspaceTag: WS,
     ...setup,
   });
@@ -388,20 +387,12 @@ describe("the bulk preflight shares doctor's setup blockers", () => {
     const decision = preflight(
       state({
         stuck: OPEN,
-        journal: {
-          secretArn: arnOf('ringg/x'),
-          token: 'v-pending',
+        lastFailure: {
+          code: 'ringg-unavailable',
           step: 'setSecret',
-          state: 'failed',
-          startedAt: '2026-05-01T10:00:00Z',
-          updatedAt: '2026-05-01T10:00:02Z',
-          lastError: {
-            code: 'ringg-unavailable',
-            message: 'm',
-            step: 'setSecret',
-            at: '2026-05-01T10:00:02Z',
-            retryable: true,
-          },
+          retryable: true,
+          token: 'v-pending',
+          at: '2026-05-01T10:00:02Z',
         },
       }),
       undefined,
@@ -415,7 +406,12 @@ describe("the bulk preflight shares doctor's setup blockers", () => {
       },
       pendingVersion: 'v-pending',
       pendingSince: '2026-05-01T10:00:00.000Z',
-      lastError: { code: 'ringg-unavailable', message: 'm', step: 'setSecret', at: '2026-05-01T10:00:02Z' },
+      lastError: {
+        code: 'ringg-unavailable',
+        message: adviceFor('ringg-unavailable'),
+        step: 'setSecret',
+        at: '2026-05-01T10:00:02Z',
+      },
     });
   });
 });

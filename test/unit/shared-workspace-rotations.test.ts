@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { WORKSPACE_TAG_KEY } from '../../common/workspace-tag.js';
+import type { RotationReport } from '../../dev/rotation-driver.js';
 import { createHarness, type Harness, keyOf, LAMBDA_ARN } from '../support/harness.js';
-import { harnessPerTest, journalOf } from '../support/invariants.js';
+import { failureOf, harnessPerTest } from '../support/invariants.js';
 
 // Two secrets holding one Ringg workspace's key (a copy for another team), each rotated by its own
 // schedule through the real handler. A workspace has one live key: a rotation of either kills the
@@ -20,8 +21,12 @@ async function twoHolders(options: { copyTagged: boolean }) {
   return { a, copy };
 }
 
-const lastError = (secretId: string) =>
-  (journalOf(h, secretId)?.lastError ?? {}) as { code?: string; message?: string; step?: string };
+/** What the operator sees of the last failed step: the failure tag, and the message the step threw. */
+const lastError = (secretId: string, report: RotationReport) => {
+  const tag = failureOf(h, secretId);
+  const failed = report.steps.filter((step) => step.error).at(-1);
+  return { code: tag?.code, step: tag?.step, message: failed?.error?.message };
+};
 
 describe('two schedules, one workspace', () => {
   it('the second rotation regenerates nothing, and both keys are accounted for: the live one in the first secret', async () => {
@@ -34,12 +39,10 @@ describe('two schedules, one workspace', () => {
     expect(h.ringg.regenerations(a.workspaceId)).toBe(1);
     expect(keyOf(h.model.valueAt(a.secretId, 'AWSCURRENT'))).toBe(h.ringg.liveKey(a.workspaceId));
     expect(h.model.valueAt(copy, 'AWSCURRENT')).toBe(a.initialKey); // the dead copy, untouched
-    expect(lastError(copy)).toMatchObject({ code: 'current-key-rejected', step: 'createSecret' });
+    expect(lastError(copy, second)).toMatchObject({ code: 'current-key-rejected', step: 'createSecret' });
   });
 
-  // Left for the lead (issue 17): these hold once the decider calls findWorkspaceHolders before the
-  // regenerate and uses sharedWorkspaceMessage / killedByOtherRotationMessage (common/workspace-holders.ts).
-  it.skip('with the function-side check: the first scheduled rotation is refused before the regenerate, naming the copy', async () => {
+  it('with the function-side check: the first scheduled rotation is refused before the regenerate, naming the copy', async () => {
     const { a, copy } = await twoHolders({ copyTagged: true });
     const first = await h.rotate(a.secretId, { maxAttempts: 1 });
 
@@ -48,11 +51,11 @@ describe('two schedules, one workspace', () => {
     expect(h.model.valueAt(a.secretId, 'AWSCURRENT')).toBe(a.initialKey);
     expect(h.model.valueAt(copy, 'AWSCURRENT')).toBe(a.initialKey);
     expect(h.ringg.liveKey(a.workspaceId)).toBe(a.initialKey);
-    expect(lastError(a.secretId)).toMatchObject({ code: 'shared-workspace', step: 'createSecret' });
-    expect(lastError(a.secretId).message).toContain(`and so does secret "${copy}"`);
+    expect(lastError(a.secretId, first)).toMatchObject({ code: 'shared-workspace', step: 'createSecret' });
+    expect(lastError(a.secretId, first).message).toContain(`and so does secret "${copy}"`);
   });
 
-  it.skip("with the function-side check: a key killed by another secret's rotation names that secret as the holder of the live key", async () => {
+  it("with the function-side check: a key killed by another secret's rotation names that secret as the holder of the live key", async () => {
     const { a, copy } = await twoHolders({ copyTagged: false });
     await h.rotate(a.secretId); // the copy was not tagged yet, so nothing found it
     h.model.tagResource({ SecretId: copy, Tags: [{ Key: WORKSPACE_TAG_KEY, Value: a.workspaceId }] });
@@ -60,7 +63,7 @@ describe('two schedules, one workspace', () => {
 
     expect(second.succeeded).toBe(false);
     expect(h.ringg.regenerations(a.workspaceId)).toBe(1);
-    const message = lastError(copy).message ?? '';
+    const message = lastError(copy, second).message ?? '';
     expect(message).toContain(
       `secret "${a.secretId}" holds a key of the same Ringg workspace ${a.workspaceId}`,
     );
