@@ -272,8 +272,8 @@ describe('the schedule', () => {
         parameterStoreMirror: { prefix: '/services/ringg' },
       })),
     ).not.toThrow();
-    // A name spelled like another's encoded path would share its journal: refused at synth.
-    const encoded = parameterNames('/x', 'ringg/team+a').recordPath.slice('/x/'.length, -'/journal'.length);
+    // A name spelled like another's encoded path would share its rotation records: refused at synth.
+    const encoded = parameterNames('/x', 'ringg/team+a').recordPath.slice('/x/'.length, -'/rotation'.length);
     expect(() => build(byName('ringg/team+a', encoded))).toThrow(
       /Secrets "ringg\/team\+a" and "ringg\/team_a\.[0-9a-f]{10}" would share the SSM parameter/,
     );
@@ -291,15 +291,19 @@ describe('least privilege', () => {
         Resource: expect.stringMatching(/^\$\{RotationLogs.*\.Arn\}$/),
       },
       {
-        Sid: 'TagWithTheWorkspaceTagOnly',
-        Action: 'secretsmanager:TagResource',
-        Condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': ['ringg-rotation:workspace-id'] } },
+        Sid: 'TagWithTheRotationTagsOnly',
+        Action: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+        Condition: {
+          'ForAnyValue:StringNotEquals': {
+            'aws:TagKeys': ['ringg-rotation:workspace-id', 'ringg-rotation:last-failure'],
+          },
+        },
         Effect: 'Deny',
         Resource: `arn:\${AWS::Partition}:secretsmanager:${ENV.region}:${ENV.account}:secret:*`,
       },
       {
         Sid: 'OwnRotationParameters',
-        Action: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
+        Action: ['ssm:GetParameter', 'ssm:GetParametersByPath', 'ssm:PutParameter', 'ssm:DeleteParameter'],
         Effect: 'Allow',
         Resource: `arn:\${AWS::Partition}:ssm:${ENV.region}:${ENV.account}:parameter/ringg-rotation/*`,
       },
@@ -316,10 +320,7 @@ describe('least privilege', () => {
         Condition: {
           StringEquals: { 'kms:ViaService': `ssm.${ENV.region}.\${AWS::URLSuffix}` },
           StringLike: {
-            'kms:EncryptionContext:PARAMETER_ARN': [
-              `arn:\${AWS::Partition}:ssm:${ENV.region}:${ENV.account}:parameter/ringg-rotation/*/rotation`,
-              `arn:\${AWS::Partition}:ssm:${ENV.region}:${ENV.account}:parameter/ringg-rotation/*/rescue/*`,
-            ],
+            'kms:EncryptionContext:PARAMETER_ARN': `arn:\${AWS::Partition}:ssm:${ENV.region}:${ENV.account}:parameter/ringg-rotation/*/rotation/*`,
           },
         },
         Effect: 'Allow',
@@ -340,6 +341,7 @@ describe('least privilege', () => {
           'secretsmanager:PutSecretValue',
           'secretsmanager:UpdateSecretVersionStage',
           'secretsmanager:TagResource',
+          'secretsmanager:UntagResource',
         ],
         Condition: {
           StringEquals: {
@@ -489,20 +491,22 @@ describe('least privilege', () => {
     ).toThrow(/parameterEncryptionKey is one of the secrets' own keys/);
   });
 
-  it('may tag the listed secrets with the workspace tag key only', () => {
+  it('may tag and untag the listed secrets with the workspace and failure tag keys only', () => {
     const built = build();
     const deny = statementsOf(built.template, 'RotationRole').filter((s) => s.Effect === 'Deny');
     expect(deny).toEqual([
       expect.objectContaining({
-        Action: 'secretsmanager:TagResource',
-        Condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': ['ringg-rotation:workspace-id'] } },
+        Action: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+        Condition: {
+          'ForAnyValue:StringNotEquals': {
+            'aws:TagKeys': ['ringg-rotation:workspace-id', 'ringg-rotation:last-failure'],
+          },
+        },
       }),
     ]);
-    const everything = JSON.stringify([
-      built.template.toJSON(),
-      Template.fromStack(built.rotation.secretsAccess).toJSON(),
-    ]);
-    expect(everything).not.toMatch(/secretsmanager:UntagResource/);
+    // Tagging is granted nowhere else: only through the per-secret statement, under that Deny.
+    const inline = JSON.stringify(statementsOf(built.template, 'RotationRole'));
+    expect(inline.match(/secretsmanager:(Un)?[Tt]agResource/g)).toHaveLength(2);
   });
 
   it('places the function in a VPC with network-interface permissions when given one', () => {
@@ -687,12 +691,6 @@ describe('the CI role', () => {
         Action: 'lambda:InvokeFunction',
         Effect: 'Allow',
         Resource: expect.stringMatching(/^\$\{RotationFunction.*\.Arn\}$/),
-      },
-      {
-        Sid: 'ReadJournal',
-        Action: 'ssm:GetParameter',
-        Effect: 'Allow',
-        Resource: `arn:\${AWS::Partition}:ssm:${ENV.region}:${ENV.account}:parameter/ringg-rotation/*/journal`,
       },
       {
         // rotate --all: ListSecrets has no resource-level permissions, so "*" is the only resource.
