@@ -123,10 +123,11 @@ export function parameterNameProblems(
   mirrorPrefix: string | undefined,
 ): string[] {
   const problems: string[] = [];
-  const standing = standingParameterCount(secrets.length, mirrorPrefix !== undefined);
-  if (standing > SSM_STANDARD_PARAMETERS_PER_REGION) {
+  // While every secret rotates at once (`ringg-rotate rotate --all`), each holds a record besides its mirror.
+  const peak = standingParameterCount(secrets.length, mirrorPrefix !== undefined) + secrets.length;
+  if (peak > SSM_STANDARD_PARAMETERS_PER_REGION) {
     problems.push(
-      `${secrets.length} secrets keep ${standing} SSM parameters (a mirror each, and a record per open rotation), more ` +
+      `${secrets.length} secrets keep ${peak} SSM parameters while they all rotate (${mirrorPrefix ? 'a mirror and ' : ''}a record each), more ` +
         `than the ${SSM_STANDARD_PARAMETERS_PER_REGION} Standard parameters an account may hold per Region. Split the ` +
         'secrets over accounts or Regions, or drop the mirror.',
     );

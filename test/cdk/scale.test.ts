@@ -65,25 +65,35 @@ describe.each([1, 50, 1000])('a deployment with %i secrets', (n) => {
 });
 
 describe('SSM Standard parameters per account and Region', () => {
-  it('1,000 mirrored secrets keep 2,000 standing parameters, within the 10,000 an account may hold', () => {
-    expect(standingParameterCount(1_000, true)).toBe(2_000);
-    expect(standingParameterCount(1_000, true)).toBeLessThanOrEqual(SSM_STANDARD_PARAMETERS_PER_REGION);
+  it('1,000 mirrored secrets keep 1,000 standing parameters and 2,000 while all rotate, within the 10,000 an account may hold', () => {
+    expect(standingParameterCount(1_000, true)).toBe(1_000);
+    expect(standingParameterCount(1_000, false)).toBe(0);
+    expect(standingParameterCount(1_000, true) + 1_000).toBeLessThanOrEqual(
+      SSM_STANDARD_PARAMETERS_PER_REGION,
+    );
   });
 
-  it('synth refuses more secrets than the account could keep parameters for', () => {
-    const many = Array.from({ length: 5_001 }, (_, i) => ({
-      key: `ringg/w${i}`,
-      secretId: `ringg/w${i}`,
-      name: `ringg/w${i}`,
-      completeArn: undefined,
-      encryptionKey: undefined,
-    }));
-    expect(parameterNameProblems(many, '/ringg-rotation', '/mirror')).toEqual([
+  it('synth refuses more secrets than the account could keep parameters for while they all rotate', () => {
+    const secrets = (length: number) =>
+      Array.from({ length }, (_, i) => ({
+        key: `ringg/w${i}`,
+        secretId: `ringg/w${i}`,
+        name: `ringg/w${i}`,
+        completeArn: undefined,
+        encryptionKey: undefined,
+      }));
+    expect(parameterNameProblems(secrets(5_001), '/ringg-rotation', '/mirror')).toEqual([
       expect.stringMatching(
-        /^5001 secrets keep 10002 SSM parameters \(a journal and a mirror each\), more than the 10000 Standard parameters/,
+        /^5001 secrets keep 10002 SSM parameters while they all rotate \(a mirror and a record each\), more than the 10000 Standard parameters/,
       ),
     ]);
-    expect(parameterNameProblems(many, '/ringg-rotation', undefined)).toEqual([]);
+    expect(parameterNameProblems(secrets(5_000), '/ringg-rotation', '/mirror')).toEqual([]);
+    expect(parameterNameProblems(secrets(5_001), '/ringg-rotation', undefined)).toEqual([]);
+    expect(parameterNameProblems(secrets(10_001), '/ringg-rotation', undefined)).toEqual([
+      expect.stringMatching(
+        /^10001 secrets keep 10001 SSM parameters while they all rotate \(a record each\)/,
+      ),
+    ]);
   });
 });
 
