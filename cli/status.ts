@@ -38,6 +38,7 @@ export async function status(ctx: CliContext, cmd: StatusCommand): Promise<ExitC
       ? `STUCK        a rotation is not complete: AWSPENDING is on ${state.stuck.versionId}${state.stuck.since ? ` since ${date(state.stuck.since)}` : ''}`
       : 'Stuck        no',
   );
+  out.line(`Workspace    ${state.workspaceTag ?? '(not tagged yet: the first rotation records it)'}`);
   out.line(
     failure
       ? `Last failure ${failure.code} in ${failure.step} at ${failure.at}, token ${failure.token}${failure.retryable ? ' (Secrets Manager retries)' : ''}`
@@ -109,6 +110,7 @@ export async function status(ctx: CliContext, cmd: StatusCommand): Promise<ExitC
     nextRotation: state.nextRotation?.toISOString(),
     labels: state.labels,
     stuck: state.stuck ? { versionId: state.stuck.versionId, since: state.stuck.since?.toISOString() } : null,
+    workspaceId: state.workspaceTag ?? null,
     lastFailure: failure ?? null,
     key: keyReport,
     attention,

@@ -142,7 +142,7 @@ describe('ringg-rotate rotate', () => {
 });
 
 describe('ringg-rotate status', () => {
-  it('shows the labels, the schedule, the journal, and that nothing is stuck', async () => {
+  it('shows the labels, the schedule, the workspace, no failure, and that nothing is stuck', async () => {
     const { env: e, workspace } = await start();
     await cli(['rotate', '--secret-id', SECRET]);
     const result = await cli(['status', '--secret-id', SECRET, '--check']);
@@ -150,7 +150,7 @@ describe('ringg-rotate status', () => {
     expect(result.stdout).toMatch(/AWSCURRENT {3}[0-9a-f-]{36}/);
     expect(result.stdout).toMatch(/AWSPREVIOUS {2}[0-9a-f-]{36}/);
     expect(result.stdout).toContain('Stuck        no');
-    expect(result.stdout).toContain('Journal      finished at finishSecret');
+    expect(result.stdout).toContain('Last failure none since the last finished rotation');
     expect(result.stdout).toContain(`Workspace    ${workspace.id}`);
     expect(result.stdout).toContain(
       `Ringg accepts AWSCURRENT (key ${fingerprint(e.ringg.liveKey(workspace.id))}`,
@@ -166,10 +166,10 @@ describe('ringg-rotate status', () => {
     expect(result.code).toBe(4);
     const parsed = JSON.parse(result.stdout);
     expect(parsed.stuck).toMatchObject({ versionId: expect.any(String), since: expect.any(String) });
-    expect(parsed.journal).toMatchObject({
-      state: 'failed',
-      regenerate: { state: 'in-flight' },
-      lastError: { code: 'new-key-lost' },
+    expect(parsed.lastFailure).toMatchObject({
+      code: 'new-key-lost',
+      retryable: false,
+      token: parsed.stuck.versionId,
     });
     expect(parsed.key).toMatchObject({ verified: false, kind: 'rejected', status: 401 });
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { fingerprint } from '../../common/fingerprint.js';
-import { WORKSPACE_TAG_KEY } from '../../common/workspace-tag.js';
+import { FAILURE_TAG_KEY, failureTagValue, WORKSPACE_TAG_KEY } from '../../common/workspace-tag.js';
 import { LOCAL_FUNCTION_ARN, type LocalEnvironment } from '../../dev/local-environment.js';
 import { AwsServiceError } from '../../dev/secrets-manager-model.js';
 import type { StdoutCapture } from '../../dev/stdout-capture.js';
@@ -183,30 +183,26 @@ describe('ringg-rotate doctor', () => {
     expect((await doctor(ids(other))).code).toBe(0);
   });
 
-  it('an open rotation: rotation-stuck, since its version was created, the journal, and how to resume', async () => {
+  it('an open rotation: rotation-stuck, since its version was created, its last failure, and how to resume', async () => {
     const e = await start();
     const s = seed('ringg/stuck');
     const sm = e.aws.secretsManager;
     const token = sm.beginRotation({ SecretId: s.name });
-    e.aws.ssm.putParameter({
-      Name: `/ringg-rotation/${s.name}/journal`,
-      Type: 'String',
-      Overwrite: true,
-      Value: JSON.stringify({
-        secretArn: sm.arnOf(s.name),
-        token,
-        step: 'setSecret',
-        state: 'failed',
-        startedAt: '2026-05-01T10:00:00.000Z',
-        updatedAt: '2026-05-01T10:00:04.000Z',
-        lastError: {
-          code: 'ringg-unavailable',
-          message: 'Ringg did not answer',
-          step: 'setSecret',
-          at: '2026-05-01T10:00:04.000Z',
-          retryable: true,
+    // What the function leaves when a step of that rotation failed: its failure tag.
+    sm.tagResource({
+      SecretId: s.name,
+      Tags: [
+        {
+          Key: FAILURE_TAG_KEY,
+          Value: failureTagValue({
+            code: 'ringg-unavailable',
+            step: 'setSecret',
+            retryable: true,
+            token,
+            at: '2026-05-01T10:00:04.000Z',
+          }),
         },
-      }),
+      ],
     });
     const created = sm
       .listSecretVersionIds({ SecretId: s.name })
@@ -220,7 +216,7 @@ describe('ringg-rotate doctor', () => {
       `AWSPENDING is on version ${token} (created ${created}), not on AWSCURRENT`,
     );
     expect(result.stdout).toContain(
-      'the journal says failed in setSecret at 2026-05-01T10:00:04.000Z, last error ringg-unavailable (Secrets Manager retries)',
+      'its last attempt failed in setSecret at 2026-05-01T10:00:04.000Z with ringg-unavailable (Secrets Manager retries)',
     );
     expect(result.stdout).toContain('resume it: ringg-rotate resume --secret-id ringg/stuck');
   });
