@@ -80,11 +80,11 @@ const ADVICE: Record<string, string> = {
   'regenerate-outcome-unknown':
     'Secrets Manager retries and the next attempt checks first; watch it with `ringg-rotate status --secret-id <secret>`.',
   'new-key-rescued':
-    'The new key is safe in the rescue parameter and the next attempt stores it; to run that attempt now, `ringg-rotate resume --secret-id <secret>`.',
+    'The new key is safe in the rotation record and the next attempt stores it; to run that attempt now, `ringg-rotate resume --secret-id <secret>`.',
   'new-key-unsaved':
     'Fix the function role (PutSecretValue, PutParameter); if the next attempt does not finish, README "Key lost".',
   'secret-write-conflict':
-    'Do not regenerate: the new key is in the rescue parameter named in the error. Read it (aws ssm get-parameter --with-decryption) and store it with `ringg-rotate recover`.',
+    'Do not regenerate: the new key is in the rotation record named in the error. Store it with `ringg-rotate recover` (operators with the parameter key can read it: aws ssm get-parameter --with-decryption).',
   'new-key-not-readable':
     'Do not regenerate: the new key is on its way into AWSPENDING and Secrets Manager retries the rotation; to finish it now, `ringg-rotate resume --secret-id <secret>`.',
   'pending-version-empty': '`ringg-rotate status --secret-id <secret>` shows why; README "Rotation stuck".',

@@ -1,6 +1,6 @@
 /**
- * Rotations a bulk rotation runs at once unless --parallel says otherwise. Each rotation makes 5 Ringg
- * calls (plus the CLI's check of the new key) and 18 SSM calls (10 reads) within a second or more, and
+ * Rotations a bulk rotation runs at once unless --parallel says otherwise. Each rotation makes 4 Ringg
+ * calls (plus the CLI's check of the new key) and 3 SSM calls within a second or more, and
  * the CLI looks at each rotation once a second: 4 at once stays near 20 Ringg requests per second (the
  * function waits out Ringg's 429s) and near SSM's default 40 TPS even when rotations are fast
  * (README: "Rotate everything after an incident").

@@ -20,7 +20,7 @@ export const DURATION_DEFAULTS_MS = {
   ROTATION_SAFETY_MARGIN_MS: 5_000,
   /** Longest any one Secrets Manager or SSM call may take, the SDK's retries included. */
   ROTATION_AWS_CALL_TIMEOUT_MS: 10_000,
-  /** Time kept back, while a new key exists only in memory, for writing it to the rescue parameter. */
+  /** Time kept back, while a new key exists only in memory, for writing it to the rotation record. */
   ROTATION_RESCUE_RESERVE_MS: 3_000,
 } as const;
 

@@ -16,7 +16,7 @@ export interface RotationConfig {
   readonly connectTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
-  /** SSM path under which the journal and rescue parameters live. */
+  /** SSM path under which the rotation records live. */
   readonly parameterPrefix: string;
   /** KMS key for the rescue SecureString; undefined uses the account's aws/ssm key. */
   readonly parameterKmsKeyId: string | undefined;
@@ -30,7 +30,7 @@ export interface RotationConfig {
   readonly maxRetryAfterMs: number;
   /** Longest any one Secrets Manager or SSM call may take, the SDK's retries included. */
   readonly awsCallTimeoutMs: number;
-  /** Time kept back, while a new key exists only in memory, for writing it to the rescue parameter. */
+  /** Time kept back, while a new key exists only in memory, for writing it to the rotation record. */
   readonly rescueReserveMs: number;
 }
 

@@ -10,7 +10,7 @@ import type { Step } from './event.js';
  *   delivery's claim is live, the current key works and its workspace is the tag (`regenerateOrWait`);
  * - a stored or rescued key always wins; nothing is reported lost while a copy exists (`whyRejected`);
  * - AWSCURRENT never moves away from a version that holds the live key: the move names the version it
- *   replaces, and a refused move is looked at again (`afterMove`);
+ *   replaces, and a refused move is looked at again (`moved`);
  * - an edit made during the rotation is kept (`foreign`): its fields with the live key, never undone;
  * - labels are looked at again before anything is concluded from a failed check (`relook`);
  * - a rotation overtaken by a newer one ends quietly, and records are deleted when a rotation ends.

@@ -214,7 +214,7 @@ export class WrongWorkspaceError extends RotationError {
   override readonly retryable: boolean;
   /**
    * `token` undefined: the AWSCURRENT key itself is of another workspace than the secret's tag says.
-   * `keptIn`: where the rotation's new key is (AWSPENDING, AWSCURRENT, or a rescue parameter).
+   * `keptIn`: where the rotation's new key is (AWSPENDING, AWSCURRENT, or the rotation record).
    */
   constructor(
     secretName: string,

@@ -17,6 +17,24 @@ import { IAM_MANAGED_POLICIES_PER_ROLE, IAM_MANAGED_POLICIES_PER_ROLE_MAX } from
 /** The largest reserved concurrency the construct accepts (an account's default quota is 1,000). */
 export const MAX_CONCURRENT_ROTATIONS = 1_000;
 
+/**
+ * Lambda's default concurrency per account and Region is 1,000, of which 100 always stay unreserved:
+ * a default may reserve at most 900.
+ * https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html
+ */
+export const MAX_DEFAULT_CONCURRENT_ROTATIONS = 900;
+export const MIN_DEFAULT_CONCURRENT_ROTATIONS = 10;
+
+/**
+ * One execution per rotated secret: a schedule starts all of its rotations together, each runs one
+ * step at a time, and an invocation Lambda throttles is a failed attempt (a RotationFailed event, an
+ * alarm). The storm bench: 200 rotations at once fail an attempt 190 times with 10, 100 times with 100,
+ * never with 200 (docs/benchmarks.md).
+ */
+export function defaultConcurrentRotations(secrets: number): number {
+  return Math.min(MAX_DEFAULT_CONCURRENT_ROTATIONS, Math.max(MIN_DEFAULT_CONCURRENT_ROTATIONS, secrets));
+}
+
 /** The environment variable the function reads each of `ringgTimeouts` from. */
 const RINGG_TIMEOUT_SETTINGS = {
   connect: 'RINGG_CONNECT_TIMEOUT_MS',
@@ -81,7 +99,12 @@ export function propsProblems(props: RinggKeyRotationProps): string[] {
         'mirrors could reach the rotation records). Give them separate paths, e.g. /ringg-rotation and /services/ringg.',
     );
   }
-  problems.push(...concurrencyProblems(props.maxConcurrentRotations ?? 10, props.scheduleStacks ?? 10));
+  problems.push(
+    ...concurrencyProblems(
+      props.maxConcurrentRotations ?? defaultConcurrentRotations(props.secrets.length),
+      props.scheduleStacks ?? 10,
+    ),
+  );
   const maxManagedPolicies = props.maxManagedPoliciesPerRole ?? IAM_MANAGED_POLICIES_PER_ROLE;
   if (
     !Number.isInteger(maxManagedPolicies) ||
@@ -128,7 +151,7 @@ function concurrencyProblems(maxConcurrentRotations: number, scheduleStacks: num
     maxConcurrentRotations > MAX_CONCURRENT_ROTATIONS
   ) {
     return [
-      `maxConcurrentRotations must be a whole number from 1 to ${MAX_CONCURRENT_ROTATIONS}; got ${maxConcurrentRotations}. The default, 10, suits most accounts.`,
+      `maxConcurrentRotations must be a whole number from 1 to ${MAX_CONCURRENT_ROTATIONS}; got ${maxConcurrentRotations}. The default, one per rotated secret (at least ${MIN_DEFAULT_CONCURRENT_ROTATIONS}, at most ${MAX_DEFAULT_CONCURRENT_ROTATIONS}), suits most accounts.`,
     ];
   }
   if (!Number.isInteger(scheduleStacks) || scheduleStacks < 1 || scheduleStacks > maxConcurrentRotations) {

@@ -33,7 +33,7 @@ import {
   SECRET_ARN_CONTEXT,
   secretsManagerViaService,
 } from './parameter-key.js';
-import { propsProblems } from './props-validation.js';
+import { defaultConcurrentRotations, propsProblems } from './props-validation.js';
 import { parameterNameProblems, type RotatedSecret, readRotatedSecrets } from './rotated-secrets.js';
 import {
   EcsForceNewDeployment,
@@ -199,12 +199,14 @@ export interface RinggKeyRotationProps {
   readonly ciRole?: GitHubCiRoleOptions;
   /**
    * How many rotations may run at once: the function's reserved concurrency. With many secrets on one
-   * schedule, Secrets Manager starts many rotations together; the ones above this bound are throttled
-   * and Secrets Manager retries them later in the window, instead of all of them hitting Ringg's rate
-   * limit and the Secrets Manager and SSM quotas at the same moment. Lambda keeps 100 executions of the
-   * account unreserved, so the account's concurrency quota must be at least 100 + this value.
+   * schedule, Secrets Manager starts their rotations together; each runs one step at a time, and the
+   * steps ride out Ringg's 429s and the Secrets Manager and SSM quotas inside their time. An invocation
+   * above this bound is throttled, which is a failed attempt (a RotationFailed event and an alarm) that
+   * Secrets Manager retries later. Lambda keeps 100 executions of the account unreserved, so the
+   * account's concurrency quota must be at least 100 + this value. Lower it to protect other functions
+   * of the account; the CI role can also invoke the function (the throttles alarm says when it is used up).
    *
-   * @default 10
+   * @default - one per rotated secret, at least 10 and at most 900
    */
   readonly maxConcurrentRotations?: number;
   /**
@@ -279,7 +281,8 @@ export class RinggKeyRotation extends Construct {
     const stack = Stack.of(this);
     const read = readRotatedSecrets(props.secrets, stack);
     const rotated = read.secrets;
-    const maxConcurrentRotations = props.maxConcurrentRotations ?? 10;
+    const maxConcurrentRotations =
+      props.maxConcurrentRotations ?? defaultConcurrentRotations(props.secrets.length);
     this.parameterPrefix = props.parameterPrefix ?? DEFAULT_PARAMETER_PREFIX;
     // Every refused setting is reported at synth, all at once, as CDK's validation errors; until then
     // the construct is built as far as it can be, so that nothing else fails first.

@@ -48,7 +48,7 @@ export interface RinggRotationContext {
   readonly maxConcurrentRotations?: number;
   /** Nested stacks holding the schedules (default 10). Set once: changing it moves schedules. */
   readonly scheduleStacks?: number;
-  /** SSM path of the journal and rescue parameters. */
+  /** SSM path of the rotation records. */
   readonly parameterPrefix?: string;
   /** SSM path under which each secret's key is mirrored to a SecureString (off when absent). */
   readonly parameterStoreMirrorPrefix?: string;
