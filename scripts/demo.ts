@@ -8,10 +8,11 @@ import {
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { dropSdkNodeVersionWarning } from '../cli/sdk-warning.js';
 import { fingerprint } from '../common/fingerprint.js';
 import { parseSecretValue } from '../common/secret-value.js';
+import { FAILURE_TAG_KEY, parseFailureTag } from '../common/workspace-tag.js';
 import { DEMO_FAULTS, type DemoFault } from '../dev/demo-faults.js';
 import { LOCAL_FUNCTION_ARN, startLocalEnvironment } from '../dev/local-environment.js';
 import type { StepReport } from '../dev/rotation-driver.js';
@@ -64,8 +65,12 @@ function logLineFor(report: StepReport): Record<string, unknown> | undefined {
   return undefined;
 }
 
+/** The step whose log line says it moved AWSCURRENT. */
+let promotedIn: string | undefined;
+
 function onStep(_secret: string, report: StepReport): void {
   const line = logLineFor(report);
+  if (line?.promotion === 'promoted' && promotedIn === undefined) promotedIn = report.step;
   const outcome = report.ok ? String(line?.outcome ?? 'ok') : String(line?.errorCode ?? report.error?.name);
   const statuses =
     Array.isArray(line?.ringgStatuses) && line.ringgStatuses.length
@@ -131,27 +136,29 @@ async function main(): Promise<number> {
       (await sm.send(new GetSecretValueCommand({ SecretId: SECRET }))).SecretString,
     );
     const currentKey = current.ok ? current.value.apiKey : undefined;
-    const labels = (await sm.send(new DescribeSecretCommand({ SecretId: SECRET }))).VersionIdsToStages ?? {};
+    const described = await sm.send(new DescribeSecretCommand({ SecretId: SECRET }));
+    const labels = described.VersionIdsToStages ?? {};
+    const failure = parseFailureTag(described.Tags?.find((t) => t.Key === FAILURE_TAG_KEY)?.Value);
     const holder = (stage: string) => Object.entries(labels).find(([, s]) => s.includes(stage))?.[0];
     const works = async (key: string | undefined) =>
       key !== undefined &&
       (await fetch(`${env.ringg.baseUrl()}/workspace`, { headers: { 'x-api-key': key } }).then(
         (r) => r.status,
       )) === 200;
-    const journal = await ssm
-      .send(new GetParameterCommand({ Name: `/ringg-rotation/${SECRET}/journal` }))
-      .then((r) => JSON.parse(r.Parameter?.Value ?? '{}') as Record<string, { code?: string } | string>)
-      .catch(() => ({}) as Record<string, { code?: string } | string>);
+    const records =
+      (
+        await ssm.send(new GetParametersByPathCommand({ Path: '/ringg-rotation', Recursive: true }))
+      ).Parameters?.map((p) => p.Name ?? '').filter((name) => name.includes('/rotation/')) ?? [];
 
     out('Result');
     out(`  AWSCURRENT   ${holder('AWSCURRENT')}  key ${fingerprint(currentKey)}`);
     out(`  AWSPREVIOUS  ${holder('AWSPREVIOUS') ?? '(none)'}`);
     out(`  AWSPENDING   ${holder('AWSPENDING') ?? '(none)'}`);
     out(
-      `  journal      state ${String(journal.state)}, last error ${(journal.lastError as { code?: string })?.code ?? '(none)'}`,
+      `  last failure ${failure ? `${failure.code} in ${failure.step}` : '(none)'} (tag ringg-rotation:last-failure)`,
     );
-    const promotion = journal.promotion as { state?: string; step?: string } | undefined;
-    out(`  promotion    ${promotion ? `${promotion.state} in ${promotion.step}` : '(none)'}`);
+    out(`  records      ${records.length} rotation record(s) left in Parameter Store`);
+    out(`  promotion    ${promotedIn ? `in ${promotedIn}` : '(none)'}`);
     out(`  regenerates  ${env.ringg.regenerations()} at Ringg`);
     out();
     out('Checks');
@@ -174,14 +181,13 @@ async function main(): Promise<number> {
         'the JSON format and its other fields are kept',
         current.ok && current.value.format === 'json' && current.value.fields?.service === 'demo',
       );
-      check('the journal says finished', journal.state === 'finished');
-      const promotedIn = (journal.promotion as { step?: string } | undefined)?.step;
+      check('no rotation record and no failure tag are left', records.length === 0 && failure === undefined);
       check(
         `AWSCURRENT was moved in ${fault?.promotedIn ?? 'setSecret'}${(fault?.promotedIn ?? 'setSecret') === 'setSecret' ? ', the moment Ringg accepted the new key' : ''}`,
         promotedIn === (fault?.promotedIn ?? 'setSecret'),
       );
     } else {
-      const code = (journal.lastError as { code?: string } | undefined)?.code;
+      const code = failure?.code;
       check(`the rotation stopped with ${fault.expect}`, code === fault.expect);
       check('AWSCURRENT was not moved', holder('AWSCURRENT') === oldVersion);
       if (fault.regenerations === 0) {
