@@ -282,7 +282,11 @@ function setSecret(f: Facts): Action {
   if (f.current === 'unusable') return fail('invalid-secret-value', 'current');
   if (f.regenerate === 'issued' || f.rescueProof === 'proven') return storeNewKey(f);
   // A 401 to the PATCH: a stale AWSCURRENT read, or a key stored meanwhile, explains it before anything else.
-  if (f.regenerate === 'rejected' && f.relooks < MAX_RELOOKS) return { kind: 'relook' };
+  if (f.regenerate === 'rejected') {
+    if (f.relooks < MAX_RELOOKS) return { kind: 'relook' };
+    if (f.record.kind === 'unread') return { kind: 'read-record' };
+    if (f.record.kind === 'found' && f.record.status === 'rescued') return regenerateOrWait(f);
+  }
   if (f.regenerate !== 'not-sent') {
     if (f.record.kind === 'found' && f.record.mine && f.record.status === 'regenerating') {
       return { kind: 'record-outcome' };
@@ -305,7 +309,9 @@ function storeNewKey(f: Facts): Action {
 function regenerateOrWait(f: Facts): Action {
   const r = f.record;
   if (r.kind === 'unreadable') return fail('rescue-unreadable');
-  if (r.kind === 'unread' || r.kind === 'none') {
+  // Before any claim: a key rescued by this rotation or an abandoned one may be the live key.
+  if (r.kind === 'unread') return { kind: 'read-record' };
+  if (r.kind === 'none') {
     // setSecret follows createSecret's proof of the current key; it checks again only when the tag is
     // missing (removed since) or a check already ran in this invocation.
     if (f.identity === 'untagged' || f.currentKey !== 'unchecked') {

@@ -366,6 +366,11 @@ class Rotation {
       // A regenerate Ringg refused was sent with the key of a version that is no longer current.
       if (this.facts.regenerate === 'rejected') update.regenerate = 'not-sent';
     }
+    if (this.facts.regenerate === 'rejected') {
+      // A key another delivery or an abandoned rotation rescued may explain the 401: read the records again.
+      this.listed = undefined;
+      update.record = { kind: 'unread' };
+    }
     this.set(update);
   }
 
@@ -435,19 +440,21 @@ class Rotation {
       throw new RecordNotWrittenError(this.secret.name, 'read', this.names.recordPath, errorName(error));
     }
     this.listed = stored;
-    const mine = stored.find((r) => r.name === this.names.record(this.token));
+    // A rescued key of this secret wins over everything else: it may be the workspace's live key, left
+    // by this rotation or by an earlier one that was abandoned.
+    const parsedAll = stored.map((r) => ({ name: r.name, parsed: parseRecord(r.text) }));
+    const rescued = parsedAll.find(
+      (r) =>
+        r.parsed.ok && r.parsed.record.status === 'rescued' && r.parsed.record.secretArn === this.secret.arn,
+    );
+    if (rescued?.parsed.ok) return this.useRecord(rescued.parsed.record, false);
+    const mine = parsedAll.find((r) => r.name === this.names.record(this.token));
     if (mine) {
-      const parsed = parseRecord(mine.text);
+      const parsed = mine.parsed;
       if (!parsed.ok || parsed.record.token !== this.token || parsed.record.secretArn !== this.secret.arn) {
         return this.set({ record: { kind: 'unreadable' } });
       }
       return this.useRecord(parsed.record, parsed.record.owner === this.owner);
-    }
-    for (const other of stored) {
-      const parsed = parseRecord(other.text);
-      if (parsed.ok && parsed.record.status === 'rescued' && parsed.record.secretArn === this.secret.arn) {
-        return this.useRecord(parsed.record, false);
-      }
     }
     const legacy = await this.legacyRescue();
     if (legacy) return this.useRecord(legacy, false);
@@ -483,6 +490,8 @@ class Rotation {
 
   private useRecord(record: RotationRecord, mine: boolean): void {
     this.record = record;
+    // A record this invocation wrote is not in an earlier listing: the clean-up lists again.
+    if (mine) this.listed = undefined;
     if (record.token === this.token) {
       this.set({ currentWritten: labelFacts(this.secret, this.token, record.fromVersion).currentWritten });
     }
