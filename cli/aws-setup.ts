@@ -1,4 +1,5 @@
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { REJECTED_CREDENTIAL_ERRORS } from '../common/aws-errors.js';
 import type { CliContext } from './context.js';
 
 /** Why the CLI cannot work with AWS as configured, and what to do: no command ran, nothing changed. */
@@ -16,15 +17,6 @@ export interface ConfigurationProblem {
   readonly hint: string;
 }
 
-const REJECTED_CREDENTIALS = new Set([
-  'ExpiredTokenException',
-  'ExpiredToken',
-  'UnrecognizedClientException',
-  'InvalidClientTokenId',
-  'InvalidSignatureException',
-  'IncompleteSignature',
-  'TokenRefreshRequired',
-]);
 const UNREACHABLE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT']);
 
 /**
@@ -81,7 +73,7 @@ export async function configurationProblem(
         : 'Sign in (e.g. aws sso login, then --profile <name> or AWS_PROFILE), or in CI assume the stack’s CI role (CiRoleArn) through OIDC.',
     };
   }
-  if (REJECTED_CREDENTIALS.has(name)) {
+  if (REJECTED_CREDENTIAL_ERRORS.has(name)) {
     return {
       code: 'invalid-credentials',
       message: `AWS rejected the credentials: ${name}: ${message}`,

@@ -1,15 +1,6 @@
+import { REJECTED_CREDENTIAL_ERRORS } from '../common/aws-errors.js';
 import { RinggSecretError } from './key-errors.js';
 
-/** Credentials the service refused: signing in again (or a fixed role) is the cure, not a retry. */
-const REJECTED_CREDENTIALS = new Set([
-  'ExpiredTokenException',
-  'ExpiredToken',
-  'UnrecognizedClientException',
-  'InvalidClientTokenId',
-  'InvalidSignatureException',
-  'IncompleteSignature',
-  'TokenRefreshRequired',
-]);
 /** What GetSecretValue answers when the secret's KMS key will not decrypt it for these credentials. */
 const KMS_FAILURES = new Set(['DecryptionFailure', 'KMSAccessDeniedException', 'KMSDisabledException']);
 
@@ -37,7 +28,7 @@ export function readFailure(error: unknown, secretId: string, region: string | u
         '(or pass a SecretsManagerClient with `region`).',
     );
   }
-  if (name === 'CredentialsProviderError' || REJECTED_CREDENTIALS.has(name)) {
+  if (name === 'CredentialsProviderError' || REJECTED_CREDENTIAL_ERRORS.has(name)) {
     return make(
       'aws-configuration',
       `The AWS SDK has no usable credentials to read secret ${secretId} in ${where} (${name}: ${message}). ` +

@@ -273,7 +273,7 @@ class Rotation {
           step: this.event.step,
           retryable,
           token: this.token,
-          at: new Date(this.deps.now()).toISOString(),
+          at: this.isoNow(),
         }),
         ms,
       );
@@ -573,12 +573,12 @@ class Rotation {
       until: new Date(this.deps.now() + this.budget.report.remainingMs() + 1_000).toISOString(),
       fromVersion: this.currentVersion ?? 'none',
       workspaceId: this.secret.workspaceTag ?? '',
-      updatedAt: new Date(this.deps.now()).toISOString(),
+      updatedAt: this.isoNow(),
       owner: this.owner,
     };
     try {
       if (next && this.record?.token === this.token) {
-        await this.deps.records.overwrite(name, serializeRecord(record), this.aws());
+        await this.writeOwnRecord(record, this.aws());
       } else if ((await this.deps.records.create(name, serializeRecord(record), this.aws())) === 'exists') {
         return this.readRecord();
       }
@@ -601,14 +601,10 @@ class Rotation {
       const updated = {
         ...record,
         fromVersion: this.currentVersion,
-        updatedAt: new Date(this.deps.now()).toISOString(),
+        updatedAt: this.isoNow(),
       };
       try {
-        await this.deps.records.overwrite(
-          this.names.record(this.token),
-          serializeRecord(updated),
-          this.aws(),
-        );
+        await this.writeOwnRecord(updated, this.aws());
       } catch (error) {
         throw new RecordNotWrittenError(
           this.secret.name,
@@ -657,13 +653,9 @@ class Rotation {
     const record = this.record;
     if (!record) return;
     const status = this.facts.regenerate === 'outcome-unknown' ? 'outcome-unknown' : 'not-regenerated';
-    const updated: RotationRecord = { ...record, status, updatedAt: new Date(this.deps.now()).toISOString() };
+    const updated: RotationRecord = { ...record, status, updatedAt: this.isoNow() };
     try {
-      await this.deps.records.overwrite(
-        this.names.record(this.token),
-        serializeRecord(updated),
-        this.reportMs(),
-      );
+      await this.writeOwnRecord(updated, this.reportMs());
     } catch (error) {
       this.log.warn(
         'could not record the regenerate outcome; the next attempt waits for the claim to expire',
@@ -739,19 +731,14 @@ class Rotation {
       token: this.token,
       status: 'rescued',
       generation: base?.generation ?? 1,
-      until: base?.until ?? new Date(this.deps.now()).toISOString(),
+      until: base?.until ?? this.isoNow(),
       fromVersion: base?.fromVersion ?? this.currentVersion ?? 'none',
       workspaceId: this.secret.workspaceTag ?? '',
-      updatedAt: new Date(this.deps.now()).toISOString(),
+      updatedAt: this.isoNow(),
       apiKey: key,
     };
     try {
-      await this.deps.records.overwrite(
-        this.names.record(this.token),
-        serializeRecord(record),
-        this.reportMs(),
-        true,
-      );
+      await this.writeOwnRecord(record, this.reportMs(), true);
       this.set({ rescue: 'saved' });
     } catch (error) {
       this.log.error('the new key could not be rescued in SSM either; only this container holds it', {
@@ -862,6 +849,20 @@ class Rotation {
 
   private ourKey(): string | undefined {
     return this.ours?.apiKey ?? this.newKey;
+  }
+
+  /** Overwrites this rotation's record: only its owner does. `keepInMemory`: a rescue SSM refuses. */
+  private writeOwnRecord(record: RotationRecord, timeoutMs: number, keepInMemory = false): Promise<void> {
+    return this.deps.records.overwrite(
+      this.names.record(this.token),
+      serializeRecord(record),
+      timeoutMs,
+      keepInMemory,
+    );
+  }
+
+  private isoNow(): string {
+    return new Date(this.deps.now()).toISOString();
   }
 
   private reportMs(): number {
