@@ -12,6 +12,13 @@ import { normalizeApiKey } from './secret-value.js';
  * - `rescued`: Ringg issued `apiKey` and Secrets Manager did not take it; the next attempt stores it.
  */
 export const RECORD_SCHEMA_VERSION = 2;
+
+/**
+ * SSM Standard-tier parameter values hold at most 4,096 characters; the record must fit whatever the
+ * secret's name, the token and the key are (test/unit/rotation-record.test.ts).
+ * https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html
+ */
+export const SSM_STANDARD_MAX_VALUE_CHARS = 4_096;
 export const RECORD_STATUSES = ['regenerating', 'not-regenerated', 'outcome-unknown', 'rescued'] as const;
 export type RecordStatus = (typeof RECORD_STATUSES)[number];
 
