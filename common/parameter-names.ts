@@ -23,14 +23,19 @@ export function standingParameterCount(secrets: number, mirrored: boolean): numb
 
 /**
  * Where a secret's rotation records live in SSM Parameter Store: `<prefix>/<secret path>/rotation/<one
- * token segment>`, and nothing else under `<prefix>/<secret path>/rotation`, so a grant on that path
+ * token segment>.g<claim>`, and nothing else under `<prefix>/<secret path>/rotation`, so a grant on that path
  * reaches this secret's records and nothing of another secret's, whatever the names and tokens.
  */
 export interface ParameterNames {
   /** The path that holds this secret's records and nothing else. */
   readonly recordPath: string;
-  /** The record of the rotation to version `token`. */
-  record(token: string): string;
+  /**
+   * The record of claim `generation` of the rotation to version `token`: each claim is a parameter of
+   * its own, created once, so two deliveries can never both take the same claim.
+   */
+  record(token: string, generation: number): string;
+  /** The claim `name` holds if it is a record of the rotation to `token`, else undefined. */
+  generationOf(name: string, token: string): number | undefined;
   /** Before 0.2.0: where a new key waited when Secrets Manager would not take it (read once, on upgrade). */
   legacyRescue(token: string): string;
 }
@@ -39,7 +44,12 @@ export function parameterNames(prefix: string, secretName: string): ParameterNam
   const base = `${prefix}/${pathOf(secretName)}`;
   return {
     recordPath: `${base}/rotation`,
-    record: (token) => `${base}/rotation/${tokenSegment(token)}`,
+    record: (token, generation) => `${base}/rotation/${tokenSegment(token)}.g${generation}`,
+    generationOf: (name, token) => {
+      const prefix = `${base}/rotation/${tokenSegment(token)}.g`;
+      const rest = name.startsWith(prefix) ? name.slice(prefix.length) : '';
+      return /^[1-9]\d{0,5}$/.test(rest) ? Number(rest) : undefined;
+    },
     legacyRescue: (token) => `${base}/rescue/${pathOf(token)}`,
   };
 }
@@ -51,10 +61,10 @@ export function mirrorParameterName(prefix: string, secretName: string): string 
 
 /**
  * Why the secret's parameters cannot exist under `prefix` (too many levels for SSM), or undefined.
- * The deepest is the record, `<prefix>/<secret>/rotation/<token>`.
+ * The deepest is the record, `<prefix>/<secret>/rotation/<token>.g<claim>`.
  */
 export function parameterNamesProblem(prefix: string, secretName: string): string | undefined {
-  const deepest = parameterNames(prefix, secretName).record('token');
+  const deepest = parameterNames(prefix, secretName).record('token', 1);
   const levels = levelsOf(deepest);
   if (levels <= SSM_MAX_HIERARCHY_LEVELS) return undefined;
   return (

@@ -274,6 +274,8 @@ function setSecret(f: Facts): Action {
   }
   // Detached at the start: this is not the rotation in progress. (Detached later: someone wrote.)
   if (f.version === 'detached' && f.relooks === 0) return fail('version-not-pending');
+  // The record first: it names the version this rotation replaces, and whether a key may be stored.
+  if (f.record.kind === 'unread') return { kind: 'read-record' };
   // Never regenerate over a stored key, even one someone else wrote into the version.
   if (f.ours === 'unread') return { kind: 'read', which: 'ours' };
   if (f.ours === 'new-key' || f.ours === 'same-as-current' || f.store === 'stored') return promotion(f);
@@ -284,7 +286,6 @@ function setSecret(f: Facts): Action {
   // A 401 to the PATCH: a stale AWSCURRENT read, or a key stored meanwhile, explains it before anything else.
   if (f.regenerate === 'rejected') {
     if (f.relooks < MAX_RELOOKS) return { kind: 'relook' };
-    if (f.record.kind === 'unread') return { kind: 'read-record' };
     if (f.record.kind === 'found' && f.record.status === 'rescued') return regenerateOrWait(f);
   }
   if (f.regenerate !== 'not-sent') {

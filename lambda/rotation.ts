@@ -112,6 +112,8 @@ const MAX_ROUNDS = 200;
 const MAX_WRITE_ATTEMPTS = 5;
 const PROOF_ATTEMPTS = 5;
 const CHECK_ATTEMPTS = 3;
+/** Versions of abandoned rotations read in one step while looking for a key left in one. */
+const MAX_ABANDONED_VERSION_READS = 5;
 /** Observations made while waiting for another delivery: bounded by the step's time, not the count. */
 const WAITING = new Set<Action['kind']>(['wait-for-other-delivery', 'read', 'read-record']);
 
@@ -162,6 +164,8 @@ class Rotation {
   private readonly token: string;
   /** AWSCURRENT when the step began: a different holder later means someone wrote the secret. */
   private readonly startCurrent: string | undefined;
+  /** The version this rotation replaces: its record's, else AWSCURRENT when the step began. */
+  private replaces: string | undefined;
   private currentVersion: string | undefined;
   private current: SecretValue | undefined;
   private ours: SecretValue | undefined;
@@ -207,6 +211,7 @@ class Rotation {
     this.names = parameterNames(deps.config.parameterPrefix, secret.name);
     this.startCurrent = holderOf(secret, 'AWSCURRENT');
     this.currentVersion = this.startCurrent;
+    this.replaces = this.startCurrent;
     this.facts = {
       step: event.step,
       ...labelFacts(secret, this.token, this.startCurrent),
@@ -350,7 +355,7 @@ class Rotation {
     if (this.budget.step.allows(RELOOK_SETTLE_MS * 2)) await this.deps.sleep(RELOOK_SETTLE_MS);
     this.secret = await this.deps.secrets.describe(this.event.secretId, this.aws());
     const holder = holderOf(this.secret, 'AWSCURRENT');
-    const labels = labelFacts(this.secret, this.token, this.record?.fromVersion ?? this.startCurrent);
+    const labels = labelFacts(this.secret, this.token, this.replaces);
     const update: { -readonly [K in keyof Facts]?: Facts[K] } = {
       ...labels,
       relooks: this.facts.relooks + 1,
@@ -431,7 +436,10 @@ class Rotation {
     });
   }
 
-  /** This rotation's record, or a leftover record holding a rescued key. */
+  /**
+   * This rotation's latest claim; but a key of the secret waiting elsewhere wins over it: rescued by
+   * this rotation or an abandoned one, or stored by an abandoned one in a version nothing labels.
+   */
   private async readRecord(): Promise<void> {
     let stored: StoredRecord[];
     try {
@@ -440,26 +448,63 @@ class Rotation {
       throw new RecordNotWrittenError(this.secret.name, 'read', this.names.recordPath, errorName(error));
     }
     this.listed = stored;
-    // A rescued key of this secret wins over everything else: it may be the workspace's live key, left
-    // by this rotation or by an earlier one that was abandoned.
-    const parsedAll = stored.map((r) => ({ name: r.name, parsed: parseRecord(r.text) }));
-    const rescued = parsedAll.find(
-      (r) =>
-        r.parsed.ok && r.parsed.record.status === 'rescued' && r.parsed.record.secretArn === this.secret.arn,
+    const records = stored.flatMap((r) => {
+      const parsed = parseRecord(r.text);
+      return parsed.ok && parsed.record.secretArn === this.secret.arn
+        ? [{ name: r.name, ...parsed.record }]
+        : [];
+    });
+    const latest = stored
+      .map((r) => ({ ...r, generation: this.names.generationOf(r.name, this.token) ?? 0 }))
+      .reduce<(StoredRecord & { generation: number }) | undefined>(
+        (a, r) => (r.generation > (a?.generation ?? 0) ? r : a),
+        undefined,
+      );
+    const own = records.find(
+      (r) => r.name === latest?.name && r.token === this.token && r.generation === latest.generation,
     );
-    if (rescued?.parsed.ok) return this.useRecord(rescued.parsed.record, false);
-    const mine = parsedAll.find((r) => r.name === this.names.record(this.token));
-    if (mine) {
-      const parsed = mine.parsed;
-      if (!parsed.ok || parsed.record.token !== this.token || parsed.record.secretArn !== this.secret.arn) {
-        return this.set({ record: { kind: 'unreadable' } });
-      }
-      return this.useRecord(parsed.record, parsed.record.owner === this.owner);
-    }
+    if (own) this.replaces = own.fromVersion;
+    const rescued = records.find((r) => r.status === 'rescued');
+    if (rescued) return this.useRecord(rescued, false);
+    if (latest && !own) return this.set({ record: { kind: 'unreadable' } });
+    if (own) return this.useRecord(own, own.owner === this.owner);
+    const stranded = await this.strandedKey(records);
+    if (stranded) return this.useRecord(stranded, false);
     const legacy = await this.legacyRescue();
     if (legacy) return this.useRecord(legacy, false);
     this.record = undefined;
     this.set({ record: { kind: 'none' } });
+  }
+
+  /**
+   * A key an abandoned rotation stored in its version before a person's write took the labels away:
+   * its record still says `regenerating`, and the version is listed no more. Proven by Ringg, it is
+   * as good as a rescued key; nowhere else is it to be found.
+   */
+  private async strandedKey(records: readonly RotationRecord[]): Promise<RotationRecord | undefined> {
+    if (this.facts.step !== 'createSecret' && this.facts.step !== 'setSecret') return undefined;
+    const abandoned = records
+      .filter(
+        (r) =>
+          r.token !== this.token &&
+          r.status === 'regenerating' &&
+          this.secret.versions[r.token] === undefined,
+      )
+      .slice(0, MAX_ABANDONED_VERSION_READS);
+    for (const r of abandoned) {
+      if (this.current === undefined) await this.readCurrent();
+      const raw = await this.deps.secrets
+        .readVersion(this.event.secretId, r.token, this.aws())
+        .catch(() => undefined);
+      const parsed = raw === undefined ? undefined : parseSecretValue(raw);
+      if (!parsed?.ok || parsed.value.apiKey === this.current?.apiKey) continue;
+      this.deps.log.redact(parsed.value.apiKey);
+      this.log.warn('an abandoned rotation left a key in its version, which nothing labels; proving it', {
+        version: r.token,
+      });
+      return { ...r, status: 'rescued', apiKey: parsed.value.apiKey };
+    }
+    return undefined;
   }
 
   /** A key left by 0.1.x in its rescue parameter, read as a rescued record of this rotation. */
@@ -492,9 +537,8 @@ class Rotation {
     this.record = record;
     // A record this invocation wrote is not in an earlier listing: the clean-up lists again.
     if (mine) this.listed = undefined;
-    if (record.token === this.token) {
-      this.set({ currentWritten: labelFacts(this.secret, this.token, record.fromVersion).currentWritten });
-    }
+    if (record.token === this.token) this.replaces = record.fromVersion;
+    this.set({ currentWritten: labelFacts(this.secret, this.token, this.replaces).currentWritten });
     if (record.apiKey) this.deps.log.redact(record.apiKey);
     const until = Date.parse(record.until);
     const now = this.deps.now();
@@ -563,12 +607,13 @@ class Rotation {
   }
 
   private async claim(next: boolean): Promise<void> {
-    const name = this.names.record(this.token);
+    const generation = next && this.record?.token === this.token ? this.record.generation + 1 : 1;
+    const name = this.names.record(this.token, generation);
     const record: RotationRecord = {
       secretArn: this.secret.arn,
       token: this.token,
       status: 'regenerating',
-      generation: next && this.record?.token === this.token ? this.record.generation + 1 : 1,
+      generation,
       // The owner cannot outlive its Lambda timeout, which the report deadline ends just before.
       until: new Date(this.deps.now() + this.budget.report.remainingMs() + 1_000).toISOString(),
       fromVersion: this.currentVersion ?? 'none',
@@ -577,9 +622,7 @@ class Rotation {
       owner: this.owner,
     };
     try {
-      if (next && this.record?.token === this.token) {
-        await this.writeOwnRecord(record, this.aws());
-      } else if ((await this.deps.records.create(name, serializeRecord(record), this.aws())) === 'exists') {
+      if ((await this.deps.records.create(name, serializeRecord(record), this.aws())) === 'exists') {
         return this.readRecord();
       }
     } catch (error) {
@@ -606,12 +649,7 @@ class Rotation {
       try {
         await this.writeOwnRecord(updated, this.aws());
       } catch (error) {
-        throw new RecordNotWrittenError(
-          this.secret.name,
-          'update',
-          this.names.record(this.token),
-          errorName(error),
-        );
+        throw new RecordNotWrittenError(this.secret.name, 'update', this.recordName(), errorName(error));
       }
       this.useRecord(updated, true);
     }
@@ -853,12 +891,13 @@ class Rotation {
 
   /** Overwrites this rotation's record: only its owner does. `keepInMemory`: a rescue SSM refuses. */
   private writeOwnRecord(record: RotationRecord, timeoutMs: number, keepInMemory = false): Promise<void> {
-    return this.deps.records.overwrite(
-      this.names.record(this.token),
-      serializeRecord(record),
-      timeoutMs,
-      keepInMemory,
-    );
+    const name = this.names.record(this.token, record.generation);
+    return this.deps.records.overwrite(name, serializeRecord(record), timeoutMs, keepInMemory);
+  }
+
+  /** The parameter of this rotation's latest claim (the first before any). */
+  private recordName(): string {
+    return this.names.record(this.token, this.record?.token === this.token ? this.record.generation : 1);
   }
 
   private isoNow(): string {
@@ -921,7 +960,7 @@ class Rotation {
   private failure(code: FailureCode | 'regenerate-failed', about?: 'current' | 'new' | 'rescued'): Error {
     const name = this.secret.name;
     const token = this.token;
-    const record = this.names.record(token);
+    const record = this.recordName();
     switch (code) {
       case 'regenerate-failed':
         return (

@@ -111,7 +111,7 @@ export interface RinggKeyRotationProps {
    */
   readonly ringgTimeouts?: RinggTimeouts;
   /**
-   * SSM path of each secret's rotation records (`<prefix>/<secret>/rotation/<token>`: one per open
+   * SSM path of each secret's rotation records (`<prefix>/<secret>/rotation/<token>.g<claim>`: one per open
    * rotation, holding a new key while the rotation needs it). Give each instance in an account its own;
    * it may not overlap `parameterStoreMirror.prefix`.
    *

@@ -27,7 +27,7 @@ const ROTATED = secretArn('ringg/workspace-0999');
 const PREFIX = '/ringg-rotation';
 const MIRROR = (n: string) => `/services/ringg/ringg/workspace-${n}`;
 const TOKEN = '0c8b1a2e-5e6f-4b1d-9a2f-3c4d5e6f7a8b';
-const RECORD = (n: string, token = TOKEN) => parameterNames(PREFIX, `ringg/workspace-${n}`).record(token);
+const RECORD = (n: string, token = TOKEN) => parameterNames(PREFIX, `ringg/workspace-${n}`).record(token, 1);
 
 type Json = Record<string, unknown>;
 type Resource = { Type: string; Properties: Json; DependsOn?: string[] };
@@ -271,7 +271,7 @@ describe('the function, with 1,000 secrets', () => {
     const ssm = (action: string, name: string) =>
       decide(FUNCTION_ROLE, action, parameterArn(name), {}, { identity });
     for (const action of ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter']) {
-      expect(await ssm(action, names.record(TOKEN))).toBe('Allowed');
+      expect(await ssm(action, names.record(TOKEN, 1))).toBe('Allowed');
       expect(await ssm(action, '/someone-else/ringg/workspace-0999/rotation/t')).toBe('ImplicitlyDenied');
       expect(await ssm(action, '/ringg-rotation-other/x')).toBe('ImplicitlyDenied');
     }
@@ -428,8 +428,8 @@ describe('grants by pattern (finding 4): the CI role', () => {
     const tokens = [TOKEN, token, 'journal', 'rotation', 'rescue', 'intent', 'x/../../journal'];
     for (const t of tokens) {
       // Tokens are hashed into one segment: no record name ends in /journal, whatever the token.
-      expect(names.record(t)).not.toMatch(/\/journal$/);
-      expect(await read(names.record(t))).toBe('ImplicitlyDenied');
+      expect(names.record(t, 1)).not.toMatch(/\/journal$/);
+      expect(await read(names.record(t, 1))).toBe('ImplicitlyDenied');
       expect(await read(names.legacyRescue(t))).toBe('ImplicitlyDenied');
     }
     expect(await read(`${PREFIX}/ringg/workspace-0000/journal`)).toBe('ImplicitlyDenied');

@@ -144,9 +144,9 @@ describe('decide: the clean path of each step', () => {
 
   it('setSecret claims, regenerates, stores, proves and promotes, with no check of the current key first', () => {
     expect(run(start('setSecret'))).toEqual([
+      'read-record',
       'read:ours',
       'read:current',
-      'read-record',
       'claim',
       'regenerate',
       'store',
@@ -158,9 +158,9 @@ describe('decide: the clean path of each step', () => {
 
   it('setSecret with a mirror writes it before the move', () => {
     expect(run(start('setSecret', { mirror: 'to-write' }))).toEqual([
+      'read-record',
       'read:ours',
       'read:current',
-      'read-record',
       'claim',
       'regenerate',
       'store',
@@ -169,6 +169,15 @@ describe('decide: the clean path of each step', () => {
       'move-current',
       'done:promoted',
     ]);
+  });
+
+  it('setSecret with the key stored reads the record first: it names the version the move replaces', () => {
+    const f = start('setSecret', { ours: 'new-key', proof: 'proven' });
+    expect(decide(f)).toEqual({ kind: 'read-record' });
+    expect(decide({ ...f, record: { kind: 'none' }, currentWritten: true })).toEqual({
+      kind: 'read',
+      which: 'written',
+    });
   });
 
   it('testSecret proves the stored key', () => {
@@ -285,7 +294,12 @@ describe('decide: interleavings decided in one place', () => {
   });
 
   it('a refused move is looked at again; setSecret then defers, finishSecret fails with promotion-refused', () => {
-    const f = start('setSecret', { ours: 'new-key', proof: 'proven', move: 'refused' });
+    const f = start('setSecret', {
+      ours: 'new-key',
+      proof: 'proven',
+      move: 'refused',
+      record: { kind: 'none' },
+    });
     expect(decide(f)).toEqual({ kind: 'relook' });
     expect(decide({ ...f, move: 'refused-relooked' })).toEqual({
       kind: 'done',

@@ -25,8 +25,8 @@ describe('parameter names', () => {
   it('keep a name SSM can hold as it is', () => {
     const names = parameterNames('/ringg-rotation', 'ringg/team_a-1.prod');
     expect(names.recordPath).toBe('/ringg-rotation/ringg/team_a-1.prod/rotation');
-    expect(names.record('0c8b1a2e-5e6f-4b1d-9a2f-3c4d5e6f7a8b')).toBe(
-      '/ringg-rotation/ringg/team_a-1.prod/rotation/0c8b1a2e-5e6f-4b1d-9a2f-3c4d5e6f7a8b',
+    expect(names.record('0c8b1a2e-5e6f-4b1d-9a2f-3c4d5e6f7a8b', 1)).toBe(
+      '/ringg-rotation/ringg/team_a-1.prod/rotation/0c8b1a2e-5e6f-4b1d-9a2f-3c4d5e6f7a8b.g1',
     );
     expect(names.legacyRescue('0c8b1a2e-5e6f-4b1d-9a2f-3c4d5e6f7a8b')).toBe(
       '/ringg-rotation/ringg/team_a-1.prod/rescue/0c8b1a2e-5e6f-4b1d-9a2f-3c4d5e6f7a8b',
@@ -44,13 +44,13 @@ describe('parameter names', () => {
       '/ringg/x',
       'ringg/x/',
     ];
-    const records = names.map((name) => parameterNames('/p', name).record('t'));
+    const records = names.map((name) => parameterNames('/p', name).record('t', 1));
     const mirrors = names.map((name) => mirrorParameterName('/m', name));
     expect(new Set(records).size).toBe(names.length);
     expect(new Set(mirrors).size).toBe(names.length);
     for (const parameter of [...records, ...mirrors]) expect(parameter).toMatch(/^(\/[A-Za-z0-9_.-]+)+$/);
-    expect(parameterNames('/p', 'ringg/team+a').record('t')).toMatch(
-      /^\/p\/ringg\/team_a\.[0-9a-f]{10}\/rotation\/t$/,
+    expect(parameterNames('/p', 'ringg/team+a').record('t', 1)).toMatch(
+      /^\/p\/ringg\/team_a\.[0-9a-f]{10}\/rotation\/t\.g1$/,
     );
   });
 
@@ -76,12 +76,12 @@ describe('parameter names', () => {
     expect(tokenSegment('x'.repeat(64))).toBe('x'.repeat(64));
     expect(tokenSegment('a/b')).toMatch(/^a_b\.[0-9a-f]{10}$/);
     expect(tokenSegment('a/b')).not.toBe(tokenSegment('a_b'));
-    expect(levelsOf(parameterNames('/p', 'ringg/x').record('a/b/c/d'))).toBe(5);
+    expect(levelsOf(parameterNames('/p', 'ringg/x').record('a/b/c/d', 1))).toBe(5);
   });
 
   it(`refuse a secret whose deepest parameter would pass SSM's ${SSM_MAX_HIERARCHY_LEVELS} levels`, () => {
     const twelve = 'org/a/b/c/d/e/f/g/h/i/j/ringg';
-    expect(levelsOf(parameterNames('/ringg-rotation', twelve).record('t'))).toBe(15);
+    expect(levelsOf(parameterNames('/ringg-rotation', twelve).record('t', 1))).toBe(15);
     expect(parameterNamesProblem('/ringg-rotation', twelve)).toBeUndefined();
     expect(parameterNamesProblem('/ringg-rotation', `${twelve}/x`)).toMatch(
       /would have 16 levels, and SSM Parameter Store allows 15/,
@@ -92,7 +92,7 @@ describe('parameter names', () => {
   it('keep each rotation token to one segment: one that would add segments, spell a kind or hold unsafe characters is hashed', () => {
     const names = parameterNames('/p', 'ringg/prod');
     const plain = '0c8b1a2e-5e6f-4b1d-9a2f-3c4d5e6f7a8b';
-    expect(names.record(plain)).toBe(`/p/ringg/prod/rotation/${plain}`);
+    expect(names.record(plain, 1)).toBe(`/p/ringg/prod/rotation/${plain}.g1`);
     for (const token of [
       'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/journal',
       'x/../../journal',
@@ -103,13 +103,25 @@ describe('parameter names', () => {
       'intent',
       't+=@ken',
     ]) {
-      const record = names.record(token);
-      expect(levelsOf(record)).toBe(levelsOf(names.record(plain)));
-      expect(record).toMatch(/^\/p\/ringg\/prod\/rotation\/[A-Za-z0-9_.-]+\.[0-9a-f]{10}$/);
+      const record = names.record(token, 1);
+      expect(levelsOf(record)).toBe(levelsOf(names.record(plain, 1)));
+      expect(record).toMatch(/^\/p\/ringg\/prod\/rotation\/[A-Za-z0-9_.-]+\.[0-9a-f]{10}\.g1$/);
     }
-    expect(names.record('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/journal')).not.toBe(
-      names.record('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_journal'),
+    expect(names.record('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/journal', 1)).not.toBe(
+      names.record('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_journal', 1),
     );
+  });
+
+  it('give each claim of a rotation its own parameter, and know which claim of which rotation a name is', () => {
+    const names = parameterNames('/p', 'ringg/prod');
+    const tokens = ['t', 't.g1', 't.g', 'a/journal', 'x'.repeat(64)];
+    const all = tokens.flatMap((t) => [1, 2, 10].map((g) => ({ t, g, name: names.record(t, g) })));
+    expect(new Set(all.map((r) => r.name)).size).toBe(all.length);
+    for (const a of all)
+      for (const t of tokens) expect(names.generationOf(a.name, t)).toBe(t === a.t ? a.g : undefined);
+    expect(names.generationOf(`${names.recordPath}/t.g0`, 't')).toBeUndefined();
+    expect(names.generationOf(`${names.recordPath}/t`, 't')).toBeUndefined();
+    expect(parameterNames('/p', 'ringg/other').generationOf(names.record('t', 1), 't')).toBeUndefined();
   });
 
   it("put every record one level under its secret's record path and nowhere another secret lists, inside the KMS grant on <prefix>/*/rotation/*", () => {
@@ -130,7 +142,7 @@ describe('parameter names', () => {
       ...PARAMETER_KINDS,
     ];
     const recordsOf = (secret: string) =>
-      tokens.map((t) => parameterNames('/ringg-rotation', secret).record(t));
+      tokens.map((t) => parameterNames('/ringg-rotation', secret).record(t, 1));
     for (const secret of secrets) {
       const names = parameterNames('/ringg-rotation', secret);
       for (const record of recordsOf(secret)) {

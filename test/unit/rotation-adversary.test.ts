@@ -34,7 +34,8 @@ async function harness(options?: HarnessOptions): Promise<Harness> {
 
 const event = stepEvent;
 const lines = () => h.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
-const recordName = (secretId: string, token: string) => `/ringg-rotation/${secretId}/rotation/${token}`;
+const recordName = (secretId: string, token: string, generation = 1) =>
+  `/ringg-rotation/${secretId}/rotation/${token}.g${generation}`;
 
 /** A well-formed rotation record, as the function writes it, planted by someone with SSM write access. */
 function plantRecord(secretId: string, token: string, fields: Record<string, unknown>): void {

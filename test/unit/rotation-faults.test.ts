@@ -314,7 +314,7 @@ describe('Secrets Manager and SSM faults', () => {
     });
     expect(failedSteps(report)).toEqual(['1:setSecret:NewKeyRescuedError']);
     expect(parked).toEqual({
-      name: `/ringg-rotation/${s.secretId}/rotation/${report.token}`,
+      name: `/ringg-rotation/${s.secretId}/rotation/${report.token}.g1`,
       type: 'SecureString',
       keyId: 'alias/ringg-rotation',
       status: 'rescued',
@@ -347,7 +347,7 @@ describe('Secrets Manager and SSM faults', () => {
     const message = report.steps.find((r) => !r.ok)?.error?.message ?? '';
     expect(message).toMatch(/^KMS refused the key of secret/);
     expect(message).toMatch(/EncryptionFailure/);
-    expect(message).toContain(`/rotation/${report.token}`);
+    expect(message).toContain(`/rotation/${report.token}.g1`);
     expect(message).not.toMatch(/function role|Key lost/);
     expect(parked).toEqual([
       expect.objectContaining({
