@@ -5,7 +5,7 @@ import {
   type AllowedSecretsList,
   parseAllowedSecrets,
 } from '../common/allowed-secrets-file.js';
-import { InvalidConfigurationError, SecretNotAllowedError } from './errors.js';
+import { invalidConfiguration, rotationError } from './errors.js';
 
 /** The secrets this function may rotate, as its deployment named them. */
 export interface AllowedSecrets {
@@ -54,7 +54,7 @@ export function checkSecretAllowed(
   described: { readonly arn: string; readonly name: string },
 ): void {
   if (!secretAllowed(list, secretArnOrId, described.arn, described.name)) {
-    throw new SecretNotAllowedError(described.name, described.arn);
+    throw rotationError('secret-not-allowed', { secret: described.name, arn: described.arn });
   }
 }
 
@@ -75,7 +75,7 @@ export function allowedSecretsPath(env: Record<string, string | undefined>): str
  */
 export function loadAllowedSecrets(path: string | undefined): AllowedSecrets {
   if (path === undefined) {
-    throw new InvalidConfigurationError(
+    throw invalidConfiguration(
       `The function has no list of the secrets it may rotate (${ALLOWED_SECRETS_FILE} in its code, or ` +
         'ROTATION_ALLOWED_SECRETS_FILE): deploy it with the RinggKeyRotation construct, which writes the list. Nothing was read or changed.',
     );
@@ -84,14 +84,14 @@ export function loadAllowedSecrets(path: string | undefined): AllowedSecrets {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new InvalidConfigurationError(
+    throw invalidConfiguration(
       `The function's list of the secrets it may rotate (${path}) cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): ` +
         'redeploy the stack, which writes it into the function code. Nothing was read or changed.',
     );
   }
   const parsed = parseAllowedSecrets(text);
   if (!parsed.ok) {
-    throw new InvalidConfigurationError(
+    throw invalidConfiguration(
       `The function's list of the secrets it may rotate (${path}) is unusable: ${parsed.problem}. Redeploy the stack. Nothing was read or changed.`,
     );
   }

@@ -8,7 +8,7 @@ import {
 } from '../common/function-settings.js';
 import { prefixesOverlap } from '../common/parameter-names.js';
 import { parseRinggBaseUrl } from '../common/ringg-base-url.js';
-import { InvalidConfigurationError } from './errors.js';
+import { invalidConfiguration } from './errors.js';
 
 export interface RotationConfig {
   /** Ringg API base URL without a trailing slash. */
@@ -37,7 +37,7 @@ export interface RotationConfig {
 export function loadConfig(env: Record<string, string | undefined>): RotationConfig {
   const config = readConfig(env);
   if (config.mirrorPrefix !== undefined && prefixesOverlap(config.parameterPrefix, config.mirrorPrefix)) {
-    throw new InvalidConfigurationError(
+    throw invalidConfiguration(
       `MIRROR_PARAMETER_PREFIX "${config.mirrorPrefix}" and ROTATION_PARAMETER_PREFIX "${config.parameterPrefix}" ` +
         'overlap: a grant on one would reach the other. Give them separate paths.',
     );
@@ -66,7 +66,7 @@ function readConfig(env: Record<string, string | undefined>): RotationConfig {
 
 function parseBaseUrl(raw: string | undefined): string {
   const parsed = parseRinggBaseUrl(raw);
-  if (!parsed.ok) throw new InvalidConfigurationError(parsed.problem);
+  if (!parsed.ok) throw invalidConfiguration(parsed.problem);
   return parsed.url;
 }
 
@@ -77,7 +77,7 @@ function parseMillis(env: Record<string, string | undefined>, name: DurationSett
   const value = Number(raw);
   if (!isDurationSettingAccepted(value)) {
     const { min, max } = DURATION_SETTING_RANGE_MS;
-    throw new InvalidConfigurationError(
+    throw invalidConfiguration(
       `${name} "${raw}" must be a whole number of milliseconds from ${min} to ${max} (default ${fallback}).`,
     );
   }
@@ -88,7 +88,7 @@ function parsePrefix(name: string, raw: string | undefined): string | undefined 
   const value = blankToUndefined(raw);
   if (value === undefined) return undefined;
   const problem = parameterPathProblem(name, value);
-  if (problem) throw new InvalidConfigurationError(problem);
+  if (problem) throw invalidConfiguration(problem);
   return value;
 }
 

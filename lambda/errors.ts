@@ -1,472 +1,330 @@
 /**
- * Every failure the rotation can report. Each message says what happened and what to do, and none
- * ever contains a key, a secret value or a Ringg response body.
+ * Every failure the rotation can report, as one table: its code, whether a later attempt of the same
+ * rotation can succeed without a person (`retryable`), and its message, which says what happened and
+ * what to do and never contains a key, a secret value or a Ringg response body.
  */
-export type RotationErrorCode =
-  | 'invalid-configuration'
-  | 'invalid-event'
-  | 'rotation-not-enabled'
-  | 'version-not-found'
-  | 'version-not-pending'
-  | 'invalid-secret-value'
-  | 'current-key-rejected'
-  | 'new-key-lost'
-  | 'new-key-rejected'
-  | 'new-key-rescued'
-  | 'new-key-unsaved'
-  | 'key-mismatch'
-  | 'wrong-workspace'
-  | 'permission-denied'
-  | 'ringg-unavailable'
-  | 'regenerate-outcome-unknown'
-  | 'pending-version-empty'
-  | 'secret-write-conflict'
-  | 'aws-call-timeout'
-  | 'record-not-written'
-  | 'kms-key-refused'
-  | 'secret-written-during-rotation'
-  | 'promotion-refused'
-  | 'decider-unsettled'
-  | 'shared-workspace'
-  | 'workspace-holders-unknown'
-  | 'regenerate-in-progress'
-  | 'too-many-regenerate-attempts'
-  | 'secret-too-large'
-  | 'workspace-unknown'
-  | 'new-key-unusable'
-  | 'rescue-unreadable'
-  | 'new-key-not-readable'
-  | 'secret-not-allowed';
 
-export abstract class RotationError extends Error {
-  abstract readonly code: RotationErrorCode;
-  /** True when a later attempt of the same rotation can succeed without a person doing anything. */
-  readonly retryable: boolean = false;
+type Rule<C> = { readonly retryable: boolean | ((c: C) => boolean); readonly message: (c: C) => string };
+const rule = <C>(retryable: Rule<C>['retryable'], message: (c: C) => string): Rule<C> => ({
+  retryable,
+  message,
+});
 
-  /** Derived from the code, not the class, so that it survives minification: new-key-lost → NewKeyLostError. */
+interface Secret {
+  readonly secret: string;
+}
+interface Version extends Secret {
+  readonly token: string;
+}
+interface Parked extends Version {
+  /** The parameter of the rotation record that holds (or would hold) the new key. */
+  readonly record: string;
+}
+
+const recover = (secret: string) => `\`ringg-rotate recover --secret-id ${secret}\``;
+
+const RULES = {
+  'invalid-configuration': rule<{ problem: string }>(false, (c) => c.problem),
+  'invalid-event': rule<{ problem: string }>(
+    false,
+    (c) =>
+      `Invalid rotation event: ${c.problem}. Secrets Manager sends {"Step","SecretId","ClientRequestToken"} with Step ` +
+      'one of createSecret, setSecret, testSecret, finishSecret; to rotate by hand, call RotateSecret ' +
+      '(aws secretsmanager rotate-secret) instead of invoking the function. Nothing was changed.',
+  ),
+  'rotation-not-enabled': rule<Secret>(
+    false,
+    (c) =>
+      `Rotation is not enabled on secret "${c.secret}". Enable it (the CDK construct does) before invoking ` +
+      'this function. Nothing was changed.',
+  ),
+  'version-not-found': rule<Version>(
+    false,
+    (c) =>
+      `Version ${c.token} is not a version of secret "${c.secret}". The event does not belong to a rotation of ` +
+      'this secret; start one with RotateSecret. Nothing was changed.',
+  ),
+  'version-not-pending': rule<Version>(
+    false,
+    (c) =>
+      `Version ${c.token} of secret "${c.secret}" is not labelled AWSPENDING, so it is not the rotation in ` +
+      'progress (it was abandoned or replaced). Start a new rotation with RotateSecret. Nothing was changed.',
+  ),
+  'invalid-secret-value': rule<Secret & { label: string; problem: string }>(
+    false,
+    (c) =>
+      `The ${c.label} value of secret "${c.secret}" is not a Ringg key this rotation understands: ${c.problem}. ` +
+      'Store either the key itself as a plain string, or a JSON object with the key in the string field ' +
+      '"apiKey", e.g. {"apiKey":"<key>"}. Nothing was changed.',
+  ),
+  'current-key-rejected': rule<Secret & { explained?: string }>(
+    false,
+    (c) =>
+      c.explained ??
+      `Ringg rejected the AWSCURRENT key of secret "${c.secret}" (401), no regenerate of this rotation was ` +
+        'in flight, and no other secret of this account and Region is tagged with its workspace: the key was ' +
+        'changed or revoked outside Secrets Manager. Nothing was regenerated. First look for a copy of the live ' +
+        'key (another secret, Region or account that holds this workspace); only if there is none, regenerate ' +
+        `it in the Ringg dashboard. Store it as AWSCURRENT with ${recover(c.secret)} (runbook "Key lost").`,
+  ),
+  /** Another secret of this account and Region holds the same workspace: nothing was changed. */
+  'shared-workspace': rule<{ message: string }>(false, (c) => c.message),
+  'workspace-holders-unknown': rule<Secret & { workspaceId: string; cause: string }>(
+    true,
+    (c) =>
+      `Could not find out whether another secret holds Ringg workspace ${c.workspaceId} of secret "${c.secret}" ` +
+      `(${c.cause}), so nothing was regenerated: rotating one of two secrets of a workspace kills the other's key. ` +
+      'Check that the function role has secretsmanager:ListSecrets (IAM grants it only on "*"); Secrets ' +
+      'Manager retries the rotation.',
+  ),
+  'new-key-lost': rule<Secret & { detail: string }>(
+    false,
+    (c) =>
+      `The new key of secret "${c.secret}" was created and lost: ${c.detail}. Ringg has already invalidated the ` +
+      'old key, so AWSCURRENT holds a dead key and every consumer is failing. Retrying cannot bring it back: ' +
+      `regenerate the key in the Ringg dashboard and store it as AWSCURRENT with ${recover(c.secret)} ` +
+      '(README: runbook "Key lost").',
+  ),
+  /** `promoted`: the version already holds AWSCURRENT (setSecret promoted it once Ringg accepted it). */
+  'new-key-rejected': rule<Version & { detail: string; promoted: boolean }>(true, (c) =>
+    c.promoted
+      ? `Ringg no longer accepts the key in version ${c.token} of secret "${c.secret}" (${c.detail}), which is ` +
+        'already AWSCURRENT: Ringg accepted it when setSecret promoted it, so it was changed or revoked ' +
+        'outside this rotation since. Compare the key in the Ringg dashboard with AWSCURRENT and store the ' +
+        'live one as AWSCURRENT (README: runbook "Key lost").'
+      : `Ringg did not accept the new key in version ${c.token} of secret "${c.secret}" (${c.detail}). The old key ` +
+        'is already dead, so AWSCURRENT is not usable until this is resolved. The rotation retries testSecret ' +
+        'on its own; if it keeps failing, compare the key in the Ringg dashboard with AWSPENDING and store ' +
+        'the live one as AWSCURRENT (README: runbook "Key lost").',
+  ),
+  'new-key-rescued': rule<Parked>(
+    true,
+    (c) =>
+      `Ringg issued a new key for secret "${c.secret}", but writing it to version ${c.token} failed after ` +
+      `retries. The key is safe in the rotation record "${c.record}" (a SecureString only the rotation ` +
+      'reads); the next attempt of this rotation stores it. Do not regenerate in the Ringg dashboard: that ' +
+      'would kill it. If the rotation does not finish, run `ringg-rotate resume` (runbook "Rotation stuck").',
+  ),
+  'new-key-unsaved': rule<Version>(
+    true,
+    (c) =>
+      `Ringg issued a new key for secret "${c.secret}", but neither Secrets Manager (version ${c.token}) nor ` +
+      'the rotation record in SSM accepted it. It is held only in the memory of this Lambda container, which ' +
+      'the next attempt uses if it lands on the same container. Check the function role for ' +
+      'secretsmanager:PutSecretValue and ssm:PutParameter and that both services are reachable; if the ' +
+      'rotation does not finish, follow the runbook "Key lost".',
+  ),
+  'key-mismatch': rule<Version>(
+    false,
+    (c) =>
+      `Ringg accepted the key in version ${c.token} of secret "${c.secret}" but reports a different key as the ` +
+      "workspace's key. The stored key is not the workspace's live key; compare it with the Ringg dashboard " +
+      'and store the live one as AWSCURRENT (README: runbook "Key lost").',
+  ),
+  /**
+   * `token` undefined: the AWSCURRENT key itself is of another workspace than the secret's tag says.
+   * A new key kept somewhere (`keptIn`) is not lost: restoring a mistaken tag lets the retry finish.
+   */
+  'wrong-workspace': rule<Secret & { token?: string; expected: string; actual: string; keptIn?: string }>(
+    (c) => c.token !== undefined,
+    (c) =>
+      c.token === undefined
+        ? `The AWSCURRENT key of secret "${c.secret}" belongs to Ringg workspace ${c.actual}, but the secret's ` +
+          `tag ringg-rotation:workspace-id says ${c.expected}. Nothing was regenerated or changed. If the ` +
+          `secret now intentionally holds a key of workspace ${c.actual}, set the tag to it (aws ` +
+          'secretsmanager tag-resource); otherwise store a key of workspace ' +
+          `${c.expected} with ${recover(c.secret)}.`
+        : `The key in version ${c.token} of secret "${c.secret}" belongs to Ringg workspace ${c.actual}, but the ` +
+          `secret's tag ringg-rotation:workspace-id says ${c.expected}, so it is not promoted` +
+          `${c.keptIn ? `; it is kept in ${c.keptIn}` : ''}. Ringg accepts this key: do not regenerate in the ` +
+          'Ringg dashboard. If the tag was changed by mistake, set it back (aws secretsmanager tag-resource ' +
+          `--secret-id ${c.secret} --tags Key=ringg-rotation:workspace-id,Value=${c.actual}); Secrets Manager's ` +
+          'next attempt of this rotation then finishes it. If the secret must hold a key of workspace ' +
+          `${c.expected}, compare with the Ringg dashboard first (README: error code wrong-workspace).`,
+  ),
+  /** `keptIn`: where the new key waits (the rotation record), undefined when nothing was regenerated. */
+  'kms-key-refused': rule<
+    Secret & { kmsKeyId: string | undefined; cause: string; keptIn: string | undefined }
+  >(
+    true,
+    (c) =>
+      `KMS refused the key of secret "${c.secret}" (${c.kmsKeyId ?? 'aws/secretsmanager'}): Secrets Manager ` +
+      `answered ${c.cause}. The key is disabled, pending deletion, or its key policy no longer lets the ` +
+      'rotation function use it through Secrets Manager. ' +
+      (c.keptIn
+        ? `The new key is safe in the rotation record "${c.keptIn}", encrypted with the rotation's own KMS key; ` +
+          'enable the key or fix its policy (kms:Encrypt, kms:Decrypt and kms:GenerateDataKey for the ' +
+          "function's role) and Secrets Manager's next attempt stores it. Do not regenerate in the Ringg dashboard."
+        : 'Nothing was changed by this step. Enable the key or fix its policy; Secrets Manager retries the rotation.'),
+  ),
+  'secret-written-during-rotation': rule<Version & { writtenVersion: string; problem: string }>(
+    false,
+    (c) =>
+      `Someone wrote version ${c.writtenVersion} of secret "${c.secret}" while the rotation to version ${c.token} ` +
+      `stored the new key, and ${c.problem}, so it was left as it is. The live key is in version ${c.token} (no ` +
+      `label now). Read it with aws secretsmanager get-secret-value --secret-id "${c.secret}" --version-id ` +
+      `${c.token}, and store it as AWSCURRENT with ${recover(c.secret)}. Do not ` +
+      'regenerate in the Ringg dashboard: Ringg accepts that key.',
+  ),
+  'promotion-refused': rule<Version & { cause: string }>(
+    true,
+    (c) =>
+      `Moving AWSCURRENT of secret "${c.secret}" to version ${c.token} failed (${c.cause}), and the labels, looked ` +
+      'at again, show it was not applied. The new key is safe in AWSPENDING; Secrets Manager retries ' +
+      'finishSecret. If it keeps failing, check secretsmanager:UpdateSecretVersionStage for the function role.',
+  ),
+  'permission-denied': rule<Secret & { call: 'PATCH /workspace/api-key' | 'GET /workspace' }>(
+    false,
+    (c) =>
+      `Ringg answered 403 to ${c.call} for secret "${c.secret}": this key may not ${
+        c.call === 'GET /workspace' ? 'read the workspace' : 'manage API keys'
+      }. Nothing was changed by this step. Store a key of a workspace administrator as AWSCURRENT.`,
+  ),
+  'ringg-unavailable': rule<Secret & { action: string; detail: string; changed?: string }>(
+    true,
+    (c) =>
+      `Ringg did not answer ${c.action} for secret "${c.secret}" usefully (${c.detail}). ` +
+      `${c.changed ?? 'Nothing was changed'}; Secrets Manager retries the rotation. If it keeps failing, ` +
+      'check Ringg status and that the function can reach Ringg (VPC: NAT or egress).',
+  ),
+  'regenerate-outcome-unknown': rule<Secret & { detail: string }>(
+    true,
+    (c) =>
+      `A regenerate for secret "${c.secret}" got no clear answer (${c.detail}), and checking whether the old key ` +
+      'still works failed too, so whether Ringg issued a new key is unknown. The next attempt checks again ' +
+      'before doing anything. If the next attempt reports new-key-lost, follow the runbook "Key lost".',
+  ),
+  'new-key-not-readable': rule<Version & { generation: number }>(
+    true,
+    (c) =>
+      `Ringg rejects the AWSCURRENT key of secret "${c.secret}", and this rotation recorded a regenerate ` +
+      `(claim ${c.generation}), but version ${c.token} still reads empty: the new key is most likely in AWSPENDING ` +
+      "and not yet readable (Secrets Manager's read-after-write), or waiting in the rotation record. " +
+      "Secrets Manager's next attempt stores and finishes it. Do not regenerate in the Ringg dashboard: that " +
+      'would kill the new key. If the rotation does not finish, follow the runbook "Rotation stuck".',
+  ),
+  'pending-version-empty': rule<Version>(
+    false,
+    (c) =>
+      `Version ${c.token} of secret "${c.secret}" holds no value, so there is nothing to promote to AWSCURRENT. ` +
+      'setSecret has not stored a key for this rotation; `ringg-rotate status` shows its last failure. ' +
+      'Nothing was changed.',
+  ),
+  'secret-write-conflict': rule<Parked>(
+    false,
+    (c) =>
+      `Version ${c.token} of secret "${c.secret}" already holds a different value than the key Ringg just ` +
+      `issued, so it cannot be written. The key Ringg issued is kept in the rotation record "${c.record}". ` +
+      'Someone wrote this version outside the rotation. Store the key from the record as AWSCURRENT ' +
+      `(${recover(c.secret)} reads it); do not regenerate in the Ringg dashboard: Ringg accepts that key.`,
+  ),
+  'aws-call-timeout': rule<{ call: string; timeoutMs: number }>(
+    true,
+    (c) =>
+      `${c.timeoutMs > 0 ? `${c.call} did not answer within ${c.timeoutMs} ms` : `No time was left in the step for ${c.call}`} ` +
+      "(the step's deadline, retries included). " +
+      'Secrets Manager retries the rotation; if it keeps happening, check that the function reaches the ' +
+      'Secrets Manager and SSM endpoints (VPC: NAT or interface endpoints).',
+  ),
+  'decider-unsettled': rule<Secret & { step: string }>(
+    true,
+    (c) =>
+      `${c.step} of secret "${c.secret}" took more actions than any sequence of answers needs and stopped. ` +
+      'Nothing more was changed by it; Secrets Manager retries the rotation. If it keeps happening, report it ' +
+      'with the function log of this step.',
+  ),
+  'record-not-written': rule<Secret & { what: string; record: string; cause: string }>(
+    true,
+    (c) =>
+      `Could not ${c.what} the rotation record "${c.record}" of secret "${c.secret}" (${c.cause}), so no ` +
+      'regenerate was sent and nothing was changed. Secrets Manager retries the rotation; if it keeps failing, ' +
+      "check that SSM is reachable and the function role may use the rotation's parameters and KMS key.",
+  ),
+  'regenerate-in-progress': rule<Version & { until: string }>(
+    true,
+    (c) =>
+      `Another delivery of the rotation to version ${c.token} of secret "${c.secret}" is regenerating the ` +
+      `key right now (its claim in the rotation record is live until ${c.until}), and its outcome did not ` +
+      'arrive while this delivery could wait. This delivery changed nothing and sent no regenerate. Secrets ' +
+      'Manager retries the rotation, which then finds the new key stored, or rescued, or learns that it was lost.',
+  ),
+  'too-many-regenerate-attempts': rule<Version & { attempts: number }>(
+    false,
+    (c) =>
+      `The rotation to version ${c.token} of secret "${c.secret}" has already recorded ${c.attempts} regenerate ` +
+      'attempts without storing a key. It stops here; the old key still works and nothing more was changed. ' +
+      'Check the function logs for why the attempts failed, then start a new rotation.',
+  ),
+  'secret-too-large': rule<Secret & { worstCaseBytes: number; limit: number }>(
+    false,
+    (c) =>
+      `The new value of secret "${c.secret}" could reach ${c.worstCaseBytes} bytes with the longest key Ringg ` +
+      `may issue, over Secrets Manager's limit of ${c.limit} bytes, so the key was not regenerated (the new ` +
+      'key could not have been stored). Nothing was changed. Remove fields from the JSON value of AWSCURRENT ' +
+      'until it is well under the limit, then rotate again.',
+  ),
+  'workspace-unknown': rule<Secret & { problem: string }>(
+    false,
+    (c) =>
+      `The Ringg workspace of secret "${c.secret}" cannot be established: ${c.problem}. A key whose workspace ` +
+      'is not proven is never regenerated or promoted. Nothing was changed by this step. If the secret is ' +
+      'missing its tag, tag it with the workspace id shown in the Ringg dashboard: aws secretsmanager ' +
+      `tag-resource --secret-id "${c.secret}" --tags Key=ringg-rotation:workspace-id,Value=<id>.`,
+  ),
+  'new-key-unusable': rule<Secret & { problem: string }>(
+    false,
+    (c) =>
+      `Ringg regenerated the key of secret "${c.secret}" but answered with a key that ${c.problem}, which ` +
+      'cannot be sent as an API key header. The old key is dead and the new one was not stored. Regenerate the ' +
+      `key in the Ringg dashboard and store it as AWSCURRENT with ${recover(c.secret)} (README: runbook "Key lost").`,
+  ),
+  'rescue-unreadable': rule<Secret & { record: string; problem: string }>(
+    false,
+    (c) =>
+      `The rotation record "${c.record}" of secret "${c.secret}" exists but is not one this ` +
+      `rotation can use (${c.problem}). Nothing was regenerated or stored. Someone may have written it: inspect ` +
+      "it (aws ssm get-parameter --with-decryption); if it holds the workspace's live key, store that key " +
+      `with ${recover(c.secret)}; otherwise delete the parameter and the rotation continues on its next attempt.`,
+  ),
+  'secret-not-allowed': rule<Secret & { arn: string }>(
+    false,
+    (c) =>
+      `Secret "${c.secret}" (${c.arn}) is not one of the secrets this function's deployment names, so the function does not ` +
+      "rotate it: nothing was read or changed. To rotate it, add it to the construct's `secrets` (the ready stack: " +
+      'secretNames or secretArns) and deploy. If it was never meant to be rotated here, whoever bound it to this ' +
+      'function should cancel that rotation (aws secretsmanager cancel-rotate-secret --secret-id <secret>).',
+  ),
+};
+
+export type RotationErrorCode = keyof typeof RULES;
+export type ErrorContext<C extends RotationErrorCode> = Parameters<(typeof RULES)[C]['message']>[0];
+export const ROTATION_ERROR_CODES = Object.keys(RULES) as RotationErrorCode[];
+
+export class RotationError extends Error {
+  constructor(
+    readonly code: RotationErrorCode,
+    message: string,
+    /** True when a later attempt of the same rotation can succeed without a person doing anything. */
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+
+  /** Derived from the code, so that it survives minification: new-key-lost → NewKeyLostError. */
   override get name(): string {
     return `${this.code.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase())}Error`;
   }
 }
 
-export class InvalidConfigurationError extends RotationError {
-  readonly code = 'invalid-configuration';
-}
-
-export class InvalidEventError extends RotationError {
-  readonly code = 'invalid-event';
-  constructor(problem: string) {
-    super(
-      `Invalid rotation event: ${problem}. Secrets Manager sends {"Step","SecretId","ClientRequestToken"} with Step ` +
-        'one of createSecret, setSecret, testSecret, finishSecret; to rotate by hand, call RotateSecret ' +
-        '(aws secretsmanager rotate-secret) instead of invoking the function. Nothing was changed.',
-    );
-  }
-}
-
-export class RotationNotEnabledError extends RotationError {
-  readonly code = 'rotation-not-enabled';
-  constructor(secretName: string) {
-    super(
-      `Rotation is not enabled on secret "${secretName}". Enable it (the CDK construct does) before invoking ` +
-        'this function. Nothing was changed.',
-    );
-  }
-}
-
-export class VersionNotFoundError extends RotationError {
-  readonly code = 'version-not-found';
-  constructor(secretName: string, token: string) {
-    super(
-      `Version ${token} is not a version of secret "${secretName}". The event does not belong to a rotation of ` +
-        'this secret; start one with RotateSecret. Nothing was changed.',
-    );
-  }
-}
-
-export class VersionNotPendingError extends RotationError {
-  readonly code = 'version-not-pending';
-  constructor(secretName: string, token: string) {
-    super(
-      `Version ${token} of secret "${secretName}" is not labelled AWSPENDING, so it is not the rotation in ` +
-        'progress (it was abandoned or replaced). Start a new rotation with RotateSecret. Nothing was changed.',
-    );
-  }
-}
-
-export class InvalidSecretValueError extends RotationError {
-  readonly code = 'invalid-secret-value';
-  constructor(secretName: string, versionLabel: string, problem: string) {
-    super(
-      `The ${versionLabel} value of secret "${secretName}" is not a Ringg key this rotation understands: ${problem}. ` +
-        'Store either the key itself as a plain string, or a JSON object with the key in the string field ' +
-        '"apiKey", e.g. {"apiKey":"<key>"}. Nothing was changed.',
-    );
-  }
-}
-
-export class CurrentKeyRejectedError extends RotationError {
-  readonly code = 'current-key-rejected';
-  /** `explained`: the message when another secret of the workspace most likely holds the live key. */
-  constructor(secretName: string, explained?: string) {
-    super(
-      explained ??
-        `Ringg rejected the AWSCURRENT key of secret "${secretName}" (401), no regenerate of this rotation was ` +
-          'in flight, and no other secret of this account and Region is tagged with its workspace: the key was ' +
-          'changed or revoked outside Secrets Manager. Nothing was regenerated. First look for a copy of the live ' +
-          'key (another secret, Region or account that holds this workspace); only if there is none, regenerate ' +
-          'it in the Ringg dashboard. Store it as AWSCURRENT with ' +
-          `\`ringg-rotate recover --secret-id ${secretName}\` (runbook "Key lost").`,
-    );
-  }
-}
-
-/** Another secret of this account and Region holds the same workspace: nothing was changed. */
-export class SharedWorkspaceError extends RotationError {
-  readonly code = 'shared-workspace';
-}
-
-export class WorkspaceHoldersUnknownError extends RotationError {
-  readonly code = 'workspace-holders-unknown';
-  override readonly retryable = true;
-  constructor(secretName: string, workspaceId: string, cause: string) {
-    super(
-      `Could not find out whether another secret holds Ringg workspace ${workspaceId} of secret "${secretName}" ` +
-        `(${cause}), so nothing was regenerated: rotating one of two secrets of a workspace kills the other's key. ` +
-        'Check that the function role has secretsmanager:ListSecrets (IAM grants it only on "*"); Secrets ' +
-        'Manager retries the rotation.',
-    );
-  }
-}
-
-export class NewKeyLostError extends RotationError {
-  readonly code = 'new-key-lost';
-  constructor(secretName: string, detail: string) {
-    super(
-      `The new key of secret "${secretName}" was created and lost: ${detail}. Ringg has already invalidated the ` +
-        'old key, so AWSCURRENT holds a dead key and every consumer is failing. Retrying cannot bring it back: ' +
-        'regenerate the key in the Ringg dashboard and store it as AWSCURRENT with ' +
-        `\`ringg-rotate recover --secret-id ${secretName}\` (README: runbook "Key lost").`,
-    );
-  }
-}
-
-export class NewKeyRejectedError extends RotationError {
-  readonly code = 'new-key-rejected';
-  override readonly retryable = true;
-  /** `promoted`: the version already holds AWSCURRENT (setSecret promoted it once Ringg accepted it). */
-  constructor(secretName: string, token: string, detail: string, promoted = false) {
-    super(
-      promoted
-        ? `Ringg no longer accepts the key in version ${token} of secret "${secretName}" (${detail}), which is ` +
-            'already AWSCURRENT: Ringg accepted it when setSecret promoted it, so it was changed or revoked ' +
-            'outside this rotation since. Compare the key in the Ringg dashboard with AWSCURRENT and store the ' +
-            'live one as AWSCURRENT (README: runbook "Key lost").'
-        : `Ringg did not accept the new key in version ${token} of secret "${secretName}" (${detail}). The old key ` +
-            'is already dead, so AWSCURRENT is not usable until this is resolved. The rotation retries testSecret ' +
-            'on its own; if it keeps failing, compare the key in the Ringg dashboard with AWSPENDING and store ' +
-            'the live one as AWSCURRENT (README: runbook "Key lost").',
-    );
-  }
-}
-
-export class NewKeyRescuedError extends RotationError {
-  readonly code = 'new-key-rescued';
-  override readonly retryable = true;
-  constructor(secretName: string, token: string, parameterName: string) {
-    super(
-      `Ringg issued a new key for secret "${secretName}", but writing it to version ${token} failed after ` +
-        `retries. The key is safe in the rotation record "${parameterName}" (a SecureString only the rotation ` +
-        'reads); the next attempt of this rotation stores it. Do not regenerate in the Ringg dashboard: that ' +
-        'would kill it. If the rotation does not finish, run `ringg-rotate resume` (runbook "Rotation stuck").',
-    );
-  }
-}
-
-export class NewKeyUnsavedError extends RotationError {
-  readonly code = 'new-key-unsaved';
-  override readonly retryable = true;
-  constructor(secretName: string, token: string) {
-    super(
-      `Ringg issued a new key for secret "${secretName}", but neither Secrets Manager (version ${token}) nor ` +
-        'the rotation record in SSM accepted it. It is held only in the memory of this Lambda container, which ' +
-        'the next attempt uses if it lands on the same container. Check the function role for ' +
-        'secretsmanager:PutSecretValue and ssm:PutParameter and that both services are reachable; if the ' +
-        'rotation does not finish, follow the runbook "Key lost".',
-    );
-  }
-}
-
-export class KeyMismatchError extends RotationError {
-  readonly code = 'key-mismatch';
-  constructor(secretName: string, token: string) {
-    super(
-      `Ringg accepted the key in version ${token} of secret "${secretName}" but reports a different key as the ` +
-        "workspace's key. The stored key is not the workspace's live key; compare it with the Ringg dashboard " +
-        'and store the live one as AWSCURRENT (README: runbook "Key lost").',
-    );
-  }
-}
-
-export class WrongWorkspaceError extends RotationError {
-  readonly code = 'wrong-workspace';
-  /** A new key that is kept somewhere is not lost: restoring a mistaken tag lets the service's retry finish. */
-  override readonly retryable: boolean;
-  /**
-   * `token` undefined: the AWSCURRENT key itself is of another workspace than the secret's tag says.
-   * `keptIn`: where the rotation's new key is (AWSPENDING, AWSCURRENT, or the rotation record).
-   */
-  constructor(
-    secretName: string,
-    token: string | undefined,
-    expected: string,
-    actual: string,
-    keptIn?: string,
-  ) {
-    super(
-      token === undefined
-        ? `The AWSCURRENT key of secret "${secretName}" belongs to Ringg workspace ${actual}, but the secret's ` +
-            `tag ringg-rotation:workspace-id says ${expected}. Nothing was regenerated or changed. If the ` +
-            `secret now intentionally holds a key of workspace ${actual}, set the tag to it (aws ` +
-            'secretsmanager tag-resource); otherwise store a key of workspace ' +
-            `${expected} with \`ringg-rotate recover --secret-id ${secretName}\`.`
-        : `The key in version ${token} of secret "${secretName}" belongs to Ringg workspace ${actual}, but the ` +
-            `secret's tag ringg-rotation:workspace-id says ${expected}, so it is not promoted` +
-            `${keptIn ? `; it is kept in ${keptIn}` : ''}. Ringg accepts this key: do not regenerate in the ` +
-            'Ringg dashboard. If the tag was changed by mistake, set it back (aws secretsmanager tag-resource ' +
-            `--secret-id ${secretName} --tags Key=ringg-rotation:workspace-id,Value=${actual}); Secrets Manager's ` +
-            'next attempt of this rotation then finishes it. If the secret must hold a key of workspace ' +
-            `${expected}, compare with the Ringg dashboard first (README: error code wrong-workspace).`,
-    );
-    this.retryable = token !== undefined;
-  }
-}
-
-export class KmsKeyRefusedError extends RotationError {
-  readonly code = 'kms-key-refused';
-  override readonly retryable = true;
-  /** `keptIn`: where the new key waits (the rotation record), undefined when nothing was regenerated. */
-  constructor(secretName: string, kmsKeyId: string | undefined, cause: string, keptIn: string | undefined) {
-    super(
-      `KMS refused the key of secret "${secretName}" (${kmsKeyId ?? 'aws/secretsmanager'}): Secrets Manager ` +
-        `answered ${cause}. The key is disabled, pending deletion, or its key policy no longer lets the ` +
-        'rotation function use it through Secrets Manager. ' +
-        (keptIn
-          ? `The new key is safe in the rotation record "${keptIn}", encrypted with the rotation's own KMS key; ` +
-            'enable the key or fix its policy (kms:Encrypt, kms:Decrypt and kms:GenerateDataKey for the ' +
-            "function's role) and Secrets Manager's next attempt stores it. Do not regenerate in the Ringg dashboard."
-          : 'Nothing was changed by this step. Enable the key or fix its policy; Secrets Manager retries the rotation.'),
-    );
-  }
-}
-
-export class SecretWrittenDuringRotationError extends RotationError {
-  readonly code = 'secret-written-during-rotation';
-  constructor(secretName: string, token: string, writtenVersion: string, problem: string) {
-    super(
-      `Someone wrote version ${writtenVersion} of secret "${secretName}" while the rotation to version ${token} ` +
-        `stored the new key, and ${problem}, so it was left as it is. The live key is in version ${token} (no ` +
-        `label now). Read it with aws secretsmanager get-secret-value --secret-id "${secretName}" --version-id ` +
-        `${token}, and store it as AWSCURRENT with \`ringg-rotate recover --secret-id ${secretName}\`. Do not ` +
-        'regenerate in the Ringg dashboard: Ringg accepts that key.',
-    );
-  }
-}
-
-export class PromotionRefusedError extends RotationError {
-  readonly code = 'promotion-refused';
-  override readonly retryable = true;
-  constructor(secretName: string, token: string, cause: string) {
-    super(
-      `Moving AWSCURRENT of secret "${secretName}" to version ${token} failed (${cause}), and the labels, looked ` +
-        'at again, show it was not applied. The new key is safe in AWSPENDING; Secrets Manager retries ' +
-        'finishSecret. If it keeps failing, check secretsmanager:UpdateSecretVersionStage for the function role.',
-    );
-  }
-}
-
-export class PermissionDeniedError extends RotationError {
-  readonly code = 'permission-denied';
-  constructor(secretName: string, call: 'PATCH /workspace/api-key' | 'GET /workspace') {
-    super(
-      `Ringg answered 403 to ${call} for secret "${secretName}": this key may not ${
-        call === 'GET /workspace' ? 'read the workspace' : 'manage API keys'
-      }. Nothing was changed by this step. Store a key of a workspace administrator as AWSCURRENT.`,
-    );
-  }
-}
-
-export class RinggUnavailableError extends RotationError {
-  readonly code = 'ringg-unavailable';
-  override readonly retryable = true;
-  constructor(secretName: string, action: string, detail: string, changed = 'Nothing was changed') {
-    super(
-      `Ringg did not answer ${action} for secret "${secretName}" usefully (${detail}). ${changed}; ` +
-        'Secrets Manager retries the rotation. If it keeps failing, check Ringg status and that the function ' +
-        'can reach Ringg (VPC: NAT or egress).',
-    );
-  }
-}
-
-export class RegenerateOutcomeUnknownError extends RotationError {
-  readonly code = 'regenerate-outcome-unknown';
-  override readonly retryable = true;
-  constructor(secretName: string, detail: string) {
-    super(
-      `A regenerate for secret "${secretName}" got no clear answer (${detail}), and checking whether the old key ` +
-        'still works failed too, so whether Ringg issued a new key is unknown. The next attempt checks again ' +
-        'before doing anything. If the next attempt reports new-key-lost, follow the runbook "Key lost".',
-    );
-  }
-}
-
-export class NewKeyNotReadableError extends RotationError {
-  readonly code = 'new-key-not-readable';
-  override readonly retryable = true;
-  constructor(secretName: string, token: string, generation: number) {
-    super(
-      `Ringg rejects the AWSCURRENT key of secret "${secretName}", and this rotation recorded a regenerate ` +
-        `(claim ${generation}), but version ${token} still reads empty: the new key is most likely in AWSPENDING ` +
-        "and not yet readable (Secrets Manager's read-after-write), or waiting in the rotation record. " +
-        "Secrets Manager's next attempt stores and finishes it. Do not regenerate in the Ringg dashboard: that " +
-        'would kill the new key. If the rotation does not finish, follow the runbook "Rotation stuck".',
-    );
-  }
-}
-
-export class PendingVersionEmptyError extends RotationError {
-  readonly code = 'pending-version-empty';
-  constructor(secretName: string, token: string) {
-    super(
-      `Version ${token} of secret "${secretName}" holds no value, so there is nothing to promote to AWSCURRENT. ` +
-        'setSecret has not stored a key for this rotation; `ringg-rotate status` shows its last failure. ' +
-        'Nothing was changed.',
-    );
-  }
-}
-
-export class SecretWriteConflictError extends RotationError {
-  readonly code = 'secret-write-conflict';
-  constructor(secretName: string, token: string, parameterName: string) {
-    super(
-      `Version ${token} of secret "${secretName}" already holds a different value than the key Ringg just ` +
-        `issued, so it cannot be written. The key Ringg issued is kept in the rotation record "${parameterName}". ` +
-        'Someone wrote this version outside the rotation. Store the key from the record as AWSCURRENT ' +
-        `(\`ringg-rotate recover --secret-id ${secretName}\` reads it); ` +
-        'do not regenerate in the Ringg dashboard: Ringg accepts that key.',
-    );
-  }
-}
-
-export class DeciderUnsettledError extends RotationError {
-  readonly code = 'decider-unsettled';
-  override readonly retryable = true;
-  constructor(secretName: string, step: string) {
-    super(
-      `${step} of secret "${secretName}" took more actions than any sequence of answers needs and stopped. ` +
-        'Nothing more was changed by it; Secrets Manager retries the rotation. If it keeps happening, report it ' +
-        'with the function log of this step.',
-    );
-  }
-}
-
-export class RecordNotWrittenError extends RotationError {
-  readonly code = 'record-not-written';
-  override readonly retryable = true;
-  constructor(secretName: string, what: string, parameterName: string, cause: string) {
-    super(
-      `Could not ${what} the rotation record "${parameterName}" of secret "${secretName}" (${cause}), so no ` +
-        'regenerate was sent and nothing was changed. Secrets Manager retries the rotation; if it keeps failing, ' +
-        "check that SSM is reachable and the function role may use the rotation's parameters and KMS key.",
-    );
-  }
-}
-
-export class RegenerateInProgressError extends RotationError {
-  readonly code = 'regenerate-in-progress';
-  override readonly retryable = true;
-  constructor(secretName: string, token: string, until: string) {
-    super(
-      `Another delivery of the rotation to version ${token} of secret "${secretName}" is regenerating the ` +
-        `key right now (its claim in the rotation record is live until ${until}), and its outcome did not arrive while this delivery ` +
-        'could wait. This delivery changed nothing and sent no regenerate. Secrets Manager retries the ' +
-        'rotation, which then finds the new key stored, or rescued, or learns that it was lost.',
-    );
-  }
-}
-
-export class TooManyRegenerateAttemptsError extends RotationError {
-  readonly code = 'too-many-regenerate-attempts';
-  constructor(secretName: string, token: string, attempts: number) {
-    super(
-      `The rotation to version ${token} of secret "${secretName}" has already recorded ${attempts} regenerate ` +
-        'attempts without storing a key. It stops here; the old key still works and nothing more was changed. ' +
-        'Check the function logs for why the attempts failed, then start a new rotation.',
-    );
-  }
-}
-
-export class SecretTooLargeError extends RotationError {
-  readonly code = 'secret-too-large';
-  constructor(secretName: string, worstCaseBytes: number, limit: number) {
-    super(
-      `The new value of secret "${secretName}" could reach ${worstCaseBytes} bytes with the longest key Ringg ` +
-        `may issue, over Secrets Manager's limit of ${limit} bytes, so the key was not regenerated (the new ` +
-        'key could not have been stored). Nothing was changed. Remove fields from the JSON value of AWSCURRENT ' +
-        'until it is well under the limit, then rotate again.',
-    );
-  }
-}
-
-export class WorkspaceUnknownError extends RotationError {
-  readonly code = 'workspace-unknown';
-  constructor(secretName: string, problem: string) {
-    super(
-      `The Ringg workspace of secret "${secretName}" cannot be established: ${problem}. A key whose workspace ` +
-        'is not proven is never regenerated or promoted. Nothing was changed by this step. If the secret is ' +
-        'missing its tag, tag it with the workspace id shown in the Ringg dashboard: aws secretsmanager ' +
-        `tag-resource --secret-id "${secretName}" --tags Key=ringg-rotation:workspace-id,Value=<id>.`,
-    );
-  }
-}
-
-export class NewKeyUnusableError extends RotationError {
-  readonly code = 'new-key-unusable';
-  constructor(secretName: string, problem: string) {
-    super(
-      `Ringg regenerated the key of secret "${secretName}" but answered with a key that ${problem}, which ` +
-        'cannot be sent as an API key header. The old key is dead and the new one was not stored. Regenerate the ' +
-        'key in the Ringg dashboard and store it as AWSCURRENT with ' +
-        `\`ringg-rotate recover --secret-id ${secretName}\` (README: runbook "Key lost").`,
-    );
-  }
-}
-
-export class RescueUnreadableError extends RotationError {
-  readonly code = 'rescue-unreadable';
-  constructor(secretName: string, parameterName: string, problem: string) {
-    super(
-      `The rotation record "${parameterName}" of secret "${secretName}" exists but is not one this ` +
-        `rotation can use (${problem}). Nothing was regenerated or stored. Someone may have written it: inspect ` +
-        "it (aws ssm get-parameter --with-decryption); if it holds the workspace's live key, store that key " +
-        `with \`ringg-rotate recover --secret-id ${secretName}\`; otherwise delete the parameter and the ` +
-        'rotation continues on its next attempt.',
-    );
-  }
-}
-
-export class SecretNotAllowedError extends RotationError {
-  readonly code = 'secret-not-allowed';
-  constructor(secretName: string, secretArn: string) {
-    super(
-      `Secret "${secretName}" (${secretArn}) is not one of the secrets this function's deployment names, so the function does not ` +
-        "rotate it: nothing was read or changed. To rotate it, add it to the construct's `secrets` (the ready stack: " +
-        'secretNames or secretArns) and deploy. If it was never meant to be rotated here, whoever bound it to this ' +
-        'function should cancel that rotation (aws secretsmanager cancel-rotate-secret --secret-id <secret>).',
-    );
-  }
+export function rotationError<C extends RotationErrorCode>(code: C, context: ErrorContext<C>): RotationError {
+  const r = RULES[code] as Rule<ErrorContext<C>>;
+  const retryable = typeof r.retryable === 'function' ? r.retryable(context) : r.retryable;
+  return new RotationError(code, r.message(context), retryable);
 }
 
 export function errorName(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;
 }
+
+export const invalidConfiguration = (problem: string) => rotationError('invalid-configuration', { problem });
+export const invalidEvent = (problem: string) => rotationError('invalid-event', { problem });

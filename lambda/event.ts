@@ -1,5 +1,5 @@
 import { STEPS, type Step } from '../common/steps.js';
-import { InvalidEventError } from './errors.js';
+import { invalidEvent } from './errors.js';
 
 export { STEPS, type Step };
 
@@ -24,7 +24,7 @@ const STEP_SPELLINGS: Record<string, Step> = {
 
 export function parseEvent(raw: unknown): RotationEvent {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new InvalidEventError('the event is not a JSON object');
+    throw invalidEvent('the event is not a JSON object');
   }
   const event = raw as Record<string, unknown>;
   const stepName = event.Step;
@@ -33,7 +33,7 @@ export function parseEvent(raw: unknown): RotationEvent {
       ? STEP_SPELLINGS[stepName]
       : undefined;
   if (step === undefined) {
-    throw new InvalidEventError(
+    throw invalidEvent(
       `Step ${describe(stepName)} is not one of ${STEPS.join(', ')} (or their snake_case spellings)`,
     );
   }
@@ -41,7 +41,7 @@ export function parseEvent(raw: unknown): RotationEvent {
   const token = requireString(event, 'ClientRequestToken');
   const rotationToken = event.RotationToken;
   if (rotationToken !== undefined && (typeof rotationToken !== 'string' || rotationToken === '')) {
-    throw new InvalidEventError('RotationToken, when present, must be a non-empty string');
+    throw invalidEvent('RotationToken, when present, must be a non-empty string');
   }
   return { step, secretId, token, rotationToken };
 }
@@ -49,7 +49,7 @@ export function parseEvent(raw: unknown): RotationEvent {
 function requireString(event: Record<string, unknown>, field: string): string {
   const value = event[field];
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new InvalidEventError(`${field} must be a non-empty string, got ${describe(value)}`);
+    throw invalidEvent(`${field} must be a non-empty string, got ${describe(value)}`);
   }
   return value;
 }

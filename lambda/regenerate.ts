@@ -1,15 +1,7 @@
 import { backoffMs, type Sleep } from '../common/backoff.js';
 import type { RinggApi } from '../common/ringg-client.js';
 import { decideAfterProbe, decideAfterRegenerate, describeFailure, traceOf } from '../common/ringg-policy.js';
-import {
-  CurrentKeyRejectedError,
-  NewKeyLostError,
-  NewKeyUnusableError,
-  PermissionDeniedError,
-  RegenerateOutcomeUnknownError,
-  RinggUnavailableError,
-  type RotationError,
-} from './errors.js';
+import { type RotationError, rotationError } from './errors.js';
 import { type Deadline, MIN_PATCH_MS } from './time-budget.js';
 
 const MAX_REGENERATE_ATTEMPTS = 3;
@@ -59,24 +51,31 @@ export async function sendRegenerate(
       case 'store':
         return { kind: 'issued', newKey: decision.newKey };
       case 'fail-unusable':
-        return { kind: 'may-have-regenerated', error: new NewKeyUnusableError(secretName, decision.problem) };
+        return {
+          kind: 'may-have-regenerated',
+          error: rotationError('new-key-unusable', { secret: secretName, problem: decision.problem }),
+        };
       case 'fail-forbidden':
         return {
           kind: 'not-regenerated',
-          error: new PermissionDeniedError(secretName, PATCH),
+          error: rotationError('permission-denied', { secret: secretName, call: PATCH }),
           rejected: false,
         };
       case 'fail-unauthorized':
         if (earlierAmbiguous) {
           return {
             kind: 'may-have-regenerated',
-            error: new NewKeyLostError(
-              secretName,
-              `an earlier regenerate attempt got no usable answer (${earlierAmbiguous}), the check after it still found the old key valid, and the next attempt was rejected: Ringg most likely applied the earlier attempt late`,
-            ),
+            error: rotationError('new-key-lost', {
+              secret: secretName,
+              detail: `an earlier regenerate attempt got no usable answer (${earlierAmbiguous}), the check after it still found the old key valid, and the next attempt was rejected: Ringg most likely applied the earlier attempt late`,
+            }),
           };
         }
-        return { kind: 'not-regenerated', error: new CurrentKeyRejectedError(secretName), rejected: true };
+        return {
+          kind: 'not-regenerated',
+          error: rotationError('current-key-rejected', { secret: secretName }),
+          rejected: true,
+        };
       case 'wait-and-retry':
       case 'retry': {
         const fallback = backoffMs(round, 500, 4_000, random);
@@ -95,19 +94,19 @@ export async function sendRegenerate(
         if (verdict === 'regenerated-and-lost') {
           return {
             kind: 'may-have-regenerated',
-            error: new NewKeyLostError(
-              secretName,
-              `Ringg answered the regenerate with ${lastDetail}, and the old key is now rejected`,
-            ),
+            error: rotationError('new-key-lost', {
+              secret: secretName,
+              detail: `Ringg answered the regenerate with ${lastDetail}, and the old key is now rejected`,
+            }),
           };
         }
         if (verdict === 'unknown') {
           return {
             kind: 'may-have-regenerated',
-            error: new RegenerateOutcomeUnknownError(
-              secretName,
-              `regenerate: ${lastDetail}; check: ${probe.kind === 'ok' ? 'ok' : describeFailure(probe)}`,
-            ),
+            error: rotationError('regenerate-outcome-unknown', {
+              secret: secretName,
+              detail: `regenerate: ${lastDetail}; check: ${probe.kind === 'ok' ? 'ok' : describeFailure(probe)}`,
+            }),
           };
         }
         earlierAmbiguous = lastDetail;
@@ -121,12 +120,12 @@ export async function sendRegenerate(
   }
   return {
     kind: 'not-regenerated',
-    error: new RinggUnavailableError(
-      secretName,
-      PATCH,
-      lastDetail,
-      'The old key still works and nothing was changed',
-    ),
+    error: rotationError('ringg-unavailable', {
+      secret: secretName,
+      action: PATCH,
+      detail: lastDetail,
+      changed: 'The old key still works and nothing was changed',
+    }),
     rejected: false,
   };
 }

@@ -10,6 +10,7 @@ import {
   newValueFits,
   normalizeApiKey,
   parseSecretValue,
+  SECRET_STRING_MAX_BYTES,
   type SecretValue,
 } from '../common/secret-value.js';
 import {
@@ -38,39 +39,7 @@ import {
   type Proof,
   type VersionState,
 } from './decider.js';
-import {
-  CurrentKeyRejectedError,
-  DeciderUnsettledError,
-  errorName,
-  InvalidConfigurationError,
-  InvalidSecretValueError,
-  KeyMismatchError,
-  KmsKeyRefusedError,
-  NewKeyLostError,
-  NewKeyNotReadableError,
-  NewKeyRejectedError,
-  NewKeyRescuedError,
-  NewKeyUnsavedError,
-  PendingVersionEmptyError,
-  PermissionDeniedError,
-  PromotionRefusedError,
-  RecordNotWrittenError,
-  RegenerateInProgressError,
-  RescueUnreadableError,
-  RinggUnavailableError,
-  RotationError,
-  RotationNotEnabledError,
-  SecretTooLargeError,
-  SecretWriteConflictError,
-  SecretWrittenDuringRotationError,
-  SharedWorkspaceError,
-  TooManyRegenerateAttemptsError,
-  VersionNotFoundError,
-  VersionNotPendingError,
-  WorkspaceHoldersUnknownError,
-  WorkspaceUnknownError,
-  WrongWorkspaceError,
-} from './errors.js';
+import { errorName, invalidConfiguration, RotationError, rotationError } from './errors.js';
 import { parseEvent, type RotationEvent } from './event.js';
 import type { Logger } from './logger.js';
 import { sendRegenerate } from './regenerate.js';
@@ -197,14 +166,14 @@ class Rotation {
     private readonly log: Logger,
   ) {
     this.token = event.token;
-    if (!secret.rotationEnabled) throw new RotationNotEnabledError(secret.name);
+    if (!secret.rotationEnabled) throw rotationError('rotation-not-enabled', { secret: secret.name });
     // A version without labels is not listed: unknown to the first two steps, abandoned for the last two.
     const early = event.step === 'createSecret' || event.step === 'setSecret';
     if (secret.versions[this.token] === undefined && early)
-      throw new VersionNotFoundError(secret.name, this.token);
+      throw rotationError('version-not-found', { secret: secret.name, token: this.token });
     const problem = parameterNamesProblem(deps.config.parameterPrefix, secret.name);
     if (problem) {
-      throw new InvalidConfigurationError(
+      throw invalidConfiguration(
         `Secret "${secret.name}" cannot be rotated: ${problem} (ROTATION_PARAMETER_PREFIX). Nothing was changed.`,
       );
     }
@@ -251,7 +220,7 @@ class Rotation {
       if (!WAITING.has(action.kind)) round++;
       await this.act(action);
     }
-    throw new DeciderUnsettledError(this.secret.name, this.event.step);
+    throw rotationError('decider-unsettled', { secret: this.secret.name, step: this.event.step });
   }
 
   summary(startedAt: number) {
@@ -381,18 +350,32 @@ class Rotation {
 
   private async readValue(versionId: string | undefined, label: string): Promise<SecretValue | undefined> {
     if (versionId === undefined)
-      throw new InvalidSecretValueError(this.secret.name, label, 'no version holds it');
+      throw rotationError('invalid-secret-value', {
+        secret: this.secret.name,
+        label,
+        problem: 'no version holds it',
+      });
     let raw: string | undefined;
     try {
       raw = await this.deps.secrets.readVersion(this.event.secretId, versionId, this.aws());
     } catch (error) {
       if (isKmsFailure(error))
-        throw new KmsKeyRefusedError(this.secret.name, this.secret.kmsKeyId, errorName(error), undefined);
+        throw rotationError('kms-key-refused', {
+          secret: this.secret.name,
+          kmsKeyId: this.secret.kmsKeyId,
+          cause: errorName(error),
+          keptIn: undefined,
+        });
       throw error;
     }
     if (raw === undefined) return undefined;
     const parsed = parseSecretValue(raw);
-    if (!parsed.ok) throw new InvalidSecretValueError(this.secret.name, label, parsed.problem);
+    if (!parsed.ok)
+      throw rotationError('invalid-secret-value', {
+        secret: this.secret.name,
+        label,
+        problem: parsed.problem,
+      });
     this.deps.log.redact(parsed.value.apiKey);
     return parsed.value;
   }
@@ -427,7 +410,7 @@ class Rotation {
     try {
       value = holder === undefined ? undefined : await this.readValue(holder, 'AWSCURRENT');
     } catch (error) {
-      if (!(error instanceof InvalidSecretValueError)) throw error;
+      if (!(error instanceof RotationError && error.code === 'invalid-secret-value')) throw error;
     }
     this.written = value;
     const key = this.ourKey();
@@ -445,7 +428,7 @@ class Rotation {
     try {
       stored = await this.deps.records.list(this.names.recordPath, () => this.aws());
     } catch (error) {
-      throw new RecordNotWrittenError(this.secret.name, 'read', this.names.recordPath, errorName(error));
+      throw this.recordNotWritten('read', this.names.recordPath, error);
     }
     this.listed = stored;
     const records = stored.flatMap((r) => {
@@ -630,7 +613,7 @@ class Rotation {
       await this.readRecord().catch(() => undefined);
       const found = this.facts.record;
       if (found.kind === 'found' && found.status === 'rescued') return;
-      throw new RecordNotWrittenError(this.secret.name, 'create', name, errorName(error));
+      throw this.recordNotWritten('create', name, error);
     }
     this.useRecord(record, true);
   }
@@ -649,7 +632,7 @@ class Rotation {
       try {
         await this.writeOwnRecord(updated, this.aws());
       } catch (error) {
-        throw new RecordNotWrittenError(this.secret.name, 'update', this.recordName(), errorName(error));
+        throw this.recordNotWritten('update', this.recordName(), error);
       }
       this.useRecord(updated, true);
     }
@@ -957,133 +940,145 @@ class Rotation {
     return 'proven';
   }
 
+  private recordNotWritten(what: string, record: string, error: unknown): RotationError {
+    return rotationError('record-not-written', {
+      secret: this.secret.name,
+      what,
+      record,
+      cause: errorName(error),
+    });
+  }
+
+  /** The decider's failure, with what this step learned for its message. */
   private failure(code: FailureCode | 'regenerate-failed', about?: 'current' | 'new' | 'rescued'): Error {
-    const name = this.secret.name;
-    const token = this.token;
-    const record = this.recordName();
+    const f = this.facts;
+    const c = { secret: this.secret.name, token: this.token, record: this.recordName() };
+    const workspaceId = this.holders?.workspaceId ?? this.secret.workspaceTag ?? 'unknown';
+    const others = this.holders?.others ?? [];
     switch (code) {
       case 'regenerate-failed':
         return (
-          this.regenerateError ?? new RinggUnavailableError(name, 'PATCH /workspace/api-key', 'no answer')
+          this.regenerateError ??
+          rotationError('ringg-unavailable', {
+            ...c,
+            action: 'PATCH /workspace/api-key',
+            detail: 'no answer',
+          })
         );
       case 'version-not-pending':
-        return new VersionNotPendingError(name, token);
-      case 'invalid-secret-value':
-        return new InvalidSecretValueError(name, 'AWSCURRENT', 'no version holds a value');
-      case 'current-key-rejected':
-        return this.holders && this.holders.others.length > 0
-          ? new CurrentKeyRejectedError(
-              name,
-              killedByOtherRotationMessage(name, this.holders.workspaceId, this.holders.others),
-            )
-          : new CurrentKeyRejectedError(name);
-      case 'shared-workspace':
-        return new SharedWorkspaceError(
-          sharedWorkspaceMessage(name, this.holders?.workspaceId ?? 'unknown', this.holders?.others ?? []),
-        );
-      case 'workspace-holders-unknown':
-        return new WorkspaceHoldersUnknownError(
-          name,
-          this.holders?.workspaceId ?? this.secret.workspaceTag ?? 'unknown',
-          this.holdersProblem || `ListSecrets returned more than ${this.holders?.pagesRead ?? 0} pages`,
-        );
-      case 'new-key-lost':
-        return new NewKeyLostError(
-          name,
-          'an earlier attempt of this rotation claimed the regenerate and ended without storing or rescuing the new key, and Ringg now rejects the old key',
-        );
-      case 'new-key-rejected':
-        return new NewKeyRejectedError(
-          name,
-          token,
-          'HTTP 401 on every attempt',
-          this.facts.version !== 'open',
-        );
-      case 'new-key-not-readable':
-        return new NewKeyNotReadableError(name, token, this.record?.generation ?? 1);
       case 'new-key-rescued':
-        return new NewKeyRescuedError(name, token, record);
       case 'new-key-unsaved':
-        return new NewKeyUnsavedError(name, token);
-      case 'kms-key-refused':
-        return new KmsKeyRefusedError(
-          name,
-          this.secret.kmsKeyId,
-          this.moveCause || 'EncryptionFailure',
-          this.facts.rescue === 'saved' ? record : undefined,
-        );
       case 'secret-write-conflict':
-        return new SecretWriteConflictError(name, token, record);
-      case 'secret-written-during-rotation':
-        return new SecretWrittenDuringRotationError(
-          name,
-          token,
-          holderOf(this.secret, 'AWSCURRENT') ?? 'unknown',
-          this.facts.written === 'unusable'
-            ? 'its value is not one this rotation can merge the live key into'
-            : 'the rotation could not prove its key',
-        );
       case 'pending-version-empty':
-        return new PendingVersionEmptyError(name, token);
+      case 'key-mismatch':
+        return rotationError(code, c);
+      case 'invalid-secret-value':
+        return rotationError(code, { ...c, label: 'AWSCURRENT', problem: 'no version holds a value' });
+      case 'current-key-rejected':
+        return rotationError(code, {
+          ...c,
+          ...(others.length > 0
+            ? { explained: killedByOtherRotationMessage(c.secret, workspaceId, others) }
+            : {}),
+        });
+      case 'shared-workspace':
+        return rotationError(code, { message: sharedWorkspaceMessage(c.secret, workspaceId, others) });
+      case 'workspace-holders-unknown':
+        return rotationError(code, {
+          ...c,
+          workspaceId,
+          cause:
+            this.holdersProblem || `ListSecrets returned more than ${this.holders?.pagesRead ?? 0} pages`,
+        });
+      case 'new-key-lost':
+        return rotationError(code, {
+          ...c,
+          detail:
+            'an earlier attempt of this rotation claimed the regenerate and ended without storing or rescuing the new key, and Ringg now rejects the old key',
+        });
+      case 'new-key-rejected':
+        return rotationError(code, {
+          ...c,
+          detail: 'HTTP 401 on every attempt',
+          promoted: f.version !== 'open',
+        });
+      case 'new-key-not-readable':
+        return rotationError(code, { ...c, generation: this.record?.generation ?? 1 });
+      case 'kms-key-refused':
+        return rotationError(code, {
+          ...c,
+          kmsKeyId: this.secret.kmsKeyId,
+          cause: this.moveCause || 'EncryptionFailure',
+          keptIn: f.rescue === 'saved' ? c.record : undefined,
+        });
+      case 'secret-written-during-rotation':
+        return rotationError(code, {
+          ...c,
+          writtenVersion: holderOf(this.secret, 'AWSCURRENT') ?? 'unknown',
+          problem:
+            f.written === 'unusable'
+              ? 'its value is not one this rotation can merge the live key into'
+              : 'the rotation could not prove its key',
+        });
       case 'permission-denied':
-        return new PermissionDeniedError(name, 'GET /workspace');
+        return rotationError(code, { ...c, call: 'GET /workspace' });
       case 'ringg-unavailable':
-        return new RinggUnavailableError(
-          name,
-          'GET /workspace',
-          this.check?.kind === 'unavailable' ? this.check.detail : 'no usable answer in the time left',
-          about === 'new'
-            ? 'The new key is safe in AWSPENDING'
-            : about === 'rescued'
-              ? `The new key is safe in the rotation record "${record}"`
-              : 'Nothing was changed',
-        );
+        return rotationError(code, {
+          ...c,
+          action: 'GET /workspace',
+          detail:
+            this.check?.kind === 'unavailable' ? this.check.detail : 'no usable answer in the time left',
+          changed:
+            about === 'new'
+              ? 'The new key is safe in AWSPENDING'
+              : about === 'rescued'
+                ? `The new key is safe in the rotation record "${c.record}"`
+                : 'Nothing was changed',
+        });
       case 'regenerate-in-progress':
-        return new RegenerateInProgressError(name, token, this.record?.until ?? 'unknown');
+        return rotationError(code, { ...c, until: this.record?.until ?? 'unknown' });
       case 'rescue-unreadable':
-        return new RescueUnreadableError(
-          name,
-          record,
-          'it does not parse as a rotation record of this secret and token, or its key is rejected while the AWSCURRENT key works',
-        );
+        return rotationError(code, {
+          ...c,
+          problem:
+            'it does not parse as a rotation record of this secret and token, or its key is rejected while the AWSCURRENT key works',
+        });
       case 'wrong-workspace':
         return about === 'current'
-          ? new WrongWorkspaceError(
-              name,
-              undefined,
-              this.secret.workspaceTag ?? 'unknown',
-              this.workspaceOfCheck(),
-            )
-          : new WrongWorkspaceError(
-              name,
-              token,
-              this.proofDetail.expected ?? 'unknown',
-              this.proofDetail.actual ?? 'unknown',
-              about === 'rescued'
-                ? `the rotation record "${record}"`
-                : this.facts.version === 'open'
-                  ? 'AWSPENDING'
-                  : 'AWSCURRENT',
-            );
+          ? rotationError(code, {
+              secret: c.secret,
+              expected: this.secret.workspaceTag ?? 'unknown',
+              actual: this.workspaceOfCheck(),
+            })
+          : rotationError(code, {
+              ...c,
+              expected: this.proofDetail.expected ?? 'unknown',
+              actual: this.proofDetail.actual ?? 'unknown',
+              keptIn:
+                about === 'rescued'
+                  ? `the rotation record "${c.record}"`
+                  : f.version === 'open'
+                    ? 'AWSPENDING'
+                    : 'AWSCURRENT',
+            });
       case 'workspace-unknown':
-        return new WorkspaceUnknownError(
-          name,
-          about === 'current'
-            ? "Ringg's answer for the AWSCURRENT key carries no usable workspace id"
-            : `the ${about ?? 'new'} key's workspace cannot be checked against the ringg-rotation:workspace-id tag`,
-        );
-      case 'key-mismatch':
-        return new KeyMismatchError(name, token);
+        return rotationError(code, {
+          ...c,
+          problem:
+            about === 'current'
+              ? "Ringg's answer for the AWSCURRENT key carries no usable workspace id"
+              : `the ${about ?? 'new'} key's workspace cannot be checked against the ringg-rotation:workspace-id tag`,
+        });
       case 'secret-too-large':
-        return new SecretTooLargeError(
-          name,
-          this.current ? newValueFits(this.current).worstCaseBytes : 0,
-          65_536,
-        );
+        return rotationError(code, {
+          ...c,
+          worstCaseBytes: this.current ? newValueFits(this.current).worstCaseBytes : 0,
+          limit: SECRET_STRING_MAX_BYTES,
+        });
       case 'promotion-refused':
-        return new PromotionRefusedError(name, token, this.moveCause || 'unknown');
+        return rotationError(code, { ...c, cause: this.moveCause || 'unknown' });
       case 'too-many-regenerate-attempts':
-        return new TooManyRegenerateAttemptsError(name, token, MAX_GENERATIONS);
+        return rotationError(code, { ...c, attempts: MAX_GENERATIONS });
     }
   }
 

@@ -1,5 +1,5 @@
 import { backoffMs, type Sleep } from '../../common/backoff.js';
-import { RotationError } from '../errors.js';
+import { rotationError } from '../errors.js';
 import { THROTTLE_BACKOFF_BASE_MS, THROTTLE_BACKOFF_CAP_MS } from '../time-budget.js';
 
 /**
@@ -37,21 +37,7 @@ export function isTransient(error: unknown): boolean {
   return isThrottle(error) || (typeof status === 'number' && status >= 500);
 }
 
-export class AwsCallTimeoutError extends RotationError {
-  readonly code = 'aws-call-timeout';
-  override readonly retryable = true;
-  constructor(
-    readonly call: string,
-    readonly timeoutMs: number,
-  ) {
-    super(
-      `${timeoutMs > 0 ? `${call} did not answer within ${timeoutMs} ms` : `No time was left in the step for ${call}`} ` +
-        "(the step's deadline, retries included). " +
-        'Secrets Manager retries the rotation; if it keeps happening, check that the function reaches the ' +
-        'Secrets Manager and SSM endpoints (VPC: NAT or interface endpoints).',
-    );
-  }
-}
+const timedOut = (call: string, timeoutMs: number) => rotationError('aws-call-timeout', { call, timeoutMs });
 
 export interface CallEnv {
   readonly sleep: Sleep;
@@ -78,7 +64,7 @@ export async function callWithin<T>(
   env: CallEnv = REAL_CALL_ENV,
 ): Promise<T> {
   const budget = Math.floor(timeoutMs);
-  if (budget <= 0) throw new AwsCallTimeoutError(call, 0);
+  if (budget <= 0) throw timedOut(call, 0);
   const endsAt = env.now() + budget;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -92,13 +78,13 @@ export async function callWithin<T>(
 }
 
 async function once<T>(call: string, ms: number, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-  if (ms <= 0) throw new AwsCallTimeoutError(call, 0);
+  if (ms <= 0) throw timedOut(call, 0);
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       controller.abort();
-      reject(new AwsCallTimeoutError(call, Math.floor(ms)));
+      reject(timedOut(call, Math.floor(ms)));
     }, ms);
     timer.unref?.();
   });
