@@ -1,15 +1,11 @@
-import {
-  type SecretWorkspace,
-  sharedWorkspaceMessage,
-  sharedWorkspaces,
-  type WorkspaceHolder,
-} from '../common/workspace-holders.js';
+import { sharedWorkspaceMessage, type WorkspaceHolder } from '../common/workspace-holders.js';
 import type { SharedHolder, WorkspaceNote } from './bulk-result.js';
 import { setupBlockers } from './doctor-findings.js';
 import { adviceFor } from './failure-advice.js';
 import type { FunctionRef } from './function-ref.js';
 import type { RotationError } from './rotate-secret.js';
 import type { SecretState } from './secret-state.js';
+import { type SecretWorkspace, sharedWorkspaces } from './shared-workspaces.js';
 
 /** The code of a refusal because other secrets hold the same Ringg workspace. */
 export const SHARED_WORKSPACE = 'shared-workspace';

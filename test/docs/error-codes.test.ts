@@ -23,7 +23,7 @@ function documentedCodes(): Set<string> {
 /** Every code of the error table in lambda/errors.ts (its keys). */
 function functionCodes(): Set<string> {
   const text = readFileSync('lambda/errors.ts', 'utf8');
-  return new Set([...text.matchAll(/^  '([a-z-]+)': rule</gm)].map((m) => m[1] as string));
+  return new Set([...text.matchAll(/^ {2}'([a-z-]+)': rule</gm)].map((m) => m[1] as string));
 }
 
 const sources = (dir: string) =>

@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sharedWorkspaces } from '../../cli/shared-workspaces.js';
 import {
   describeHolder,
   findWorkspaceHolders,
@@ -14,7 +15,6 @@ import {
   likelyLiveKeyHolder,
   MAX_WORKSPACE_HOLDER_PAGES,
   sharedWorkspaceMessage,
-  sharedWorkspaces,
   type WorkspaceHolder,
   workspaceHolderFilters,
   workspaceSharing,
