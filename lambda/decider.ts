@@ -274,11 +274,10 @@ function setSecret(f: Facts): Action {
   }
   // Detached at the start: this is not the rotation in progress. (Detached later: someone wrote.)
   if (f.version === 'detached' && f.relooks === 0) return fail('version-not-pending');
-  // The record first: it names the version this rotation replaces, and whether a key may be stored.
-  if (f.record.kind === 'unread') return { kind: 'read-record' };
   // Never regenerate over a stored key, even one someone else wrote into the version.
   if (f.ours === 'unread') return { kind: 'read', which: 'ours' };
   if (f.ours === 'new-key' || f.ours === 'same-as-current' || f.store === 'stored') return promotion(f);
+  if (f.record.kind === 'unread') return { kind: 'read-record' };
   if (f.version === 'detached') return fail('version-not-pending');
   if (f.current === 'unread') return { kind: 'read', which: 'current' };
   if (f.current === 'unusable') return fail('invalid-secret-value', 'current');
@@ -355,8 +354,9 @@ function regenerateOrWait(f: Facts): Action {
     return fail('regenerate-in-progress');
   }
   // An ended claim (ours) or a leftover of an earlier rotation: claim anew only once the current key
-  // is proven again, since the owner may have regenerated.
-  const current = checkedCurrentKey({ ...f, relooks: MAX_RELOOKS });
+  // is proven again, since the owner may have regenerated. Rejected, the labels and our version are
+  // looked at again first: another delivery may have claimed, stored and promoted meanwhile.
+  const current = checkedCurrentKey(f);
   if (current) {
     if (current.kind === 'fail' && current.code === 'current-key-rejected' && r.ours) {
       return fail(r.status === 'not-regenerated' ? 'current-key-rejected' : 'new-key-lost');
@@ -369,6 +369,8 @@ function regenerateOrWait(f: Facts): Action {
 
 /** setSecret with the new key stored: prove it and move AWSCURRENT at once (Ringg killed the old key). */
 function promotion(f: Facts): Action {
+  // The record names the version this rotation replaces (best effort: else AWSCURRENT as the step began).
+  if (f.record.kind === 'unread') return { kind: 'read-record' };
   if (f.proof === 'unchecked') return f.time.prove ? { kind: 'prove' } : done('promotion-deferred');
   if (f.proof !== 'proven') return done('promotion-deferred');
   return moved(f) ?? done('promoted');
@@ -394,7 +396,11 @@ function moved(f: Facts): Action | undefined {
  * rotation's key dead means a newer rotation replaced it: nothing of this one is left to keep.
  */
 function foreign(f: Facts): Action {
-  if (f.newerRotation) return cleanThen(f, 'superseded');
+  if (f.newerRotation) {
+    // Unless our key is proven dead, its record is how the newer rotation finds it (stranded).
+    if (f.ours !== 'new-key' || f.proof === 'rejected') return cleanThen(f, 'superseded');
+    return f.proof === 'unchecked' ? { kind: 'prove' } : done('superseded');
+  }
   if (f.written === 'unread') return { kind: 'read', which: 'written' };
   if (f.written === 'holds-our-key') return released(f) ?? cleanThen(f, 'edit-kept');
   if (f.proof === 'unchecked') return { kind: 'prove' };

@@ -147,6 +147,8 @@ class Rotation {
   private moveCause = '';
   private holders: WorkspaceHolderSearch | undefined;
   private holdersProblem = '';
+  /** The version an abandoned rotation left the key in, when that key is the one in hand. */
+  private strandedIn: string | undefined;
   /** This invocation, as a claim's owner. */
   private readonly owner = randomUUID();
   private proofDetail: { expected?: string; actual?: string } = {};
@@ -428,7 +430,10 @@ class Rotation {
     try {
       stored = await this.deps.records.list(this.names.recordPath, () => this.aws());
     } catch (error) {
-      throw this.recordNotWritten('read', this.names.recordPath, error);
+      if (this.facts.ours !== 'new-key') throw this.recordNotWritten('read', this.names.recordPath, error);
+      // Only the promotion asks now: it names AWSCURRENT as the step began, and finishSecret looks again.
+      this.log.warn('could not read the rotation record before the promotion', { error: errorName(error) });
+      return this.set({ record: { kind: 'none' } });
     }
     this.listed = stored;
     const records = stored.flatMap((r) => {
@@ -450,21 +455,32 @@ class Rotation {
     const rescued = records.find((r) => r.status === 'rescued');
     if (rescued) return this.useRecord(rescued, false);
     if (latest && !own) return this.set({ record: { kind: 'unreadable' } });
-    if (own) return this.useRecord(own, own.owner === this.owner);
     const stranded = await this.strandedKey(records);
-    if (stranded) return this.useRecord(stranded, false);
-    const legacy = await this.legacyRescue();
-    if (legacy) return this.useRecord(legacy, false);
+    if (stranded) {
+      this.useRecord(stranded.record, false);
+      return this.set({
+        rescueProof: stranded.proof,
+        store: stranded.proof === 'proven' ? 'to-do' : 'not-needed',
+      });
+    }
+    // A 0.1.x rescue can wait only while Ringg rejects the current key: a workspace has one live key.
+    if (this.facts.currentKey === 'rejected' || this.facts.regenerate === 'rejected') {
+      const legacy = await this.legacyRescue();
+      if (legacy) return this.useRecord(legacy, false);
+    }
+    if (own) return this.useRecord(own, own.owner === this.owner);
     this.record = undefined;
     this.set({ record: { kind: 'none' } });
   }
 
   /**
    * A key an abandoned rotation stored in its version before a person's write took the labels away:
-   * its record still says `regenerating`, and the version is listed no more. Proven by Ringg, it is
-   * as good as a rescued key; nowhere else is it to be found.
+   * its record still says `regenerating`, and the version is listed no more. Only a key Ringg proves
+   * (the tagged workspace's live key) is taken, as a rescued key; nowhere else is it to be found.
    */
-  private async strandedKey(records: readonly RotationRecord[]): Promise<RotationRecord | undefined> {
+  private async strandedKey(
+    records: readonly RotationRecord[],
+  ): Promise<{ record: RotationRecord; proof: Proof } | undefined> {
     if (this.facts.step !== 'createSecret' && this.facts.step !== 'setSecret') return undefined;
     const abandoned = records
       .filter(
@@ -481,11 +497,18 @@ class Rotation {
         .catch(() => undefined);
       const parsed = raw === undefined ? undefined : parseSecretValue(raw);
       if (!parsed?.ok || parsed.value.apiKey === this.current?.apiKey) continue;
-      this.deps.log.redact(parsed.value.apiKey);
-      this.log.warn('an abandoned rotation left a key in its version, which nothing labels; proving it', {
+      const key = parsed.value.apiKey;
+      this.deps.log.redact(key);
+      const proof = await this.proofOf(key, CHECK_ATTEMPTS, 0);
+      this.log.warn('an abandoned rotation left a key in a version nothing labels', {
         version: r.token,
+        proof,
       });
-      return { ...r, status: 'rescued', apiKey: parsed.value.apiKey };
+      // Dead, or of another workspace: not the live key. Unproven for now: it may be, so it blocks.
+      if (proof !== 'proven' && proof !== 'unavailable' && proof !== 'forbidden') continue;
+      if (proof === 'proven') this.newKey = key;
+      this.strandedIn = r.token;
+      return { record: { ...r, status: 'rescued', apiKey: key }, proof };
     }
     return undefined;
   }
@@ -1032,7 +1055,9 @@ class Rotation {
             about === 'new'
               ? 'The new key is safe in AWSPENDING'
               : about === 'rescued'
-                ? `The new key is safe in the rotation record "${c.record}"`
+                ? this.strandedIn
+                  ? `Nothing was changed; a key that may be the live one waits in version ${this.strandedIn} (no label)`
+                  : `The new key is safe in the rotation record "${c.record}"`
                 : 'Nothing was changed',
         });
       case 'regenerate-in-progress':

@@ -144,8 +144,8 @@ describe('decide: the clean path of each step', () => {
 
   it('setSecret claims, regenerates, stores, proves and promotes, with no check of the current key first', () => {
     expect(run(start('setSecret'))).toEqual([
-      'read-record',
       'read:ours',
+      'read-record',
       'read:current',
       'claim',
       'regenerate',
@@ -158,8 +158,8 @@ describe('decide: the clean path of each step', () => {
 
   it('setSecret with a mirror writes it before the move', () => {
     expect(run(start('setSecret', { mirror: 'to-write' }))).toEqual([
-      'read-record',
       'read:ours',
+      'read-record',
       'read:current',
       'claim',
       'regenerate',
@@ -646,11 +646,21 @@ describe(`decide: the guarantees over every decision of ${SAMPLES} random runs`,
     expect(seen).toBeGreaterThan(0);
   });
 
-  it('setSecret and finishSecret end a rotation (finished, superseded, edit kept or merged) only after the clean-up', () => {
+  it('setSecret and finishSecret end a rotation (finished, superseded, edit kept or merged) only after the clean-up, unless superseded with a key Ringg may still accept', () => {
     for (const f of combinations(SAMPLES)) {
       const a = decide(f);
       if (a.kind !== 'done' || (f.step !== 'setSecret' && f.step !== 'finishSecret')) continue;
+      const keyMayLive = f.ours === 'new-key' && f.proof !== 'rejected';
+      if (a.outcome === 'superseded' && keyMayLive) continue;
       if (['finished', 'superseded', 'edit-kept', 'edit-merged'].includes(a.outcome)) holds(f.cleaned, f, a);
+    }
+  });
+
+  it('never deletes the records of a superseded rotation whose key Ringg may still accept: the newer rotation finds the key through them', () => {
+    for (const f of combinations(SAMPLES)) {
+      const a = decide(f);
+      if (a.kind === 'clean-up' && f.newerRotation && f.version === 'detached' && f.ours === 'new-key')
+        holds(f.proof === 'rejected', f, a);
     }
   });
 
