@@ -436,21 +436,21 @@ class Rotation {
       return this.set({ record: { kind: 'none' } });
     }
     this.listed = stored;
-    const records = stored.flatMap((r) => {
-      const parsed = parseRecord(r.text);
-      return parsed.ok && parsed.record.secretArn === this.secret.arn
-        ? [{ name: r.name, ...parsed.record }]
-        : [];
+    const parsed = stored.flatMap((r) => {
+      const p = parseRecord(r.text);
+      return p.ok && p.record.secretArn === this.secret.arn ? [{ name: r.name, record: p.record }] : [];
     });
+    const records = parsed.map((p) => p.record);
     const latest = stored
       .map((r) => ({ ...r, generation: this.names.generationOf(r.name, this.token) ?? 0 }))
       .reduce<(StoredRecord & { generation: number }) | undefined>(
         (a, r) => (r.generation > (a?.generation ?? 0) ? r : a),
         undefined,
       );
-    const own = records.find(
-      (r) => r.name === latest?.name && r.token === this.token && r.generation === latest.generation,
-    );
+    const own = parsed.find(
+      (p) =>
+        p.name === latest?.name && p.record.token === this.token && p.record.generation === latest.generation,
+    )?.record;
     if (own) this.replaces = own.fromVersion;
     const rescued = records.find((r) => r.status === 'rescued');
     if (rescued) return this.useRecord(rescued, false);
