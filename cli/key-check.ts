@@ -8,11 +8,26 @@ export type CurrentValue =
   | { readonly kind: 'unreadable'; readonly reason: string };
 
 /** The AWSCURRENT value, or why it could not be read (e.g. a CI role without GetSecretValue). */
-export async function readCurrentValue(ctx: CliContext, secretId: string): Promise<CurrentValue> {
+export function readCurrentValue(ctx: CliContext, secretId: string): Promise<CurrentValue> {
+  return readValue(ctx, secretId, { VersionStage: 'AWSCURRENT' });
+}
+
+/** The value of one version, by its id. */
+export function readVersionValue(
+  ctx: CliContext,
+  secretId: string,
+  versionId: string,
+): Promise<CurrentValue> {
+  return readValue(ctx, secretId, { VersionId: versionId });
+}
+
+async function readValue(
+  ctx: CliContext,
+  secretId: string,
+  which: { VersionStage: string } | { VersionId: string },
+): Promise<CurrentValue> {
   try {
-    const out = await ctx.sm.send(
-      new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }),
-    );
+    const out = await ctx.sm.send(new GetSecretValueCommand({ SecretId: secretId, ...which }));
     const parsed = parseSecretValue(out.SecretString);
     if (parsed.ok) ctx.io.redact?.(parsed.value.apiKey);
     return parsed.ok

@@ -4,9 +4,14 @@ import { FAILURE_TAG_KEY, type FailureTag, parseFailureTag } from '../common/wor
 import type { CliContext } from './context.js';
 import { adviceFor } from './failure-advice.js';
 import { throwIfInterrupted } from './interrupt.js';
-import { checkWithRingg, readCurrentValue } from './key-check.js';
+import { checkWithRingg, readCurrentValue, readVersionValue } from './key-check.js';
 import { readSecretState } from './secret-state.js';
 
+/**
+ * How long a rotation whose version lost AWSPENDING is watched for the function keeping an edit made
+ * meanwhile (it merges the edit with the new key within its step).
+ */
+const ABANDONED_GRACE_MS = 60_000;
 const POLL_MS = 1_000;
 const INCOMPLETE = /previous rotation isn.?t complete/i;
 
@@ -145,6 +150,7 @@ async function watchRotation(
   const elapsed = () => Math.round((ctx.io.now() - started) / 100) / 10;
 
   const deadline = started + options.timeoutSeconds * 1000;
+  let abandonedAt: number | undefined;
   for (;;) {
     throwIfInterrupted(ctx.io);
     const described = await ctx.sm.send(new DescribeSecretCommand({ SecretId: secretId }));
@@ -160,9 +166,19 @@ async function watchRotation(
       return { ...base, result: 'failed', step: mine.step, error: lastError };
     }
     if (!stages[token]?.includes('AWSPENDING')) {
-      const message =
-        'the rotation was abandoned: its version is no longer AWSPENDING (a new value was written to the secret meanwhile)';
-      return { ...base, result: 'failed', error: { code: 'rotation-abandoned', message } };
+      // The function keeps an edit made during the rotation (edit-kept, edit-merged): AWSCURRENT then
+      // holds the rotation's key in the version someone wrote, or in one merged from it.
+      const held = await keyHeld(ctx, secretId, token);
+      if (held === 'current') break;
+      abandonedAt ??= ctx.io.now();
+      if (held === 'none' || ctx.io.now() - abandonedAt >= ABANDONED_GRACE_MS || ctx.io.now() >= deadline) {
+        const message =
+          'the rotation was abandoned: its version is no longer AWSPENDING (a new value was written to the secret meanwhile)' +
+          (held === 'version' ? `; its new key is in version ${token}, which nothing labels` : '');
+        return { ...base, result: 'failed', error: { code: 'rotation-abandoned', message } };
+      }
+      await ctx.io.sleep(POLL_MS);
+      continue;
     }
     if (ctx.io.now() >= deadline) {
       return {
@@ -233,4 +249,21 @@ function pick(failure: FailureTag): RotationError {
     at: failure.at,
     retryable: failure.retryable,
   };
+}
+
+/**
+ * Where the key the rotation to `token` stored is: AWSCURRENT holds it too, or only its version
+ * does, or it stored none.
+ */
+async function keyHeld(
+  ctx: CliContext,
+  secretId: string,
+  token: string,
+): Promise<'current' | 'version' | 'none'> {
+  const [ours, current] = await Promise.all([
+    readVersionValue(ctx, secretId, token),
+    readCurrentValue(ctx, secretId),
+  ]);
+  if (ours.kind !== 'read') return 'none';
+  return current.kind === 'read' && ours.value.apiKey === current.value.apiKey ? 'current' : 'version';
 }

@@ -94,6 +94,32 @@ describe('ringg-rotate rotate', () => {
     expect(result.stdout).not.toContain('rotating ringg/cli');
   });
 
+  it("a person's write during the proof, merged by the function with the live key: rotated, not abandoned", async () => {
+    const { env: e, sm, workspace } = await start();
+    const model = e.aws.secretsManager;
+    const person = model.onceBefore(
+      'UpdateSecretVersionStage',
+      () => {
+        model.putSecretValue({
+          SecretId: SECRET,
+          SecretString: JSON.stringify({ apiKey: workspace.key, owner: 'platform' }),
+        });
+      },
+      (input: { VersionStage?: string }) => input.VersionStage === 'AWSCURRENT',
+    );
+    const result = await cli(['rotate', '--secret-id', SECRET, '--json']);
+    expect(person.fired).toBe(true);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const live = e.ringg.liveKey(workspace.id);
+    expect(live).not.toBe(workspace.key);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      result: 'rotated',
+      key: { fingerprint: fingerprint(live), verified: true },
+    });
+    const current = await sm.send(new GetSecretValueCommand({ SecretId: SECRET }));
+    expect(JSON.parse(current.SecretString ?? '{}')).toEqual({ apiKey: live, owner: 'platform' });
+  });
+
   it('a failed rotation exits 1 with the journal’s error', async () => {
     const { env: e, workspace } = await start();
     e.ringg.inject('regenerate-403', 10);
