@@ -258,7 +258,15 @@ function whyRejected(f: Facts): Action {
   if (f.record.kind === 'unreadable') return fail('rescue-unreadable');
   if (f.record.kind === 'found') {
     const r = f.record;
-    if (r.status === 'rescued') return done('new-key-waiting-in-rescue');
+    if (r.status === 'rescued') {
+      // A key found unproven (Ringg unavailable, the tag gone) is not known to be waiting.
+      if (f.rescueProof === 'unchecked' || f.rescueProof === 'proven')
+        return done('new-key-waiting-in-rescue');
+      return fail(
+        f.rescueProof === 'unavailable' ? 'ringg-unavailable' : proofFailure(f.rescueProof),
+        'rescued',
+      );
+    }
     if (r.ours && r.status !== 'not-regenerated') {
       // testSecret runs only after setSecret succeeded: the key was stored, and reads empty for now.
       if (f.step === 'testSecret') return fail('new-key-not-readable');

@@ -55,18 +55,19 @@ export class Logger {
 
   /**
    * The error to throw out of the handler in place of `error` (the Lambda runtime logs what it
-   * gets, outside this logger): the same name, `code` and `retryable`, its message and stack masked,
+   * gets, outside this logger): the same name, `code` and `retryable` (or the one given), its message and stack masked,
    * and none of the original's other properties (an SDK error carries the raw HTTP response).
    */
-  scrubbedError(error: unknown): ScrubbedError {
+  scrubbedError(error: unknown, retryable?: boolean): ScrubbedError {
     const source = error instanceof Error ? error : new Error(String(error));
     const name = this.scrub(source.name);
     const message = this.scrub(source.message);
     const out = new Error(message) as ScrubbedError & { code?: string; retryable?: boolean };
     Object.defineProperty(out, 'name', { value: name, enumerable: false, configurable: true });
-    const { code, retryable } = source as { code?: unknown; retryable?: unknown };
+    const { code, retryable: own } = source as { code?: unknown; retryable?: unknown };
     if (typeof code === 'string') out.code = this.scrub(code);
-    if (typeof retryable === 'boolean') out.retryable = retryable;
+    const flag = retryable ?? own;
+    if (typeof flag === 'boolean') out.retryable = flag;
     out.stack = this.scrub(source.stack ?? `${name}: ${message}`);
     return out;
   }

@@ -121,7 +121,7 @@ export function createRotationHandler(deps: RotationDeps) {
       });
       await rotation?.reportFailure(code, retryable);
       // The Lambda runtime logs what leaves the handler, outside the logger: only a masked copy does.
-      throw deps.log.scrubbedError(error);
+      throw deps.log.scrubbedError(error, retryable);
     }
   }
 }
@@ -342,8 +342,8 @@ class Rotation {
       // A regenerate Ringg refused was sent with the key of a version that is no longer current.
       if (this.facts.regenerate === 'rejected') update.regenerate = 'not-sent';
     }
-    if (this.facts.regenerate === 'rejected') {
-      // A key another delivery or an abandoned rotation rescued may explain the 401: read the records again.
+    if (this.facts.regenerate === 'rejected' || this.facts.currentKey === 'rejected') {
+      // Another delivery's claim, or a key it or an abandoned rotation rescued, may explain the 401.
       this.listed = undefined;
       update.record = { kind: 'unread' };
     }
@@ -361,14 +361,7 @@ class Rotation {
     try {
       raw = await this.deps.secrets.readVersion(this.event.secretId, versionId, this.aws());
     } catch (error) {
-      if (isKmsFailure(error))
-        throw rotationError('kms-key-refused', {
-          secret: this.secret.name,
-          kmsKeyId: this.secret.kmsKeyId,
-          cause: errorName(error),
-          keptIn: undefined,
-        });
-      throw error;
+      throw isKmsFailure(error) ? this.kmsRefused(error) : error;
     }
     if (raw === undefined) return undefined;
     const parsed = parseSecretValue(raw);
@@ -463,12 +456,9 @@ class Rotation {
         store: stranded.proof === 'proven' ? 'to-do' : 'not-needed',
       });
     }
-    // A 0.1.x rescue can wait only while Ringg rejects the current key: a workspace has one live key.
-    if (this.facts.currentKey === 'rejected' || this.facts.regenerate === 'rejected') {
-      const legacy = await this.legacyRescue();
-      if (legacy) return this.useRecord(legacy, false);
-    }
     if (own) return this.useRecord(own, own.owner === this.owner);
+    const legacy = await this.legacyRescue();
+    if (legacy) return this.useRecord(legacy, false);
     this.record = undefined;
     this.set({ record: { kind: 'none' } });
   }
@@ -494,7 +484,9 @@ class Rotation {
       if (this.current === undefined) await this.readCurrent();
       const raw = await this.deps.secrets
         .readVersion(this.event.secretId, r.token, this.aws())
-        .catch(() => undefined);
+        .catch((error) => {
+          throw isKmsFailure(error) ? this.kmsRefused(error) : error;
+        });
       const parsed = raw === undefined ? undefined : parseSecretValue(raw);
       if (!parsed?.ok || parsed.value.apiKey === this.current?.apiKey) continue;
       const key = parsed.value.apiKey;
@@ -504,8 +496,8 @@ class Rotation {
         version: r.token,
         proof,
       });
-      // Dead, or of another workspace: not the live key. Unproven for now: it may be, so it blocks.
-      if (proof !== 'proven' && proof !== 'unavailable' && proof !== 'forbidden') continue;
+      // Dead, or of another workspace: not the live key. Not proven otherwise: it may be, so it blocks.
+      if (proof === 'rejected' || proof === 'wrong-workspace' || proof === 'key-mismatch') continue;
       if (proof === 'proven') this.newKey = key;
       this.strandedIn = r.token;
       return { record: { ...r, status: 'rescued', apiKey: key }, proof };
@@ -515,9 +507,11 @@ class Rotation {
 
   /** A key left by 0.1.x in its rescue parameter, read as a rescued record of this rotation. */
   private async legacyRescue(): Promise<RotationRecord | undefined> {
-    const found = await this.deps.records
-      .read(this.names.legacyRescue(this.token), this.aws())
-      .catch(() => undefined);
+    const name = this.names.legacyRescue(this.token);
+    // Unreadable, it may still hold the live key: the step stops rather than regenerate past it.
+    const found = await this.deps.records.read(name, this.aws()).catch((error: unknown) => {
+      throw this.recordNotWritten('read', name, error);
+    });
     if (!found) return undefined;
     try {
       const raw = JSON.parse(found.text ?? '') as Record<string, unknown>;
@@ -963,6 +957,11 @@ class Rotation {
     return 'proven';
   }
 
+  private kmsRefused(error: unknown): RotationError {
+    const { name: secret, kmsKeyId } = this.secret;
+    return rotationError('kms-key-refused', { secret, kmsKeyId, cause: errorName(error), keptIn: undefined });
+  }
+
   private recordNotWritten(what: string, record: string, error: unknown): RotationError {
     return rotationError('record-not-written', {
       secret: this.secret.name,
@@ -1092,7 +1091,7 @@ class Rotation {
           problem:
             about === 'current'
               ? "Ringg's answer for the AWSCURRENT key carries no usable workspace id"
-              : `the ${about ?? 'new'} key's workspace cannot be checked against the ringg-rotation:workspace-id tag`,
+              : `the ${about === 'rescued' && this.strandedIn ? `key in version ${this.strandedIn} (no label)` : `${about ?? 'new'} key`}'s workspace cannot be checked against the ringg-rotation:workspace-id tag`,
         });
       case 'secret-too-large':
         return rotationError(code, {
