@@ -467,9 +467,10 @@ function detachedTest(f: Facts): Action {
 
 function finishSecret(f: Facts): Action {
   if (f.version === 'completed' || f.version === 'promoted') return cleanThen(f, 'finished');
-  // The record says which version this rotation replaces: another holder of AWSCURRENT is an edit.
-  if (f.record.kind === 'unread') return { kind: 'read-record' };
+  // The record says which version this rotation replaces: another holder of AWSCURRENT is an edit
+  // (best effort once the key is stored: else AWSCURRENT as the step began).
   if (f.ours === 'unread') return { kind: 'read', which: 'ours' };
+  if (f.record.kind === 'unread') return { kind: 'read-record' };
   if (f.ours === 'empty')
     return f.version === 'detached' ? fail('version-not-pending') : fail('pending-version-empty');
   if (f.ours === 'same-as-current') return cleanThen(f, 'finished');

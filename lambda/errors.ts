@@ -233,12 +233,20 @@ const RULES = {
       'Nothing more was changed by it; Secrets Manager retries the rotation. If it keeps happening, report it ' +
       'with the function log of this step.',
   ),
-  'record-not-written': rule<Secret & { what: string; record: string; cause: string }>(
+  /** `mayHoldKey`: the parameter is a 0.1.x rescue, which may hold the workspace's live key. */
+  'record-not-written': rule<Secret & { what: string; record: string; cause: string; mayHoldKey?: boolean }>(
     true,
     (c) =>
-      `Could not ${c.what} the rotation record "${c.record}" of secret "${c.secret}" (${c.cause}), so no ` +
-      'regenerate was sent and nothing was changed. Secrets Manager retries the rotation; if it keeps failing, ' +
-      "check that SSM is reachable and the function role may use the rotation's parameters and KMS key.",
+      c.mayHoldKey
+        ? `Could not ${c.what} "${c.record}" of secret "${c.secret}" (${c.cause}), so no regenerate was sent ` +
+          "and nothing was changed. A rotation 0.1.x left open keeps its new key there, under the secret's own " +
+          "KMS key: it may be the workspace's live key. Let the function role decrypt it (the construct grants " +
+          "kms:Decrypt through SSM on the secrets' keys; check the key policy) and Secrets Manager's retry " +
+          `stores it; or read it yourself (aws ssm get-parameter --name "${c.record}" --with-decryption), store ` +
+          `its apiKey with ${recover(c.secret)} and delete the parameter. Do not regenerate in the Ringg dashboard.`
+        : `Could not ${c.what} the rotation record "${c.record}" of secret "${c.secret}" (${c.cause}), so no ` +
+          'regenerate was sent and nothing was changed. Secrets Manager retries the rotation; if it keeps failing, ' +
+          "check that SSM is reachable and the function role may use the rotation's parameters and KMS key.",
   ),
   'regenerate-in-progress': rule<Version & { until: string }>(
     true,

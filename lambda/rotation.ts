@@ -81,8 +81,6 @@ const MAX_ROUNDS = 200;
 const MAX_WRITE_ATTEMPTS = 5;
 const PROOF_ATTEMPTS = 5;
 const CHECK_ATTEMPTS = 3;
-/** Versions of abandoned rotations read in one step while looking for a key left in one. */
-const MAX_ABANDONED_VERSION_READS = 5;
 /** Observations made while waiting for another delivery: bounded by the step's time, not the count. */
 const WAITING = new Set<Action['kind']>(['wait-for-other-delivery', 'read', 'read-record']);
 
@@ -457,7 +455,7 @@ class Rotation {
       });
     }
     if (own) return this.useRecord(own, own.owner === this.owner);
-    const legacy = await this.legacyRescue();
+    const legacy = this.facts.ours === 'new-key' ? undefined : await this.legacyRescue();
     if (legacy) return this.useRecord(legacy, false);
     this.record = undefined;
     this.set({ record: { kind: 'none' } });
@@ -472,14 +470,11 @@ class Rotation {
     records: readonly RotationRecord[],
   ): Promise<{ record: RotationRecord; proof: Proof } | undefined> {
     if (this.facts.step !== 'createSecret' && this.facts.step !== 'setSecret') return undefined;
-    const abandoned = records
-      .filter(
-        (r) =>
-          r.token !== this.token &&
-          r.status === 'regenerating' &&
-          this.secret.versions[r.token] === undefined,
-      )
-      .slice(0, MAX_ABANDONED_VERSION_READS);
+    // As many as the records listed; each proof within the step's time, unproven for lack of it (blocks).
+    const abandoned = records.filter(
+      (r) =>
+        r.token !== this.token && r.status === 'regenerating' && this.secret.versions[r.token] === undefined,
+    );
     for (const r of abandoned) {
       if (this.current === undefined) await this.readCurrent();
       const raw = await this.deps.secrets
@@ -510,7 +505,13 @@ class Rotation {
     const name = this.names.legacyRescue(this.token);
     // Unreadable, it may still hold the live key: the step stops rather than regenerate past it.
     const found = await this.deps.records.read(name, this.aws()).catch((error: unknown) => {
-      throw this.recordNotWritten('read', name, error);
+      throw rotationError('record-not-written', {
+        secret: this.secret.name,
+        what: 'read the 0.1.x rescue parameter',
+        record: name,
+        cause: errorName(error),
+        mayHoldKey: true,
+      });
     });
     if (!found) return undefined;
     try {

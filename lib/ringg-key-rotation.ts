@@ -465,6 +465,16 @@ export class RinggKeyRotation extends Construct {
           },
         }),
       );
+      // 0.1.x kept a new key it could not store in <prefix>/<secret>/rescue/<token>, under the secret's
+      // own key: a rotation it left open is finished by reading that parameter once.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadsTheRescueLeftBy01x',
+          actions: ['kms:Decrypt'],
+          resources: secretKeys.map((key) => key.keyArn),
+          conditions: parameterUseConditions(stack, [parameterArn('*/rescue/*')]),
+        }),
+      );
     }
     for (const use of keyUses) role.addToPolicy(identityStatement(stack, this.parameterEncryptionKey, use));
 

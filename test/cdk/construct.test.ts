@@ -401,7 +401,7 @@ describe('least privilege', () => {
     );
   });
 
-  it("grants the secrets' own key, through Secrets Manager only and for secrets only, Decrypt and GenerateDataKey", () => {
+  it("grants the secrets' own key, through Secrets Manager for secrets, Decrypt and GenerateDataKey; through SSM only Decrypt of 0.1.x rescues", () => {
     const { template } = build((stack) => ({
       secrets: [
         secretsmanager.Secret.fromSecretAttributes(stack, 'WithKey', {
@@ -423,9 +423,24 @@ describe('least privilege', () => {
         },
       },
     });
-    // The copies of the key never use the secrets' key.
+    // The copies of the key the function writes never use the secrets' key: it only reads, through SSM,
+    // the rescue parameter a rotation 0.1.x left open kept under it.
     const onSecretsKey = statements.filter((s) => JSON.stringify(s.Resource).includes(KEY_ARN));
-    expect(onSecretsKey).toHaveLength(1);
+    expect(onSecretsKey).toHaveLength(2);
+    expect(statements).toContainEqual({
+      Sid: 'ReadsTheRescueLeftBy01x',
+      Action: 'kms:Decrypt',
+      Effect: 'Allow',
+      Resource: KEY_ARN,
+      Condition: {
+        StringEquals: { 'kms:ViaService': `ssm.${ENV.region}.\${AWS::URLSuffix}` },
+        StringLike: {
+          'kms:EncryptionContext:PARAMETER_ARN': expect.stringMatching(
+            /:parameter\/ringg-rotation\/\*\/rescue\/\*$/,
+          ),
+        },
+      },
+    });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterEach, expect } from 'vitest';
 import { FAILURE_TAG_KEY, type FailureTag, parseFailureTag } from '../../common/workspace-tag.js';
 import { continueRotation, type RotateOptions, type RotationReport } from '../../dev/rotation-driver.js';
@@ -148,3 +149,66 @@ export const stepEvent = (step: string, secretId: string, token: string) => ({
   SecretId: secretId,
   ClientRequestToken: token,
 });
+
+/**
+ * A well-formed record of claim 1 of the rotation to `token`, as the function writes it (ended, Ringg
+ * proven unchanged), with `fields` changed: planted by someone with SSM write access.
+ */
+export function plantRecord(
+  h: Harness,
+  secretId: string,
+  token: string,
+  fields: Record<string, unknown>,
+): void {
+  const now = new Date(h.now()).toISOString();
+  h.ssm.putParameter({
+    Name: `/ringg-rotation/${secretId}/rotation/${token}.g1`,
+    Value: JSON.stringify({
+      v: 2,
+      secretArn: h.model.describeSecret({ SecretId: secretId }).ARN,
+      token,
+      status: 'not-regenerated',
+      generation: 1,
+      until: now,
+      fromVersion: labels(h, secretId).AWSCURRENT,
+      workspaceId: 'w',
+      updatedAt: now,
+      ...fields,
+    }),
+    Type: 'SecureString',
+    Overwrite: true,
+  });
+}
+
+/** Claim 1 of the rotation to `token`, ended with Ringg proven unchanged: the next attempt may claim 2. */
+export function endedClaim(
+  h: Harness,
+  s: Pick<SeededSecret, 'secretId' | 'workspaceId'>,
+  token: string,
+): void {
+  plantRecord(h, s.secretId, token, { workspaceId: s.workspaceId });
+}
+
+/**
+ * A rotation that stored its new key (the old key is dead) and died before any promotion; then a
+ * person's PutSecretValue (`written`, given the live key) abandoned it: the live key is in its
+ * version, which nothing labels, and its `regenerating` record is the only pointer to it.
+ */
+export async function strandedRotation(
+  h: Harness,
+  secretId: string,
+  written: (live: string) => string,
+): Promise<{ t1: string; k1: string }> {
+  const before = rotationRecords(h).length;
+  const t1 = h.model.beginRotation({ SecretId: secretId });
+  await h.invoke(stepEvent('createSecret', secretId, t1));
+  const killed = h.killAt({ operation: 'PutSecretValue', when: 'after' });
+  void h.invoke(stepEvent('setSecret', secretId, t1));
+  await killed;
+  h.restart();
+  const k1 = keyOf(h.model.valueOf(secretId, t1)) ?? '';
+  h.model.putSecretValue({ SecretId: secretId, ClientRequestToken: randomUUID(), SecretString: written(k1) });
+  expect(h.model.describeSecret({ SecretId: secretId }).VersionIdsToStages?.[t1]).toBeUndefined();
+  expect(rotationRecords(h)).toHaveLength(before + 1);
+  return { t1, k1 };
+}

@@ -198,8 +198,8 @@ describe('decide: the clean path of each step', () => {
 
   it('finishSecret of a deferred promotion moves AWSCURRENT, then cleans up', () => {
     expect(run(start('finishSecret'))).toEqual([
-      'read-record',
       'read:ours',
+      'read-record',
       'move-current',
       'clean-up',
       'done:finished',

@@ -11,6 +11,7 @@ import {
   harnessPerTest,
   keyLeaks,
   labels,
+  plantRecord as plantOne,
   recordsOf,
   rescueParameters,
   rotationRecords,
@@ -37,27 +38,8 @@ const lines = () => h.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
 const recordName = (secretId: string, token: string, generation = 1) =>
   `/ringg-rotation/${secretId}/rotation/${token}.g${generation}`;
 
-/** A well-formed rotation record, as the function writes it, planted by someone with SSM write access. */
-function plantRecord(secretId: string, token: string, fields: Record<string, unknown>): void {
-  const now = new Date(h.now()).toISOString();
-  h.ssm.putParameter({
-    Name: recordName(secretId, token),
-    Value: JSON.stringify({
-      v: 2,
-      secretArn: h.model.describeSecret({ SecretId: secretId }).ARN,
-      token,
-      status: 'not-regenerated',
-      generation: 1,
-      until: now,
-      fromVersion: labels(h, secretId).AWSCURRENT,
-      workspaceId: 'w',
-      updatedAt: now,
-      ...fields,
-    }),
-    Type: 'SecureString',
-    Overwrite: true,
-  });
-}
+const plantRecord = (secretId: string, token: string, fields: Record<string, unknown>) =>
+  plantOne(h, secretId, token, fields);
 const DASHBOARD = /regenerate the key in the Ringg dashboard|Regenerate the key in the Ringg dashboard/;
 
 /** createSecret done; returns the token of the open rotation. */

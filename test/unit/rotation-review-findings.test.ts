@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { WORKSPACE_TAG_KEY } from '../../common/workspace-tag.js';
 import { continueRotation } from '../../dev/rotation-driver.js';
 import { AwsServiceError } from '../../dev/secrets-manager-model.js';
 import { createHarness, type Harness, type HarnessOptions, keyOf } from '../support/harness.js';
 import {
+  endedClaim,
   failureOf,
   harnessPerTest,
   labels,
@@ -232,83 +232,12 @@ describe('another delivery takes the claim and ends, having regenerated, while t
   });
 });
 
-describe("a person's write abandons a rotation whose key was stored, before anything promoted it", () => {
-  it('the next rotation finds the live key in the version nothing labels, proves it and makes it AWSCURRENT with the edit kept', async () => {
-    const s = (await harness({ env: { ROTATION_AWS_CALL_TIMEOUT_MS: '60000' } })).seed('json');
-    const t1 = await begun(s.secretId);
-    // The process dies right after Secrets Manager stored the new key in t1 (the old key is dead).
-    const killed = h.killAt({ operation: 'PutSecretValue', when: 'after' });
-    void h.invoke(event('setSecret', s.secretId, t1));
-    await killed;
-    h.restart();
-    const live = h.ringg.liveKey(s.workspaceId);
-    expect(keyOf(h.model.valueOf(s.secretId, t1))).toBe(live);
-    // A person edits the secret (the old key, a field changed): the service abandons t1.
-    h.model.putSecretValue({
-      SecretId: s.secretId,
-      ClientRequestToken: randomUUID(),
-      SecretString: JSON.stringify({ username: 'ops-2', apiKey: s.initialKey }),
-    });
-    expect(labels(h, s.secretId)).not.toHaveProperty('AWSPENDING');
-    expect(h.model.describeSecret({ SecretId: s.secretId }).VersionIdsToStages?.[t1]).toBeUndefined();
-
-    const report = await h.rotate(s.secretId);
-    expect(report.steps.filter((r) => !r.ok).map((r) => `${r.step}:${r.error?.name}`)).toEqual([]);
-    const current = JSON.parse(h.model.valueAt(s.secretId, 'AWSCURRENT') ?? '{}') as Record<string, unknown>;
-    expect(current).toEqual({ username: 'ops-2', apiKey: live });
-    expect(h.ringg.liveKey(s.workspaceId)).toBe(live);
-    expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
-    expect(rotationRecords(h)).toEqual([]);
-    expect(failureOf(h, s.secretId)).toBeUndefined();
-    expect(
-      h.logs.some((l) => l.includes('an abandoned rotation left a key in a version nothing labels')),
-    ).toBe(true);
-  });
-
-  it('a key in such a version that AWSCURRENT holds too is left alone: the next rotation regenerates with it', async () => {
-    const s = (await harness()).seed('json');
-    const t1 = await begun(s.secretId);
-    const killed = h.killAt({ operation: 'PutSecretValue', when: 'after' });
-    void h.invoke(event('setSecret', s.secretId, t1));
-    await killed;
-    h.restart();
-    // The person stores the live key themselves, a field changed: the key in t1 is AWSCURRENT's.
-    h.model.putSecretValue({
-      SecretId: s.secretId,
-      ClientRequestToken: randomUUID(),
-      SecretString: JSON.stringify({ username: 'ops-2', apiKey: h.ringg.liveKey(s.workspaceId) }),
-    });
-    const report = await h.rotate(s.secretId);
-    expect(report.steps.filter((r) => !r.ok)).toEqual([]);
-    expect(h.ringg.regenerations(s.workspaceId)).toBe(2);
-    const current = JSON.parse(h.model.valueAt(s.secretId, 'AWSCURRENT') ?? '{}') as Record<string, unknown>;
-    expect(current).toEqual({ username: 'ops-2', apiKey: h.ringg.liveKey(s.workspaceId) });
-    expect(rotationRecords(h)).toEqual([]);
-  });
-});
-
 describe('two deliveries take the next claim of a rotation at once', () => {
   it('the claim is created once: one PATCH, the other delivery waits and finds the key stored', async () => {
     const s = (await harness()).seed('plain');
     const token = await begun(s.secretId);
-    const arn = h.model.describeSecret({ SecretId: s.secretId }).ARN;
-    const now = new Date(h.now()).toISOString();
     // An earlier attempt proved Ringg changed nothing: the next attempt may claim generation 2.
-    h.ssm.putParameter({
-      Name: `/ringg-rotation/${s.secretId}/rotation/${token}.g1`,
-      Type: 'SecureString',
-      Value: JSON.stringify({
-        v: 2,
-        secretArn: arn,
-        token,
-        status: 'not-regenerated',
-        generation: 1,
-        until: now,
-        fromVersion: labels(h, s.secretId).AWSCURRENT,
-        workspaceId: s.workspaceId,
-        updatedAt: now,
-      }),
-    });
+    endedClaim(h, s, token);
     // Both deliveries reach the create of generation 2 before either has made it.
     const enter = h.ssm.enter.bind(h.ssm);
     let arrived = 0;

@@ -2,13 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { WORKSPACE_TAG_KEY } from '../../common/workspace-tag.js';
 import { continueRotation } from '../../dev/rotation-driver.js';
+import { AwsServiceError } from '../../dev/secrets-manager-model.js';
 import { createHarness, type Harness, type HarnessOptions, keyOf, LAMBDA_ARN } from '../support/harness.js';
-import { failureOf, harnessPerTest, labels, rotationRecords, stepEvent } from '../support/invariants.js';
+import {
+  strandedRotation as abandonedWithKeyStored,
+  endedClaim,
+  failureOf,
+  harnessPerTest,
+  labels,
+  plantRecord,
+  rotationRecords,
+  stepEvent,
+} from '../support/invariants.js';
 
 /**
  * A key an abandoned rotation left in a version nothing labels (a person's write abandoned it between
- * the store and the promotion), and the next claim of a rotation taken on a stale view: the findings
- * of an adversarial review, each reproduced with the real handler.
+ * the store and the promotion), a rotation 0.1.x left open, and the next claim of a rotation taken on
+ * a stale view: the findings of two adversarial reviews, each reproduced with the real handler.
  */
 let h: Harness;
 const startHarness = harnessPerTest(createHarness);
@@ -25,26 +35,52 @@ async function begun(secretId: string): Promise<string> {
   return token;
 }
 
-/**
- * Rotation t1 regenerates, stores the new key in its version and dies before promoting it (the old
- * key is dead); then a person's PutSecretValue (`written`) abandons t1: the live key is in t1's
- * version, which nothing labels, and t1's `regenerating` record is the only pointer to it.
- */
-async function strandedRotation(
-  secretId: string,
-  written: (live: string) => string,
-): Promise<{ t1: string; k1: string }> {
-  const t1 = await begun(secretId);
-  const killed = h.killAt({ operation: 'PutSecretValue', when: 'after' });
-  void h.invoke(event('setSecret', secretId, t1));
-  await killed;
-  h.restart();
-  const k1 = keyOf(h.model.valueOf(secretId, t1)) ?? '';
-  h.model.putSecretValue({ SecretId: secretId, ClientRequestToken: randomUUID(), SecretString: written(k1) });
-  expect(h.model.describeSecret({ SecretId: secretId }).VersionIdsToStages?.[t1]).toBeUndefined();
-  expect(rotationRecords(h)).toHaveLength(1);
-  return { t1, k1 };
+const strandedRotation = (secretId: string, written: (live: string) => string) =>
+  abandonedWithKeyStored(h, secretId, written);
+
+/** createSecret of a new rotation: its failure, if any. */
+async function nextCreateSecret(secretId: string): Promise<Failure | undefined> {
+  const token = h.model.beginRotation({ SecretId: secretId });
+  return (await h.invoke(event('createSecret', secretId, token)).catch((e: unknown) => e)) as
+    | Failure
+    | undefined;
 }
+
+describe("a person's write abandons a rotation whose key was stored, before anything promoted it", () => {
+  it('the next rotation finds the live key in the version nothing labels, proves it and makes it AWSCURRENT with the edit kept', async () => {
+    const s = (await harness({ env: { ROTATION_AWS_CALL_TIMEOUT_MS: '60000' } })).seed('json');
+    // A person edits the secret (the old key, a field changed): the service abandons t1.
+    const { t1, k1 } = await strandedRotation(s.secretId, () =>
+      JSON.stringify({ username: 'ops-2', apiKey: s.initialKey }),
+    );
+    expect(keyOf(h.model.valueOf(s.secretId, t1))).toBe(h.ringg.liveKey(s.workspaceId));
+    expect(labels(h, s.secretId)).not.toHaveProperty('AWSPENDING');
+
+    const report = await h.rotate(s.secretId);
+    expect(report.steps.filter((r) => !r.ok).map((r) => `${r.step}:${r.error?.name}`)).toEqual([]);
+    const current = JSON.parse(h.model.valueAt(s.secretId, 'AWSCURRENT') ?? '{}') as Record<string, unknown>;
+    expect(current).toEqual({ username: 'ops-2', apiKey: k1 });
+    expect(h.ringg.liveKey(s.workspaceId)).toBe(k1);
+    expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+    expect(rotationRecords(h)).toEqual([]);
+    expect(failureOf(h, s.secretId)).toBeUndefined();
+    expect(
+      h.logs.some((l) => l.includes('an abandoned rotation left a key in a version nothing labels')),
+    ).toBe(true);
+  });
+
+  it('a key in such a version that AWSCURRENT holds too is left alone: the next rotation regenerates with it', async () => {
+    const s = (await harness()).seed('json');
+    // The person stores the live key themselves, a field changed: the key in t1 is AWSCURRENT's.
+    await strandedRotation(s.secretId, (live) => JSON.stringify({ username: 'ops-2', apiKey: live }));
+    const report = await h.rotate(s.secretId);
+    expect(report.steps.filter((r) => !r.ok)).toEqual([]);
+    expect(h.ringg.regenerations(s.workspaceId)).toBe(2);
+    const current = JSON.parse(h.model.valueAt(s.secretId, 'AWSCURRENT') ?? '{}') as Record<string, unknown>;
+    expect(current).toEqual({ username: 'ops-2', apiKey: h.ringg.liveKey(s.workspaceId) });
+    expect(rotationRecords(h)).toEqual([]);
+  });
+});
 
 describe('a stranded key that is dead, while the current key is dead too', () => {
   it('reports current-key-rejected naming the secret that holds the live key, not a pass in createSecret and new-key-lost in setSecret', async () => {
@@ -109,7 +145,7 @@ describe('a failure about a stranded key names where the key is', () => {
   });
 });
 
-describe('setSecret reads the record first (S2): SSM down blocks a stored key', () => {
+describe('setSecret with the key stored while SSM cannot be read', () => {
   it('the key is stored in AWSPENDING, the old key dead, SSM unreadable: setSecret still promotes it', async () => {
     const s = (await harness({ env: { ROTATION_AWS_CALL_TIMEOUT_MS: '60000' } })).seed('plain');
     const token = await begun(s.secretId);
@@ -128,7 +164,7 @@ describe('setSecret reads the record first (S2): SSM down blocks a stored key', 
   });
 });
 
-describe("the abandoned rotation's own late step deletes the pointer to its stranded key", () => {
+describe("the abandoned rotation's own late step keeps the pointer to its stranded key", () => {
   it("t1's late finishSecret ('superseded') runs while t2 is open: t2 still stores t1's live key, no dead-key PATCH", async () => {
     const s = (await harness({ env: { ROTATION_AWS_CALL_TIMEOUT_MS: '60000' } })).seed('json');
     const { t1, k1 } = await strandedRotation(s.secretId, () =>
@@ -147,27 +183,11 @@ describe("the abandoned rotation's own late step deletes the pointer to its stra
   });
 });
 
-describe('a next claim decided on a stale view of the records', () => {
+describe('a next claim taken on a stale view of the records: a rejected check of the current key looks at the labels, the version and the records again', () => {
   it("B read generation 1, A claims generation 2 and stores the key before B's check of the old key returns: B is no false current-key-rejected", async () => {
     const s = (await harness()).seed('plain');
     const token = await begun(s.secretId);
-    const arn = h.model.describeSecret({ SecretId: s.secretId }).ARN;
-    const now = new Date(h.now()).toISOString();
-    h.ssm.putParameter({
-      Name: `/ringg-rotation/${s.secretId}/rotation/${token}.g1`,
-      Type: 'SecureString',
-      Value: JSON.stringify({
-        v: 2,
-        secretArn: arn,
-        token,
-        status: 'not-regenerated',
-        generation: 1,
-        until: now,
-        fromVersion: labels(h, s.secretId).AWSCURRENT,
-        workspaceId: s.workspaceId,
-        updatedAt: now,
-      }),
-    });
+    endedClaim(h, s, token);
     // B's check of the current key (before its claim of generation 2) is delayed in flight.
     const hold = h.ringg.holdNext('workspace-call');
     const b = h.invoke(event('setSecret', s.secretId, token)).catch((e: unknown) => e);
@@ -179,5 +199,247 @@ describe('a next claim decided on a stale view of the records', () => {
     expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
     // Not current-key-rejected, whose advice (the dashboard) would kill the new key.
     expect(error?.code).toBeUndefined();
+  });
+
+  it("B read claim 1 (not-regenerated); A claims 2 and regenerates, its store in flight when B's check of the old key returns: B sees A's live claim, no false current-key-rejected", async () => {
+    const s = (await harness()).seed('plain');
+    const token = await begun(s.secretId);
+    endedClaim(h, s, token);
+    // B's check of the current key (before its claim of generation 2) is delayed in flight.
+    const hold = h.ringg.holdNext('workspace-call');
+    const b = h.invoke(event('setSecret', s.secretId, token)).catch((e: unknown) => e);
+    await hold.arrived;
+    // A claims generation 2 and regenerates; its PutSecretValue is slow (still in flight).
+    let patched = () => {};
+    const aPatched = new Promise<void>((resolve) => {
+      patched = resolve;
+    });
+    let letStore = () => {};
+    const storeMayGo = new Promise<void>((resolve) => {
+      letStore = resolve;
+    });
+    h.model.onceBefore('PutSecretValue', async () => {
+      patched();
+      await storeMayGo;
+    });
+    const a = h.invoke(event('setSecret', s.secretId, token)).catch((e: unknown) => e);
+    await aPatched;
+    expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+    hold.release();
+    const error = (await b) as Failure | undefined;
+    letStore();
+    const aResult = await a;
+    expect(aResult).toBeUndefined();
+    // A stored the new key (the shared clock may leave its promotion to the later steps): the rotation is fine.
+    expect((await continueRotation(h.model, s.secretId, token, h.invoke)).succeeded).toBe(true);
+    expect(labels(h, s.secretId).AWSCURRENT).toBe(token);
+    expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(h.ringg.liveKey(s.workspaceId));
+    expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+    // B saw A's live claim only if it read the records again: a retryable regenerate-in-progress,
+    // not a non-retryable current-key-rejected whose dashboard advice kills A's new key.
+    expect(error?.code).not.toBe('current-key-rejected');
+  });
+});
+
+describe('a stranded key the proof cannot place (no tag) is not passed over as if dead', () => {
+  it('the workspace tag was removed (IaC tag drift) while the live key waits in t1: no current-key-rejected with dashboard advice', async () => {
+    const s = (await harness({ env: { ROTATION_AWS_CALL_TIMEOUT_MS: '60000' } })).seed('json');
+    const { t1, k1 } = await strandedRotation(s.secretId, () =>
+      JSON.stringify({ username: 'ops-2', apiKey: s.initialKey }),
+    );
+    // Terraform/CloudFormation re-applies the secret's tags and drops the function's tag.
+    h.model.untagResource({ SecretId: s.secretId, TagKeys: [WORKSPACE_TAG_KEY] });
+    expect(h.ringg.liveKey(s.workspaceId)).toBe(k1);
+    const error = await nextCreateSecret(s.secretId);
+    // Not "the key was changed outside Secrets Manager ... regenerate it in the Ringg dashboard" (non-retryable):
+    // the live key is in version t1.
+    expect(error?.code).not.toBe('current-key-rejected');
+    if (error) expect(error.message).toContain(t1);
+    expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+  });
+});
+
+describe('a stranded version that cannot be read this once is not passed over as if it held nothing', () => {
+  it('the read of t1 is throttled past its call time: a retryable failure, not current-key-rejected, while the live key is in t1', async () => {
+    const s = (await harness()).seed('json');
+    const { t1, k1 } = await strandedRotation(s.secretId, () =>
+      JSON.stringify({ username: 'ops-2', apiKey: s.initialKey }),
+    );
+    const t2 = h.model.beginRotation({ SecretId: s.secretId });
+    // Secrets Manager throttles the read of t1 for longer than the call's time (a rotation storm).
+    for (let i = 0; i < 200; i++) {
+      h.model.onceBefore(
+        'GetSecretValue',
+        () => {
+          throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+        },
+        (input: { VersionId?: string }) => input.VersionId === t1,
+      );
+    }
+    const error = (await h.invoke(event('createSecret', s.secretId, t2)).catch((e: unknown) => e)) as
+      | Failure
+      | undefined;
+    expect(h.ringg.liveKey(s.workspaceId)).toBe(k1);
+    // Retryable (the version could not be read), not current-key-rejected with dashboard advice.
+    expect(error?.code).not.toBe('current-key-rejected');
+    expect(error === undefined || error.retryable).toBe(true);
+  });
+});
+
+/**
+ * A rotation 0.1.x left open: its PATCH went through (the old key is dead) and the new key waits in
+ * the 0.1.x rescue parameter; the version is still empty. The service retries the rotation on 0.2.
+ */
+function openedBy01x(tagged: boolean): { secretId: string; workspaceId: string; token: string; k1: string } {
+  const s = h.seed('json');
+  if (tagged) {
+    h.model.tagResource({ SecretId: s.secretId, Tags: [{ Key: WORKSPACE_TAG_KEY, Value: s.workspaceId }] });
+  }
+  const token = h.model.beginRotation({ SecretId: s.secretId });
+  const k1 = h.ringg.regenerateInDashboard(s.workspaceId);
+  h.ssm.putParameter({
+    Name: `/ringg-rotation/${s.secretId}/rescue/${token}`,
+    Type: 'SecureString',
+    Value: JSON.stringify({ v: 1, token, apiKey: k1 }),
+  });
+  return { secretId: s.secretId, workspaceId: s.workspaceId, token, k1 };
+}
+
+describe('a rotation 0.1.x left open, its key in the 0.1.x rescue parameter', () => {
+  it('setSecret looks before it claims: no PATCH with the dead key (a 500 to it was a false new-key-lost on every retry)', async () => {
+    await harness();
+    const o = openedBy01x(true);
+    await h.invoke(event('createSecret', o.secretId, o.token));
+    // Ringg answers this one PATCH with a 500 (a blip); the probe that follows finds the old key dead.
+    h.ringg.inject('regenerate-500-before', 1);
+    const first = (await h.invoke(event('setSecret', o.secretId, o.token)).catch((e: unknown) => e)) as
+      | Failure
+      | undefined;
+    const retried = (await h.invoke(event('setSecret', o.secretId, o.token)).catch((e: unknown) => e)) as
+      | Failure
+      | undefined;
+    expect(h.ringg.liveKey(o.workspaceId)).toBe(o.k1);
+    // The new key waits in the rescue parameter: never "lost, regenerate in the dashboard".
+    expect([first?.code, retried?.code]).not.toContain('new-key-lost');
+    // And the destructive call is never used as a probe while a rescued key waits.
+    expect(h.ringg.calls('regenerate-call')).toBe(0);
+  });
+
+  it('an untagged secret: createSecret finds the key waiting in the rescue, setSecret does not say current-key-rejected', async () => {
+    await harness();
+    const o = openedBy01x(false);
+    const report = await continueRotation(h.model, o.secretId, o.token, h.invoke, { maxAttempts: 1 });
+    const failed = report.steps.filter((r) => !r.ok).map((r) => `${r.step}:${r.error?.name}`);
+    // 9cc3e69 failed WorkspaceUnknownError about the rescued key; e9018be never reads the rescue in setSecret.
+    expect(failed).not.toContain('setSecret:CurrentKeyRejectedError');
+    expect(h.ringg.liveKey(o.workspaceId)).toBe(o.k1);
+  });
+});
+
+/** A rotation that claimed (status `regenerating`) and was abandoned before it stored anything. */
+function abandonedClaim(secretId: string, workspaceId: string): string {
+  const token = randomUUID();
+  const hourAgo = new Date(h.now() - 3_600_000).toISOString();
+  plantRecord(h, secretId, token, {
+    status: 'regenerating',
+    until: hourAgo,
+    updatedAt: hourAgo,
+    workspaceId,
+  });
+  return token;
+}
+
+describe('the stranded-key search past many abandoned claims that left nothing', () => {
+  it('five earlier abandoned claims left nothing; the live key waits in the sixth: no current-key-rejected with dashboard advice', async () => {
+    const s = (await harness()).seed('json');
+    // Five rotations that claimed and died before their PATCH, each abandoned by a person's write:
+    // their records say `regenerating`, their versions hold nothing and no label.
+    const empties = Array.from({ length: 5 }, () => abandonedClaim(s.secretId, s.workspaceId));
+    // t1 stores the new key, dies before the promotion, and a person's write abandons it too.
+    const { t1, k1 } = await strandedRotation(s.secretId, () =>
+      JSON.stringify({ username: 'ops-2', apiKey: s.initialKey }),
+    );
+    expect(empties).not.toContain(t1);
+    expect(h.ringg.liveKey(s.workspaceId)).toBe(k1);
+
+    const error = await nextCreateSecret(s.secretId);
+    // The live key is in version t1: never "changed outside Secrets Manager ... regenerate it in the
+    // Ringg dashboard" (non-retryable), which kills k1 and every consumer that still has it.
+    expect(error?.code).not.toBe('current-key-rejected');
+    if (error) expect(error.message).toContain(t1);
+  });
+});
+
+/** A rotation whose setSecret stored the new key and could not prove it (Ringg answered 500s). */
+async function deferredRotation(secretId: string): Promise<string> {
+  const token = await begun(secretId);
+  h.ringg.inject('workspace-500', 5);
+  await h.invoke(event('setSecret', secretId, token));
+  expect(labels(h, secretId).AWSPENDING).toBe(token);
+  expect(labels(h, secretId).AWSCURRENT).not.toBe(token);
+  await h.invoke(event('testSecret', secretId, token));
+  return token;
+}
+
+describe('finishSecret with the new key stored and proven, SSM down', () => {
+  it('GetParametersByPath fails: finishSecret still moves AWSCURRENT to the live key (setSecret does), not record-not-written', async () => {
+    const s = (await harness()).seed('json');
+    const token = await deferredRotation(s.secretId);
+    // AWSCURRENT holds the dead key: every consumer fails until finishSecret promotes.
+    expect(h.ringg.liveKey(s.workspaceId)).toBe(keyOf(h.model.valueOf(s.secretId, token)));
+    h.ssm.injectFault({ operation: 'GetParametersByPath', times: 50 });
+    const error = (await h.invoke(event('finishSecret', s.secretId, token)).catch((e: unknown) => e)) as
+      | Failure
+      | undefined;
+    // "no regenerate was sent and nothing was changed ... check that SSM is reachable": the key it
+    // needs to promote is in AWSPENDING, not in SSM.
+    expect(error?.code).toBeUndefined();
+    expect(labels(h, s.secretId).AWSCURRENT).toBe(token);
+  });
+});
+
+/**
+ * A rotation 0.1.x left open: its PATCH went through and the new key waits in the 0.1.x rescue
+ * parameter, which 0.1.x encrypted with the secret's own KMS key. The 0.2 role may use that key only
+ * through Secrets Manager (lib/ringg-key-rotation.ts, kms:ViaService secretsmanager), so Parameter
+ * Store cannot decrypt the rescue for it. Modelled here as a key that refuses decryption in SSM only.
+ */
+describe('a 0.1.x rescue parameter the function cannot decrypt', () => {
+  it('the step fails naming that the live key waits there and how to recover it, not a generic "check SSM"', async () => {
+    const s = (await harness()).seed('json');
+    const token = await begun(s.secretId);
+    const k1 = h.ringg.regenerateInDashboard(s.workspaceId);
+    const name = `/ringg-rotation/${s.secretId}/rescue/${token}`;
+    h.ssm.putParameter({
+      Name: name,
+      Type: 'SecureString',
+      Value: JSON.stringify({ v: 1, token, apiKey: k1 }),
+      KeyId: 'alias/secret-cmk',
+    });
+    h.ssm.injectFault({
+      operation: 'GetParameter',
+      nameContains: '/rescue/',
+      times: 100,
+      error: new AwsServiceError(
+        'AccessDeniedException',
+        'User is not authorized to perform kms:Decrypt (Service: AWSKMS; Error Code: AccessDeniedException)',
+        400,
+      ),
+    });
+    const errors: Failure[] = [];
+    for (let i = 0; i < 3; i++) {
+      const e = (await h.invoke(event('setSecret', s.secretId, token)).catch((x: unknown) => x)) as
+        | Failure
+        | undefined;
+      if (e) errors.push(e);
+      h.advanceClock(3_600_000);
+    }
+    expect(h.ringg.liveKey(s.workspaceId)).toBe(k1);
+    expect(h.ringg.calls('regenerate-call')).toBe(0);
+    // Every retry fails the same way: a person must act. The message must say the live key may be in
+    // that parameter (0.1.x's rescue) and that the role cannot decrypt it, not only "nothing was changed".
+    expect(errors).toHaveLength(3);
+    expect(errors[0]?.message).toContain(name);
+    expect(errors[0]?.message).toMatch(/0\.1|live key|new key/i);
   });
 });
