@@ -28,7 +28,6 @@ import {
   identityStatement,
   keyPolicyStatement,
   type ParameterKeyUse,
-  parameterKeyProblem,
   parameterUseConditions,
   SECRET_ARN_CONTEXT,
   secretsManagerViaService,
