@@ -335,10 +335,12 @@ function regenerateOrWait(f: Facts): Action {
       case 'proven':
         return { kind: 'store' };
       case 'rejected': {
-        // A rescued key Ringg rejects is lost only if the current key is dead too.
-        if (f.currentKey === 'rejected') return fail('new-key-lost');
+        // This rotation's rescued key Ringg rejects is lost only if the current key is dead too;
+        // another rotation's says nothing of this one: the current key's rejection is explained as ever.
+        const lost = r.ours ? fail('new-key-lost') : rejectedOutright(f);
+        if (f.currentKey === 'rejected') return lost;
         const current = checkedCurrentKey({ ...f, relooks: MAX_RELOOKS });
-        if (current) return current.kind === 'done' ? fail('new-key-lost') : current;
+        if (current) return current.kind === 'done' ? lost : current;
         return r.ours ? fail('rescue-unreadable') : { kind: 'claim', next: false };
       }
       case 'forbidden':

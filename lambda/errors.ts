@@ -142,20 +142,34 @@ const RULES = {
           'next attempt of this rotation then finishes it. If the secret must hold a key of workspace ' +
           `${c.expected}, compare with the Ringg dashboard first (README: error code wrong-workspace).`,
   ),
-  /** `keptIn`: where the new key waits (the rotation record), undefined when nothing was regenerated. */
+  /**
+   * `keptIn`: where the new key waits (the rotation record), undefined when nothing was regenerated.
+   * `stranded`: the refused read was of an abandoned rotation's version, which nothing labels.
+   */
   'kms-key-refused': rule<
-    Secret & { kmsKeyId: string | undefined; cause: string; keptIn: string | undefined }
-  >(
-    true,
-    (c) =>
-      `KMS refused the key of secret "${c.secret}" (${c.kmsKeyId ?? 'aws/secretsmanager'}): Secrets Manager ` +
-      `answered ${c.cause}. The key is disabled, pending deletion, or its key policy no longer lets the ` +
-      'rotation function use it through Secrets Manager. ' +
-      (c.keptIn
-        ? `The new key is safe in the rotation record "${c.keptIn}", encrypted with the rotation's own KMS key; ` +
-          'enable the key or fix its policy (kms:Encrypt, kms:Decrypt and kms:GenerateDataKey for the ' +
-          "function's role) and Secrets Manager's next attempt stores it. Do not regenerate in the Ringg dashboard."
-        : 'Nothing was changed by this step. Enable the key or fix its policy; Secrets Manager retries the rotation.'),
+    Secret & {
+      kmsKeyId: string | undefined;
+      cause: string;
+      keptIn: string | undefined;
+      stranded?: { version: string; record: string };
+    }
+  >(true, (c) =>
+    c.stranded
+      ? `Secrets Manager could not decrypt version ${c.stranded.version} of secret "${c.secret}" (${c.cause}). ` +
+        "An abandoned rotation stored a key there that may be the workspace's live key, and nothing labels " +
+        'the version, so when the secret moved to another KMS key Secrets Manager did not re-encrypt it. ' +
+        'Nothing was changed. Enable the KMS key it was written with (or let the function role use it) and ' +
+        "Secrets Manager's retry reads it; or, once you know its key is dead (Ringg rejects it), delete the " +
+        `abandoned rotation's record "${c.stranded.record}" and rotations go on. Do not regenerate in the ` +
+        'Ringg dashboard before you know.'
+      : `KMS refused the key of secret "${c.secret}" (${c.kmsKeyId ?? 'aws/secretsmanager'}): Secrets Manager ` +
+        `answered ${c.cause}. The key is disabled, pending deletion, or its key policy no longer lets the ` +
+        'rotation function use it through Secrets Manager. ' +
+        (c.keptIn
+          ? `The new key is safe in the rotation record "${c.keptIn}", encrypted with the rotation's own KMS key; ` +
+            'enable the key or fix its policy (kms:Encrypt, kms:Decrypt and kms:GenerateDataKey for the ' +
+            "function's role) and Secrets Manager's next attempt stores it. Do not regenerate in the Ringg dashboard."
+          : 'Nothing was changed by this step. Enable the key or fix its policy; Secrets Manager retries the rotation.'),
   ),
   'secret-written-during-rotation': rule<Version & { writtenVersion: string; problem: string }>(
     false,

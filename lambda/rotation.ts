@@ -443,15 +443,16 @@ class Rotation {
         p.name === latest?.name && p.record.token === this.token && p.record.generation === latest.generation,
     )?.record;
     if (own) this.replaces = own.fromVersion;
-    const rescued = records.find((r) => r.status === 'rescued');
+    // This rotation's own rescued key wins; the decider proves it before it is stored.
+    const rescued = records.find((r) => r.status === 'rescued' && r.token === this.token);
     if (rescued) return this.useRecord(rescued, false);
     if (latest && !own) return this.set({ record: { kind: 'unreadable' } });
-    const stranded = await this.strandedKey(records);
-    if (stranded) {
-      this.useRecord(stranded.record, false);
+    const elsewhere = await this.keyElsewhere(parsed);
+    if (elsewhere) {
+      this.useRecord(elsewhere.record, false);
       return this.set({
-        rescueProof: stranded.proof,
-        store: stranded.proof === 'proven' ? 'to-do' : 'not-needed',
+        rescueProof: elsewhere.proof,
+        store: elsewhere.proof === 'proven' ? 'to-do' : 'not-needed',
       });
     }
     if (own) return this.useRecord(own, own.owner === this.owner);
@@ -462,42 +463,60 @@ class Rotation {
   }
 
   /**
-   * A key an abandoned rotation stored in its version before a person's write took the labels away:
-   * its record still says `regenerating`, and the version is listed no more. Only a key Ringg proves
-   * (the tagged workspace's live key) is taken, as a rescued key; nowhere else is it to be found.
+   * A key of the secret another rotation left: rescued into its record, or stored in its version
+   * before a person's write took the labels away (its record still says `regenerating`, the version is
+   * listed no more). Only a key Ringg proves (the tagged workspace's live key) is taken, as a rescued
+   * key; one it rejects or places in another workspace is passed over; one it cannot place blocks.
+   * As many as the records listed, rescued ones first, each proof within the step's time.
    */
-  private async strandedKey(
-    records: readonly RotationRecord[],
+  private async keyElsewhere(
+    records: readonly { name: string; record: RotationRecord }[],
   ): Promise<{ record: RotationRecord; proof: Proof } | undefined> {
     if (this.facts.step !== 'createSecret' && this.facts.step !== 'setSecret') return undefined;
-    // As many as the records listed; each proof within the step's time, unproven for lack of it (blocks).
-    const abandoned = records.filter(
-      (r) =>
-        r.token !== this.token && r.status === 'regenerating' && this.secret.versions[r.token] === undefined,
-    );
-    for (const r of abandoned) {
+    const others = records
+      .filter(({ record: r }) => r.token !== this.token)
+      .sort((a, b) => Number(b.record.status === 'rescued') - Number(a.record.status === 'rescued'));
+    for (const { name, record: r } of others) {
+      const stranded = r.status === 'regenerating' && this.secret.versions[r.token] === undefined;
+      const key =
+        r.status === 'rescued' ? r.apiKey : stranded ? await this.keyInVersion(r.token, name) : undefined;
+      if (key === undefined) continue;
       if (this.current === undefined) await this.readCurrent();
-      const raw = await this.deps.secrets
-        .readVersion(this.event.secretId, r.token, this.aws())
-        .catch((error) => {
-          throw isKmsFailure(error) ? this.kmsRefused(error) : error;
-        });
-      const parsed = raw === undefined ? undefined : parseSecretValue(raw);
-      if (!parsed?.ok || parsed.value.apiKey === this.current?.apiKey) continue;
-      const key = parsed.value.apiKey;
+      if (key === this.current?.apiKey) continue;
       this.deps.log.redact(key);
       const proof = await this.proofOf(key, CHECK_ATTEMPTS, 0);
-      this.log.warn('an abandoned rotation left a key in a version nothing labels', {
-        version: r.token,
-        proof,
-      });
+      this.log.warn(
+        stranded
+          ? 'an abandoned rotation left a key in a version nothing labels'
+          : 'an earlier rotation left a rescued key',
+        { version: r.token, proof },
+      );
       // Dead, or of another workspace: not the live key. Not proven otherwise: it may be, so it blocks.
       if (proof === 'rejected' || proof === 'wrong-workspace' || proof === 'key-mismatch') continue;
       if (proof === 'proven') this.newKey = key;
-      this.strandedIn = r.token;
+      if (stranded) this.strandedIn = r.token;
       return { record: { ...r, status: 'rescued', apiKey: key }, proof };
     }
     return undefined;
+  }
+
+  /** The key in an abandoned rotation's version, which nothing labels. */
+  private async keyInVersion(versionId: string, record: string): Promise<string | undefined> {
+    const raw = await this.deps.secrets
+      .readVersion(this.event.secretId, versionId, this.aws())
+      .catch((error) => {
+        if (!isKmsFailure(error)) throw error;
+        const { name: secret, kmsKeyId } = this.secret;
+        throw rotationError('kms-key-refused', {
+          secret,
+          kmsKeyId,
+          cause: errorName(error),
+          keptIn: undefined,
+          stranded: { version: versionId, record },
+        });
+      });
+    const parsed = raw === undefined ? undefined : parseSecretValue(raw);
+    return parsed?.ok ? parsed.value.apiKey : undefined;
   }
 
   /** A key left by 0.1.x in its rescue parameter, read as a rescued record of this rotation. */

@@ -18,7 +18,7 @@ import {
 /**
  * A key an abandoned rotation left in a version nothing labels (a person's write abandoned it between
  * the store and the promotion), a rotation 0.1.x left open, and the next claim of a rotation taken on
- * a stale view: the findings of two adversarial reviews, each reproduced with the real handler.
+ * a stale view: the findings of four adversarial reviews, each reproduced with the real handler.
  */
 let h: Harness;
 const startHarness = harnessPerTest(createHarness);
@@ -28,6 +28,7 @@ async function harness(options?: HarnessOptions): Promise<Harness> {
 }
 const event = stepEvent;
 type Failure = { code: string; retryable: boolean; message: string };
+const failureOfStep = (p: Promise<unknown>) => p.then(() => undefined).catch((e: unknown) => e as Failure);
 
 async function begun(secretId: string): Promise<string> {
   const token = h.model.beginRotation({ SecretId: secretId });
@@ -441,5 +442,97 @@ describe('a 0.1.x rescue parameter the function cannot decrypt', () => {
     expect(errors).toHaveLength(3);
     expect(errors[0]?.message).toContain(name);
     expect(errors[0]?.message).toMatch(/0\.1|live key|new key/i);
+  });
+});
+
+/** Another secret of the same workspace holds the live key (someone regenerated in the dashboard and kept it there). */
+function liveCopyElsewhere(s: { workspaceId: string }): string {
+  const live = h.ringg.regenerateInDashboard(s.workspaceId);
+  const copy = 'ringg/team-b-copy';
+  h.model.createSecret({ Name: copy, SecretString: live });
+  h.model.enableRotation(copy, LAMBDA_ARN);
+  h.model.tagResource({ SecretId: copy, Tags: [{ Key: WORKSPACE_TAG_KEY, Value: s.workspaceId }] });
+  return live;
+}
+
+describe('a rescued record of an abandoned rotation whose key is dead, while the current key is dead too', () => {
+  it('the live key is in another secret of the workspace: no new-key-lost with dashboard advice', async () => {
+    const s = (await harness()).seed('json');
+    h.model.tagResource({ SecretId: s.secretId, Tags: [{ Key: WORKSPACE_TAG_KEY, Value: s.workspaceId }] });
+    // An abandoned rotation t1 rescued a key (its store failed) that a person's write then made moot;
+    // later someone regenerated in the dashboard and keeps the live key in another secret.
+    const t1 = randomUUID();
+    const dead = h.ringg.regenerateInDashboard(s.workspaceId);
+    plantRecord(h, s.secretId, t1, { status: 'rescued', apiKey: dead, workspaceId: s.workspaceId });
+    const live = liveCopyElsewhere(s);
+
+    const report = await h.rotate(s.secretId, { maxAttempts: 1 });
+    const failed = report.steps.filter((r) => !r.ok);
+    expect(h.ringg.liveKey(s.workspaceId)).toBe(live);
+    // Nothing of this rotation regenerated: the truth is current-key-rejected naming ringg/team-b-copy.
+    expect(failed.map((r) => `${r.step}:${r.error?.name}`)).not.toContain('setSecret:NewKeyLostError');
+    expect(failed[0]?.error?.message ?? '').not.toMatch(
+      /regenerate the key in the Ringg dashboard and store/,
+    );
+    expect(failed[0]?.error?.message ?? '').toContain('ringg/team-b-copy');
+  });
+});
+
+describe('a stranded version Secrets Manager cannot decrypt (the secret moved to a new CMK, the old one disabled)', () => {
+  it('the message names the version that cannot be read, not "enable the key" of a secret whose key works', async () => {
+    const s = (await harness({ env: { ROTATION_AWS_CALL_TIMEOUT_MS: '60000' } })).seed('json');
+    const { t1 } = await strandedRotation(s.secretId, () =>
+      JSON.stringify({ username: 'ops-2', apiKey: s.initialKey }),
+    );
+    // UpdateSecret --kms-key-id re-encrypts only the labelled versions; with the old key disabled an
+    // unlabelled version can no longer be decrypted (user guide, "Change the encryption key").
+    for (let i = 0; i < 200; i++) {
+      h.model.onceBefore(
+        'GetSecretValue',
+        () => {
+          throw Object.assign(new Error('Access to KMS is not allowed'), { name: 'DecryptionFailure' });
+        },
+        (input: { VersionId?: string }) => input.VersionId === t1,
+      );
+    }
+    const errors: Failure[] = [];
+    const t = h.model.beginRotation({ SecretId: s.secretId });
+    for (let i = 0; i < 3; i++) {
+      const e = await failureOfStep(h.invoke(event('createSecret', s.secretId, t)));
+      if (e) errors.push(e);
+      h.advanceClock(3_600_000);
+    }
+    // Every rotation fails the same way forever: a person must act, so the message must say on what.
+    expect(errors.map((e) => e.code)).toEqual(['kms-key-refused', 'kms-key-refused', 'kms-key-refused']);
+    expect(errors[0]?.message).toContain(t1);
+  });
+});
+
+describe('a stale rescued record (dead key) of an earlier rotation, and the live key stranded in an abandoned version', () => {
+  it('the stranded key is still found: no new-key-lost with dashboard advice while the live key waits in t1', async () => {
+    const s = (await harness({ env: { ROTATION_AWS_CALL_TIMEOUT_MS: '60000' } })).seed('json');
+    const { t1, k1 } = await strandedRotation(s.secretId, () =>
+      JSON.stringify({ username: 'ops-2', apiKey: s.initialKey }),
+    );
+    // A rotation t0 before t1 rescued its key, stored it on its next attempt and completed, but its
+    // clean-up failed ("the next rotation deletes them"); t1 was abandoned before it could.
+    plantRecord(h, s.secretId, randomUUID(), {
+      status: 'rescued',
+      apiKey: s.initialKey,
+      workspaceId: s.workspaceId,
+    });
+    expect(h.ringg.liveKey(s.workspaceId)).toBe(k1);
+
+    const report = await h.rotate(s.secretId, { maxAttempts: 2 });
+    const failed = report.steps.filter((r) => !r.ok);
+    expect(h.ringg.liveKey(s.workspaceId)).toBe(k1);
+    // Never "lost ... regenerate the key in the Ringg dashboard" (non-retryable): that kills k1.
+    expect(failed.map((r) => `${r.step}:${r.error?.name}`)).not.toContain('setSecret:NewKeyLostError');
+    expect(
+      failed.every((r) => !/regenerate the key in the Ringg dashboard/.test(r.error?.message ?? '')),
+    ).toBe(true);
+    expect(report.succeeded).toBe(true);
+    expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(k1);
+    expect(labels(h, s.secretId).AWSCURRENT).not.toBe(t1);
   });
 });
