@@ -47,6 +47,7 @@ import {
   CLAIM_CLOCK_GRACE_MS,
   DEFAULT_BUDGET_MS,
   LAMBDA_MAX_TIMEOUT_MS,
+  MIN_PATCH_MS,
   MIN_WRITE_ATTEMPT_MS,
   MOVE_RESERVE_MS,
   RELOOK_SETTLE_MS,
@@ -76,6 +77,11 @@ export interface LambdaContextLike {
   getRemainingTimeInMillis?(): number;
 }
 
+/**
+ * Keys other rotations left (rescued, or in a version nothing labels) proven in one step, newest
+ * first: a live one can only be in the newest, since every later regenerate killed the older ones.
+ */
+const MAX_LEFTOVER_KEYS_PROVEN = 5;
 /** Every round observes or acts; no sequence of answers needs more rounds than this. */
 const MAX_ROUNDS = 200;
 const MAX_WRITE_ATTEMPTS = 5;
@@ -147,6 +153,8 @@ class Rotation {
   private holdersProblem = '';
   /** The version an abandoned rotation left the key in, when that key is the one in hand. */
   private strandedIn: string | undefined;
+  /** Another rotation's record that holds the rescued key in hand. */
+  private recordInHand: string | undefined;
   /** This invocation, as a claim's owner. */
   private readonly owner = randomUUID();
   private proofDetail: { expected?: string; actual?: string } = {};
@@ -473,9 +481,13 @@ class Rotation {
     records: readonly { name: string; record: RotationRecord }[],
   ): Promise<{ record: RotationRecord; proof: Proof } | undefined> {
     if (this.facts.step !== 'createSecret' && this.facts.step !== 'setSecret') return undefined;
+    // Newest first; a rotation a later one started from was replaced (its key is dead).
+    const replaced = new Set(records.map((r) => r.record.fromVersion));
     const others = records
-      .filter(({ record: r }) => r.token !== this.token)
-      .sort((a, b) => Number(b.record.status === 'rescued') - Number(a.record.status === 'rescued'));
+      .filter(({ record: r }) => r.token !== this.token && !replaced.has(r.token))
+      .sort((a, b) => Date.parse(b.record.updatedAt) - Date.parse(a.record.updatedAt))
+      .slice(0, MAX_LEFTOVER_KEYS_PROVEN);
+    const reserveMs = this.deps.config.rescueReserveMs + MIN_PATCH_MS + MIN_WRITE_ATTEMPT_MS;
     for (const { name, record: r } of others) {
       const stranded = r.status === 'regenerating' && this.secret.versions[r.token] === undefined;
       const key =
@@ -484,7 +496,7 @@ class Rotation {
       if (this.current === undefined) await this.readCurrent();
       if (key === this.current?.apiKey) continue;
       this.deps.log.redact(key);
-      const proof = await this.proofOf(key, CHECK_ATTEMPTS, 0);
+      const proof = await this.proofOf(key, CHECK_ATTEMPTS, reserveMs, false);
       this.log.warn(
         stranded
           ? 'an abandoned rotation left a key in a version nothing labels'
@@ -495,6 +507,7 @@ class Rotation {
       if (proof === 'rejected' || proof === 'wrong-workspace' || proof === 'key-mismatch') continue;
       if (proof === 'proven') this.newKey = key;
       if (stranded) this.strandedIn = r.token;
+      else this.recordInHand = name;
       return { record: { ...r, status: 'rescued', apiKey: key }, proof };
     }
     return undefined;
@@ -797,6 +810,7 @@ class Rotation {
     };
     try {
       await this.writeOwnRecord(record, this.reportMs(), true);
+      this.recordInHand = undefined;
       this.set({ rescue: 'saved' });
     } catch (error) {
       this.log.error('the new key could not be rescued in SSM either; only this container holds it', {
@@ -964,8 +978,9 @@ class Rotation {
    * Fails closed: a key is proven only when Ringg accepts it, names its workspace, that workspace is the
    * secret's tag, and Ringg does not report a different key as the workspace's key.
    */
-  private async proofOf(apiKey: string, attempts: number, reserveMs: number): Promise<Proof> {
-    const v = await this.checkKey(apiKey, true, attempts, reserveMs);
+  /** `fresh`: a key Ringg issued just now, whose 401 may only be propagation (retried). */
+  private async proofOf(apiKey: string, attempts: number, reserveMs: number, fresh = true): Promise<Proof> {
+    const v = await this.checkKey(apiKey, fresh, attempts, reserveMs);
     if (v.kind !== 'valid') return v.kind;
     const expected = this.secret.workspaceTag;
     const actual = usableWorkspaceId(v.workspaceId);
@@ -994,7 +1009,7 @@ class Rotation {
   /** The decider's failure, with what this step learned for its message. */
   private failure(code: FailureCode | 'regenerate-failed', about?: 'current' | 'new' | 'rescued'): Error {
     const f = this.facts;
-    const c = { secret: this.secret.name, token: this.token, record: this.recordName() };
+    const c = { secret: this.secret.name, token: this.token, record: this.recordInHand ?? this.recordName() };
     const workspaceId = this.holders?.workspaceId ?? this.secret.workspaceTag ?? 'unknown';
     const others = this.holders?.others ?? [];
     switch (code) {

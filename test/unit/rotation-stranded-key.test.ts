@@ -7,6 +7,7 @@ import { createHarness, type Harness, type HarnessOptions, keyOf, LAMBDA_ARN } f
 import {
   strandedRotation as abandonedWithKeyStored,
   endedClaim,
+  failedSteps,
   failureOf,
   harnessPerTest,
   labels,
@@ -18,7 +19,7 @@ import {
 /**
  * A key an abandoned rotation left in a version nothing labels (a person's write abandoned it between
  * the store and the promotion), a rotation 0.1.x left open, and the next claim of a rotation taken on
- * a stale view: the findings of four adversarial reviews, each reproduced with the real handler.
+ * a stale view: the findings of five adversarial reviews, each reproduced with the real handler.
  */
 let h: Harness;
 const startHarness = harnessPerTest(createHarness);
@@ -534,5 +535,115 @@ describe('a stale rescued record (dead key) of an earlier rotation, and the live
     expect(report.succeeded).toBe(true);
     expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(k1);
     expect(labels(h, s.secretId).AWSCURRENT).not.toBe(t1);
+  });
+});
+
+/*
+ * Leftover records of completed rotations whose clean-up failed (for example ssm:DeleteParameter
+ * denied: the function only warns "the next rotation deletes them").
+ */
+const ringgCalls = () => h.ringg.calls('workspace-call') + h.ringg.calls('regenerate-call');
+
+/** A completed rotation whose clean-up of its records failed. */
+async function rotateWithCleanupFailing(secretId: string): Promise<void> {
+  h.ssm.injectFault({ operation: 'DeleteParameter', times: 1_000, nameContains: '/rotation/' });
+  const report = await h.rotate(secretId, { maxAttempts: 1 });
+  h.ssm.clearFaults();
+  expect(failedSteps(report)).toEqual([]);
+}
+
+describe('the Ringg call budget of a clean rotation (GET, PATCH, GET, GET)', () => {
+  it('no leftover records: 4 Ringg calls', async () => {
+    await harness();
+    const s = h.seed('json');
+    const report = await h.rotate(s.secretId, { maxAttempts: 1 });
+    expect(failedSteps(report)).toEqual([]);
+    expect(ringgCalls()).toBe(4);
+  });
+
+  it('one leftover record of the previous rotation (its clean-up failed): still 4 Ringg calls', async () => {
+    await harness();
+    const s = h.seed('json');
+    await rotateWithCleanupFailing(s.secretId);
+    expect(rotationRecords(h)).toHaveLength(1);
+    const before = ringgCalls();
+    const report = await h.rotate(s.secretId, { maxAttempts: 1 });
+    expect(failedSteps(report)).toEqual([]);
+    expect(ringgCalls() - before).toBe(4);
+  });
+
+  it('leftover records of three completed rotations (clean-up failed each time): the fourth rotation still costs 4 Ringg calls, not 3 more GETs per step for the dead key of the oldest', async () => {
+    await harness();
+    const s = h.seed('json');
+    await rotateWithCleanupFailing(s.secretId);
+    await rotateWithCleanupFailing(s.secretId);
+    await rotateWithCleanupFailing(s.secretId);
+    expect(rotationRecords(h)).toHaveLength(3);
+    const before = ringgCalls();
+    const report = await h.rotate(s.secretId, { maxAttempts: 1 });
+    expect(failedSteps(report)).toEqual([]);
+    // The oldest rotation's version lost its labels; its `regenerating` record makes it look
+    // "stranded", so its (dead) key is read and proven with fresh-key 401 retries in each step.
+    expect(ringgCalls() - before).toBe(4);
+  });
+});
+
+describe('many leftover records with dead keys (clean-up keeps failing)', () => {
+  it('setSecret is not blocked on every attempt by a false "Ringg did not answer" while Ringg answers every call', async () => {
+    await harness();
+    const s = h.seed('json');
+    // 60 leftover `rescued` records of earlier rotations whose keys Ringg has since killed
+    // (each passed over as rejected, but only after 3 fresh-key attempts with backoff).
+    const old = h.ringg.addWorkspace({ name: 'old keys' });
+    let dead = old.key;
+    for (let i = 0; i < 60; i++) {
+      const next = h.ringg.regenerateInDashboard(old.id);
+      plantRecord(h, s.secretId, `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, {
+        status: 'rescued',
+        apiKey: dead,
+        workspaceId: s.workspaceId,
+      });
+      dead = next;
+    }
+    const report = await h.rotate(s.secretId, { maxAttempts: 3 });
+    // Observed: each setSecret spends its whole budget proving dead keys (reserve 0), claims, then has
+    // no time for the PATCH and fails ringg-unavailable ("check Ringg status ... VPC egress"), on
+    // every attempt, although Ringg answered each of its ~470 calls.
+    expect(failedSteps(report)).toEqual([]);
+    expect(h.ringg.regenerations(s.workspaceId)).toBe(1);
+    expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).toBe(h.ringg.liveKey(s.workspaceId));
+    expect(failureOf(h, s.secretId)).toBeUndefined();
+  });
+});
+
+describe("a failure about another rotation's rescued key names where the key is", () => {
+  it("Ringg unavailable while proving an abandoned rotation's rescued key: the record the message names exists and holds the key", async () => {
+    await harness();
+    const s = h.seed('json');
+    const t1 = h.model.beginRotation({ SecretId: s.secretId });
+    await h.invoke({ Step: 'createSecret', SecretId: s.secretId, ClientRequestToken: t1 });
+    // Secrets Manager will not take the new key: it waits in t1's record.
+    h.model.injectFault({ operation: 'PutSecretValue', times: 5 });
+    await expect(
+      h.invoke({ Step: 'setSecret', SecretId: s.secretId, ClientRequestToken: t1 }),
+    ).rejects.toMatchObject({ code: 'new-key-rescued' });
+    h.model.clearFaults();
+    // A person's edit (the old, dead key) abandons t1; the live key is only in t1's record.
+    h.model.putSecretValue({
+      SecretId: s.secretId,
+      SecretString: JSON.stringify({ username: 'changed', apiKey: s.initialKey }),
+    });
+    const t2 = h.model.beginRotation({ SecretId: s.secretId });
+    await h.invoke({ Step: 'createSecret', SecretId: s.secretId, ClientRequestToken: t2 });
+    h.ringg.inject('workspace-500', 1_000);
+    const error = (await h
+      .invoke({ Step: 'setSecret', SecretId: s.secretId, ClientRequestToken: t2 })
+      .catch((e: unknown) => e)) as { code: string; message: string };
+    h.ringg.clearFaults();
+    expect(error.code).toBe('ringg-unavailable');
+    const named = /rotation record "([^"]+)"/.exec(error.message)?.[1] ?? '';
+    // Observed: it names t2's record, which does not exist; the key is in t1's.
+    expect(named).toContain(t1);
+    expect(h.ssm.parameters.get(named)?.value ?? '').toContain('"status":"rescued"');
   });
 });
