@@ -5,6 +5,23 @@ export function secretIdOption(help: string): OptionSpec {
   return { name: 'secret-id', type: 'string', multiple: true, arg: '<name|arn>', help };
 }
 
+/** --all: every secret the project's rotation function rotates. */
+export const ALL_OPTION: OptionSpec = {
+  name: 'all',
+  type: 'boolean',
+  help: 'Every secret whose rotation function is --function (ListSecrets).',
+};
+
+/** --function: this project's rotation function; `use` says what the command does with it. */
+export function functionOption(use: string): OptionSpec {
+  return {
+    name: 'function',
+    type: 'string',
+    arg: '<name|arn>',
+    help: `This project's rotation function (stack output FunctionName or FunctionArn)${use}`,
+  };
+}
+
 /** The --secret-id values given, trimmed, each once. */
 export function secretIds(values: OptionValues): string[] {
   return [...new Set(((values['secret-id'] as string[] | undefined) ?? []).map((id) => id.trim()))];

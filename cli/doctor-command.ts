@@ -1,4 +1,5 @@
 import { type CommandSpec, UsageError } from './command-spec.js';
+import { ALL_OPTION, functionOption } from './command-values.js';
 import { DOCTOR_FINDINGS, DoctorUsageError, doctorCommandOf } from './doctor-args.js';
 import { EXIT } from './exit-codes.js';
 
@@ -24,17 +25,8 @@ ${DOCTOR_FINDINGS}`,
       arg: '<name|arn>',
       help: "A secret's name or ARN; repeatable.",
     },
-    {
-      name: 'all',
-      type: 'boolean',
-      help: 'Every secret whose rotation function is --function (ListSecrets).',
-    },
-    {
-      name: 'function',
-      type: 'string',
-      arg: '<name|arn>',
-      help: "This project's rotation function (stack output FunctionName or FunctionArn). Needed by --all; with --secret-id, a secret rotated by another is a finding.",
-    },
+    ALL_OPTION,
+    functionOption('. Needed by --all; with --secret-id, a secret rotated by another is a finding.'),
     {
       name: 'markdown-summary',
       type: 'string',

@@ -1,5 +1,5 @@
 import { type CommandSpec, UsageError } from './command-spec.js';
-import { oneSecretId, secretIdOption } from './command-values.js';
+import { functionOption, oneSecretId, secretIdOption } from './command-values.js';
 import { EXIT } from './exit-codes.js';
 import { parseFunctionRef } from './function-ref.js';
 import type { ResumeCommand } from './resume.js';
@@ -18,12 +18,9 @@ error and what to do. Refused when no rotation is open. Needs lambda:InvokeFunct
 (the stack's CI role has it) besides DescribeSecret.`,
   options: [
     secretIdOption("The secret's name or ARN."),
-    {
-      name: 'function',
-      type: 'string',
-      arg: '<name|arn>',
-      help: "This project's rotation function (stack output FunctionName or FunctionArn): refused when the secret is rotated by another. The function invoked is the secret's own (RotationLambdaARN).",
-    },
+    functionOption(
+      ": refused when the secret is rotated by another. The function invoked is the secret's own (RotationLambdaARN).",
+    ),
   ],
   aws: true,
   exitCodes: [EXIT.ok, EXIT.failed, EXIT.refused, EXIT.usage, EXIT.configuration, EXIT.interrupted],

@@ -1,7 +1,7 @@
 import type { BulkRotateCommand } from './bulk-rotate.js';
 import type { CommandSpec, CommonOptions, OptionValues, PreparedCommand } from './command-spec.js';
 import { UsageError } from './command-spec.js';
-import { secretIdOption, secretIds, timeoutSeconds } from './command-values.js';
+import { ALL_OPTION, functionOption, secretIdOption, secretIds, timeoutSeconds } from './command-values.js';
 import { EXIT } from './exit-codes.js';
 import { type FunctionRef, parseFunctionRef } from './function-ref.js';
 import { DEFAULT_PARALLEL, MAX_PARALLEL } from './parallel.js';
@@ -28,17 +28,8 @@ secret's trouble never stops the others, and a summary table ends it. Ctrl-C sto
 rotations and lists the ones still running in AWS, which go on (exit 130).`,
   options: [
     secretIdOption("The secret's name or ARN; give it more than once to rotate several."),
-    {
-      name: 'all',
-      type: 'boolean',
-      help: 'Every secret whose rotation function is --function (ListSecrets).',
-    },
-    {
-      name: 'function',
-      type: 'string',
-      arg: '<name|arn>',
-      help: "This project's rotation function (stack output FunctionName or FunctionArn). Needed by --all; with --secret-id, refuses secrets it does not rotate.",
-    },
+    ALL_OPTION,
+    functionOption('. Needed by --all; with --secret-id, refuses secrets it does not rotate.'),
     {
       name: 'parallel',
       type: 'string',
