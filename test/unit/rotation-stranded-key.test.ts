@@ -185,15 +185,23 @@ describe("the abandoned rotation's own late step keeps the pointer to its strand
   });
 });
 
+/**
+ * Claim 1 ended (Ringg unchanged); delivery B of setSecret read it and its check of the current key,
+ * before its claim of generation 2, is held in flight.
+ */
+async function delayedNextClaim() {
+  const s = (await harness()).seed('plain');
+  const token = await begun(s.secretId);
+  endedClaim(h, s, token);
+  const hold = h.ringg.holdNext('workspace-call');
+  const b = h.invoke(event('setSecret', s.secretId, token)).catch((e: unknown) => e);
+  await hold.arrived;
+  return { s, token, hold, b };
+}
+
 describe('a next claim taken on a stale view of the records: a rejected check of the current key looks at the labels, the version and the records again', () => {
   it("B read generation 1, A claims generation 2 and stores the key before B's check of the old key returns: B is no false current-key-rejected", async () => {
-    const s = (await harness()).seed('plain');
-    const token = await begun(s.secretId);
-    endedClaim(h, s, token);
-    // B's check of the current key (before its claim of generation 2) is delayed in flight.
-    const hold = h.ringg.holdNext('workspace-call');
-    const b = h.invoke(event('setSecret', s.secretId, token)).catch((e: unknown) => e);
-    await hold.arrived;
+    const { s, token, hold, b } = await delayedNextClaim();
     await h.invoke(event('setSecret', s.secretId, token));
     expect(labels(h, s.secretId).AWSCURRENT).toBe(token);
     hold.release();
@@ -204,13 +212,7 @@ describe('a next claim taken on a stale view of the records: a rejected check of
   });
 
   it("B read claim 1 (not-regenerated); A claims 2 and regenerates, its store in flight when B's check of the old key returns: B sees A's live claim, no false current-key-rejected", async () => {
-    const s = (await harness()).seed('plain');
-    const token = await begun(s.secretId);
-    endedClaim(h, s, token);
-    // B's check of the current key (before its claim of generation 2) is delayed in flight.
-    const hold = h.ringg.holdNext('workspace-call');
-    const b = h.invoke(event('setSecret', s.secretId, token)).catch((e: unknown) => e);
-    await hold.arrived;
+    const { s, token, hold, b } = await delayedNextClaim();
     // A claims generation 2 and regenerates; its PutSecretValue is slow (still in flight).
     let patched = () => {};
     const aPatched = new Promise<void>((resolve) => {
