@@ -28,6 +28,8 @@ export type RinggFaultKind =
   | 'regenerate-403'
   /** GET /workspace answers 500. */
   | 'workspace-500'
+  /** GET /workspace answers 403 to a valid key (it may not read the workspace); 401 to any other. */
+  | 'workspace-403'
   /** PATCH is accepted and never answered (nothing regenerated). */
   | 'regenerate-hang'
   /** PATCH regenerates at once and answers only after `slowAnswerMs` (an overlapping delivery's window). */
@@ -295,7 +297,7 @@ export class RinggStandIn {
   }
 
   private getWorkspace(req: IncomingMessage): Reply {
-    const fault = this.takeFault(['hang', 'workspace-500', 'workspace-hang']);
+    const fault = this.takeFault(['hang', 'workspace-500', 'workspace-403', 'workspace-hang']);
     const workspace = this.authenticate(req);
     const reply = this.decideWorkspace(fault, workspace);
     this.record('workspace-call', workspace, reply);
@@ -315,6 +317,8 @@ export class RinggStandIn {
     if (fault === 'hang' || fault === 'workspace-hang') return 'no-answer';
     if (fault === 'workspace-500') return SERVER_ERROR;
     if (!workspace) return UNAUTHORIZED;
+    if (fault === 'workspace-403')
+      return { status: 403, body: { detail: 'Not allowed to read the workspace' } };
     return {
       status: 200,
       body: {

@@ -187,12 +187,19 @@ const RULES = {
       'at again, show it was not applied. The new key is safe in AWSPENDING; Secrets Manager retries ' +
       'finishSecret. If it keeps failing, check secretsmanager:UpdateSecretVersionStage for the function role.',
   ),
-  'permission-denied': rule<Secret & { call: 'PATCH /workspace/api-key' | 'GET /workspace' }>(
-    false,
-    (c) =>
-      `Ringg answered 403 to ${c.call} for secret "${c.secret}": this key may not ${
-        c.call === 'GET /workspace' ? 'read the workspace' : 'manage API keys'
-      }. Nothing was changed by this step. Store a key of a workspace administrator as AWSCURRENT.`,
+  /** `keptIn`: where the key Ringg answered 403 for waits, when it is not the AWSCURRENT key. */
+  'permission-denied': rule<
+    Secret & { call: 'PATCH /workspace/api-key' | 'GET /workspace'; keptIn?: string }
+  >(false, (c) =>
+    c.keptIn
+      ? `Ringg answered 403 to GET /workspace for the key in ${c.keptIn} of secret "${c.secret}": the key is ` +
+        'valid but may not read the workspace, so its workspace cannot be proven and it was not promoted. ' +
+        "It may be the workspace's live key: do not regenerate in the Ringg dashboard. Nothing was changed " +
+        'by this step. Let the key read the workspace (Ringg dashboard) and rotate again, or store it as ' +
+        `AWSCURRENT with ${recover(c.secret)} (runbook "Key lost").`
+      : `Ringg answered 403 to ${c.call} for secret "${c.secret}": this key may not ${
+          c.call === 'GET /workspace' ? 'read the workspace' : 'manage API keys'
+        }. Nothing was changed by this step. Store a key of a workspace administrator as AWSCURRENT.`,
   ),
   'ringg-unavailable': rule<Secret & { action: string; detail: string; changed?: string }>(
     true,

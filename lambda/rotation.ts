@@ -532,7 +532,10 @@ class Rotation {
     return parsed?.ok ? parsed.value.apiKey : undefined;
   }
 
-  /** A key left by 0.1.x in its rescue parameter, read as a rescued record of this rotation. */
+  /**
+   * A key left by 0.1.x in its rescue parameter, moved into this rotation's record (under the
+   * rotation's own KMS key, which only the function uses) and the parameter deleted.
+   */
   private async legacyRescue(): Promise<RotationRecord | undefined> {
     const name = this.names.legacyRescue(this.token);
     // Unreadable, it may still hold the live key: the step stops rather than regenerate past it.
@@ -546,24 +549,44 @@ class Rotation {
       });
     });
     if (!found) return undefined;
+    let key: string;
     try {
       const raw = JSON.parse(found.text ?? '') as Record<string, unknown>;
-      const key = normalizeApiKey(raw.apiKey);
-      if (raw.v !== 1 || raw.token !== this.token || !key.ok) return undefined;
-      return {
-        secretArn: this.secret.arn,
-        token: this.token,
-        status: 'rescued',
-        generation: 1,
-        until: new Date(0).toISOString(),
-        fromVersion: this.startCurrent ?? 'unknown',
-        workspaceId: this.secret.workspaceTag ?? '',
-        updatedAt: new Date(0).toISOString(),
-        apiKey: key.key,
-      };
+      const normalized = normalizeApiKey(raw.apiKey);
+      if (raw.v !== 1 || raw.token !== this.token || !normalized.ok) return undefined;
+      key = normalized.key;
     } catch {
       return undefined;
     }
+    this.deps.log.redact(key);
+    const record: RotationRecord = {
+      secretArn: this.secret.arn,
+      token: this.token,
+      status: 'rescued',
+      generation: 1,
+      until: new Date(0).toISOString(),
+      fromVersion: this.startCurrent ?? 'unknown',
+      workspaceId: this.secret.workspaceTag ?? '',
+      updatedAt: this.isoNow(),
+      apiKey: key,
+    };
+    // Best effort: until both calls succeed the key stays where 0.1.x left it, and is read from there.
+    try {
+      if (
+        (await this.deps.records.create(this.recordName(), serializeRecord(record), this.aws())) === 'created'
+      ) {
+        await this.deps.records.delete(name, this.aws());
+        this.log.info('moved the key 0.1.x rescued into the rotation record and deleted its parameter', {
+          parameter: name,
+        });
+      }
+    } catch (error) {
+      this.log.warn('could not move the key 0.1.x rescued into the rotation record; it stays where it is', {
+        parameter: name,
+        error: errorName(error),
+      });
+    }
+    return record;
   }
 
   private useRecord(record: RotationRecord, mine: boolean): void {
@@ -1078,7 +1101,7 @@ class Rotation {
               : 'the rotation could not prove its key',
         });
       case 'permission-denied':
-        return rotationError(code, { ...c, call: 'GET /workspace' });
+        return rotationError(code, { ...c, call: 'GET /workspace', keptIn: this.keptIn(about) });
       case 'ringg-unavailable':
         return rotationError(code, {
           ...c,
@@ -1139,6 +1162,17 @@ class Rotation {
       case 'too-many-regenerate-attempts':
         return rotationError(code, { ...c, attempts: MAX_GENERATIONS });
     }
+  }
+
+  /** Where the key `about` waits, when it is not the AWSCURRENT key. */
+  private keptIn(about: 'current' | 'new' | 'rescued' | undefined): string | undefined {
+    if (about === 'rescued')
+      return this.strandedIn
+        ? `version ${this.strandedIn} (no label)`
+        : `the rotation record "${this.recordInHand ?? this.recordName()}"`;
+    if (about === 'new')
+      return this.facts.version === 'open' ? `AWSPENDING (version ${this.token})` : undefined;
+    return undefined;
   }
 
   private workspaceOfCheck(): string {

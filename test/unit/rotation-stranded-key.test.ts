@@ -309,6 +309,25 @@ function openedBy01x(tagged: boolean): { secretId: string; workspaceId: string; 
   return { secretId: s.secretId, workspaceId: s.workspaceId, token, k1 };
 }
 
+describe('a stranded key Ringg answers 403 for (valid, but may not read the workspace)', () => {
+  it('is not promoted, and the failure names the version that holds it and says not to regenerate', async () => {
+    const s = (await harness()).seed('json');
+    const { t1, k1 } = await strandedRotation(s.secretId, () =>
+      JSON.stringify({ username: 'ops-2', apiKey: s.initialKey }),
+    );
+    // The dead current key still gets its 401; the stranded key gets the 403.
+    h.ringg.inject('workspace-403', 10);
+    const error = await nextCreateSecret(s.secretId);
+    expect(error?.code).toBe('permission-denied');
+    expect(error?.message).toContain(`version ${t1} (no label)`);
+    expect(error?.message).toContain('do not regenerate in the Ringg dashboard');
+    // Not the advice for a key of the wrong role in AWSCURRENT, which says nothing of where this one is.
+    expect(error?.message).not.toContain('Store a key of a workspace administrator');
+    expect(h.ringg.liveKey(s.workspaceId)).toBe(k1);
+    expect(h.ringg.calls('regenerate-call')).toBe(1);
+  });
+});
+
 describe('a rotation 0.1.x left open, its key in the 0.1.x rescue parameter', () => {
   it('setSecret looks before it claims: no PATCH with the dead key (a 500 to it was a false new-key-lost on every retry)', async () => {
     await harness();
@@ -327,6 +346,32 @@ describe('a rotation 0.1.x left open, its key in the 0.1.x rescue parameter', ()
     expect([first?.code, retried?.code]).not.toContain('new-key-lost');
     // And the destructive call is never used as a probe while a rescued key waits.
     expect(h.ringg.calls('regenerate-call')).toBe(0);
+  });
+
+  it('the key moves into the rotation record and the 0.1.x parameter is deleted; the rotation finishes with it and leaves no parameter', async () => {
+    await harness();
+    const o = openedBy01x(true);
+    const legacy = `/ringg-rotation/${o.secretId}/rescue/${o.token}`;
+    const report = await continueRotation(h.model, o.secretId, o.token, h.invoke, { maxAttempts: 1 });
+    expect(failedSteps(report)).toEqual([]);
+    expect(keyOf(h.model.valueAt(o.secretId, 'AWSCURRENT'))).toBe(o.k1);
+    expect(h.ringg.calls('regenerate-call')).toBe(0);
+    // The copy 0.1.x kept under the secret's own KMS key (readable by whoever may decrypt the secret
+    // through SSM) is gone, and the rotation's own record with it once the rotation finished.
+    expect(h.ssm.parameters.has(legacy)).toBe(false);
+    expect(rotationRecords(h)).toEqual([]);
+  });
+
+  it('SSM refuses the move: the key stays in the 0.1.x parameter and the rotation still finishes with it', async () => {
+    await harness();
+    const o = openedBy01x(true);
+    const legacy = `/ringg-rotation/${o.secretId}/rescue/${o.token}`;
+    // Every PutParameter of the rotation fails (the move is the only one it needs: nothing is claimed).
+    h.ssm.injectFault({ operation: 'PutParameter', times: 20 });
+    const report = await continueRotation(h.model, o.secretId, o.token, h.invoke, { maxAttempts: 1 });
+    expect(failedSteps(report)).toEqual([]);
+    expect(keyOf(h.model.valueAt(o.secretId, 'AWSCURRENT'))).toBe(o.k1);
+    expect(h.ssm.parameters.has(legacy)).toBe(true);
   });
 
   it('an untagged secret: createSecret finds the key waiting in the rescue, setSecret does not say current-key-rejected', async () => {
