@@ -5,7 +5,8 @@ import type { CliContext } from './context.js';
 
 export type CurrentValue =
   | { readonly kind: 'read'; readonly value: SecretValue }
-  | { readonly kind: 'unreadable'; readonly reason: string };
+  /** `denied`: this role may not read the value (AccessDeniedException), so nothing is known of it. */
+  | { readonly kind: 'unreadable'; readonly reason: string; readonly denied?: boolean };
 
 /** The AWSCURRENT value, or why it could not be read (e.g. a CI role without GetSecretValue). */
 export function readCurrentValue(ctx: CliContext, secretId: string): Promise<CurrentValue> {
@@ -34,9 +35,11 @@ async function readValue(
       ? { kind: 'read', value: parsed.value }
       : { kind: 'unreadable', reason: `the value is not a Ringg key: ${parsed.problem}` };
   } catch (error) {
+    const name = error instanceof Error ? error.name : 'error';
     return {
       kind: 'unreadable',
-      reason: `${error instanceof Error ? error.name : 'error'} reading the secret`,
+      reason: `${name} reading the secret`,
+      ...(name === 'AccessDeniedException' ? { denied: true } : {}),
     };
   }
 }

@@ -1,5 +1,6 @@
 import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { fingerprint } from '../common/fingerprint.js';
+import { mergeVersionId } from '../common/rotation-record.js';
 import { FAILURE_TAG_KEY, type FailureTag, parseFailureTag } from '../common/workspace-tag.js';
 import type { CliContext } from './context.js';
 import { adviceFor } from './failure-advice.js';
@@ -168,13 +169,17 @@ async function watchRotation(
     if (!stages[token]?.includes('AWSPENDING')) {
       // The function keeps an edit made during the rotation (edit-kept, edit-merged): AWSCURRENT then
       // holds the rotation's key in the version someone wrote, or in one merged from it.
-      const held = await keyHeld(ctx, secretId, token);
+      const held = await keyHeld(ctx, secretId, token, stages);
       if (held === 'current') break;
       abandonedAt ??= ctx.io.now();
       if (held === 'none' || ctx.io.now() - abandonedAt >= ABANDONED_GRACE_MS || ctx.io.now() >= deadline) {
         const message =
           'the rotation was abandoned: its version is no longer AWSPENDING (a new value was written to the secret meanwhile)' +
-          (held === 'version' ? `; its new key is in version ${token}, which nothing labels` : '');
+          (held === 'version' ? `; its new key is in version ${token}, which nothing labels` : '') +
+          (held === 'unknown'
+            ? '; whether AWSCURRENT holds its key cannot be told without secretsmanager:GetSecretValue, which this ' +
+              'role lacks: check with `ringg-rotate status --check` under a role that may read the secret'
+            : '');
         return { ...base, result: 'failed', error: { code: 'rotation-abandoned', message } };
       }
       await ctx.io.sleep(POLL_MS);
@@ -259,11 +264,18 @@ async function keyHeld(
   ctx: CliContext,
   secretId: string,
   token: string,
-): Promise<'current' | 'version' | 'none'> {
+  stages: Record<string, string[]>,
+): Promise<'current' | 'version' | 'none' | 'unknown'> {
+  // A merged edit shows in the labels alone: AWSCURRENT on the version merged from the one written.
+  const holder = (label: string) => Object.keys(stages).find((v) => stages[v]?.includes(label));
+  const previous = holder('AWSPREVIOUS');
+  if (previous && holder('AWSCURRENT') === mergeVersionId(token, previous)) return 'current';
   const [ours, current] = await Promise.all([
     readVersionValue(ctx, secretId, token),
     readCurrentValue(ctx, secretId),
   ]);
+  const denied = (v: typeof ours) => v.kind === 'unreadable' && v.denied === true;
+  if (denied(ours) || denied(current)) return 'unknown';
   if (ours.kind !== 'read') return 'none';
   return current.kind === 'read' && ours.value.apiKey === current.value.apiKey ? 'current' : 'version';
 }

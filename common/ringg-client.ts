@@ -114,12 +114,15 @@ export class RinggClient implements RinggApi {
   }
 }
 
+/**
+ * Retry-After in milliseconds. `0` or a date already past is no hint (undefined): the caller's backoff
+ * applies, else a 429 that never counts as an attempt would be retried in a tight loop.
+ */
 export function parseRetryAfter(header: string | string[] | undefined, now: number): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (value === undefined || value === '') return undefined;
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  return ms > 0 ? ms : undefined;
 }
 
 function errorCode(error: unknown): string {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { normalizeApiKey } from './secret-value.js';
 
 /**
@@ -110,4 +111,14 @@ export function describeRecord(
 ): Omit<RotationRecord, 'apiKey'> & { holdsKey: boolean } {
   const { apiKey, ...rest } = record;
   return { ...rest, holdsKey: apiKey !== undefined };
+}
+
+/**
+ * The version a rotation writes when it keeps an edit made during it (the edit's fields with the live
+ * key): the same id for the same merge, however often it is attempted (PutSecretValue is then
+ * idempotent), and one the CLI recognises from the labels alone.
+ */
+export function mergeVersionId(token: string, writtenVersion: string): string {
+  const h = createHash('sha256').update(`${token}\n${writtenVersion}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

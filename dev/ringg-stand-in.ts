@@ -22,14 +22,18 @@ export type RinggFaultKind =
   | 'regenerate-reset-after'
   /** PATCH regenerates, then answers 200 with a body that has no new_api_key. */
   | 'regenerate-200-without-key'
-  /** PATCH answers 429 with Retry-After: 1 and does not regenerate. */
+  /** PATCH answers 429 (Retry-After: `retryAfter`) and does not regenerate. */
   | 'regenerate-429'
   /** PATCH answers 403 (the key may not manage API keys). */
   | 'regenerate-403'
   /** GET /workspace answers 500. */
   | 'workspace-500'
+  /** GET /workspace answers 429 (Retry-After: `retryAfter`). */
+  | 'workspace-429'
   /** GET /workspace answers 403 to a valid key (it may not read the workspace); 401 to any other. */
   | 'workspace-403'
+  /** GET /workspace answers 200 without workspace_info to a valid key; 401 to any other. */
+  | 'workspace-200-without-info'
   /** PATCH is accepted and never answered (nothing regenerated). */
   | 'regenerate-hang'
   /** PATCH regenerates at once and answers only after `slowAnswerMs` (an overlapping delivery's window). */
@@ -82,11 +86,7 @@ type Reply =
   | 'reset';
 
 const SERVER_ERROR: Reply = { status: 500, body: { detail: 'Internal Server Error' } };
-const RATE_LIMITED: Reply = {
-  status: 429,
-  body: { detail: 'Rate limit exceeded' },
-  headers: { 'retry-after': '1' },
-};
+
 const UNAUTHORIZED: Reply = { status: 401, body: { detail: 'Invalid API key' } };
 const REGENERATE_FAULTS: readonly RinggFaultKind[] = [
   'hang',
@@ -112,6 +112,8 @@ export class RinggStandIn {
   newKeyDelayMs = 0;
   /** When set, requests over this rate are answered 429 with Retry-After: 1, and change nothing. */
   rateLimit: RateLimit | undefined;
+  /** The Retry-After header of every 429 (`0` or a date already past: answers that give no pause). */
+  retryAfter = '1';
   /** Workspaces with a regenerate Ringg has yet to apply (fault `regenerate-500-applied-late`). */
   private readonly appliedLate = new Set<string>();
   /** How long `regenerate-slow-after` holds its answer (real time). */
@@ -297,7 +299,14 @@ export class RinggStandIn {
   }
 
   private getWorkspace(req: IncomingMessage): Reply {
-    const fault = this.takeFault(['hang', 'workspace-500', 'workspace-403', 'workspace-hang']);
+    const fault = this.takeFault([
+      'hang',
+      'workspace-500',
+      'workspace-429',
+      'workspace-403',
+      'workspace-200-without-info',
+      'workspace-hang',
+    ]);
     const workspace = this.authenticate(req);
     const reply = this.decideWorkspace(fault, workspace);
     this.record('workspace-call', workspace, reply);
@@ -316,9 +325,11 @@ export class RinggStandIn {
   private decideWorkspace(fault: RinggFaultKind | undefined, workspace: Workspace | undefined): Reply {
     if (fault === 'hang' || fault === 'workspace-hang') return 'no-answer';
     if (fault === 'workspace-500') return SERVER_ERROR;
+    if (fault === 'workspace-429') return this.rateLimitedReply();
     if (!workspace) return UNAUTHORIZED;
     if (fault === 'workspace-403')
       return { status: 403, body: { detail: 'Not allowed to read the workspace' } };
+    if (fault === 'workspace-200-without-info') return { status: 200, body: { status: 'ok' } };
     return {
       status: 200,
       body: {
@@ -344,9 +355,18 @@ export class RinggStandIn {
     return reply;
   }
 
+  private rateLimitedReply(): Reply {
+    return {
+      status: 429,
+      body: { detail: 'Rate limit exceeded' },
+      headers: { 'retry-after': this.retryAfter },
+    };
+  }
+
   private rateLimited(req: IncomingMessage, kind: 'workspace-call' | 'regenerate-call'): Reply {
-    this.record(kind, this.authenticate(req), RATE_LIMITED);
-    return RATE_LIMITED;
+    const reply = this.rateLimitedReply();
+    this.record(kind, this.authenticate(req), reply);
+    return reply;
   }
 
   private regenerate(req: IncomingMessage): Reply {
@@ -359,7 +379,7 @@ export class RinggStandIn {
 
   private decideRegenerate(fault: RinggFaultKind | undefined, workspace: Workspace | undefined): Reply {
     if (fault === 'hang' || fault === 'regenerate-hang') return 'no-answer';
-    if (fault === 'regenerate-429') return RATE_LIMITED;
+    if (fault === 'regenerate-429') return this.rateLimitedReply();
     if (fault === 'regenerate-500-before') return SERVER_ERROR;
     if (!workspace) return UNAUTHORIZED;
     if (fault === 'regenerate-403' || !workspace.canManageKeys) {

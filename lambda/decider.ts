@@ -308,7 +308,8 @@ function setSecret(f: Facts): Action {
 function storeNewKey(f: Facts): Action {
   if (f.store === 'to-do') return { kind: 'store' };
   if (f.rescue === 'not-needed') return { kind: 'rescue' };
-  if (f.rescue === 'failed') return fail(f.store === 'kms-refused' ? 'kms-key-refused' : 'new-key-unsaved');
+  // Held in memory only: the old key is dead, whatever refused the write (the message names KMS).
+  if (f.rescue === 'failed') return fail('new-key-unsaved');
   if (f.store === 'kms-refused') return fail('kms-key-refused');
   if (f.store === 'conflict') return fail('secret-write-conflict');
   return fail('new-key-rescued');
@@ -393,8 +394,8 @@ function promotion(f: Facts): Action {
  */
 function moved(f: Facts): Action | undefined {
   if (f.version === 'promoted' || f.version === 'completed' || f.move === 'moved') return undefined;
-  if (f.mirror === 'to-write') return { kind: 'write-mirror' };
   if (f.currentWritten || f.version === 'detached') return foreign(f);
+  if (f.mirror === 'to-write') return { kind: 'write-mirror' };
   if (f.move === 'not-tried') return { kind: 'move-current' };
   if (f.move === 'refused') return { kind: 'relook' };
   return f.step === 'setSecret' ? done('promotion-deferred') : fail('promotion-refused');
@@ -412,8 +413,13 @@ function foreign(f: Facts): Action {
     return f.proof === 'unchecked' ? { kind: 'prove' } : done('superseded');
   }
   if (f.written === 'unread') return { kind: 'read', which: 'written' };
-  if (f.written === 'holds-our-key') return released(f) ?? cleanThen(f, 'edit-kept');
+  const kept = () => released(f) ?? cleanThen(f, 'edit-kept');
+  if (f.written === 'holds-our-key' && f.mirror !== 'to-write') return kept();
   if (f.proof === 'unchecked') return { kind: 'prove' };
+  // The mirror follows AWSCURRENT, and only with a key Ringg proved live just now.
+  if (f.mirror === 'to-write' && f.proof === 'proven' && f.written !== 'unusable')
+    return { kind: 'write-mirror' };
+  if (f.written === 'holds-our-key') return kept();
   if (f.proof === 'rejected') return released(f) ?? cleanThen(f, 'superseded');
   if (f.proof !== 'proven') return fail(proofFailure(f.proof), 'new');
   if (f.written === 'unusable') return fail('secret-written-during-rotation');
@@ -454,17 +460,15 @@ function testSecret(f: Facts): Action {
   return fail(proofFailure(f.proof), 'new');
 }
 
-/** testSecret after someone wrote a version (the service abandoned the rotation) or a newer rotation took over. */
+/**
+ * testSecret after someone wrote a version (the service abandoned the rotation: no finishSecret
+ * follows) or a newer rotation took over: the write is kept, merged with the live key as in finishSecret.
+ */
 function detachedTest(f: Facts): Action {
   if (f.newerRotation) return done('superseded');
   if (f.ours === 'unread') return { kind: 'read', which: 'ours' };
   if (f.ours === 'empty') return fail('version-not-pending');
-  if (f.written === 'unread') return { kind: 'read', which: 'written' };
-  if (f.written === 'holds-our-key') return done('edit-kept');
-  if (f.proof === 'unchecked') return { kind: 'prove' };
-  if (f.proof === 'proven') return done('new-key-verified');
-  if (f.proof === 'rejected') return done('superseded');
-  return fail(proofFailure(f.proof), 'new');
+  return foreign(f);
 }
 
 function finishSecret(f: Facts): Action {

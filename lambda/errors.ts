@@ -105,11 +105,16 @@ const RULES = {
       'reads); the next attempt of this rotation stores it. Do not regenerate in the Ringg dashboard: that ' +
       'would kill it. If the rotation does not finish, run `ringg-rotate resume` (runbook "Rotation stuck").',
   ),
-  'new-key-unsaved': rule<Version>(
+  /** `kms`: Secrets Manager's answer when the secret's KMS key refused the write. */
+  'new-key-unsaved': rule<Version & { kms?: { keyId: string; cause: string } }>(
     true,
     (c) =>
       `Ringg issued a new key for secret "${c.secret}", but neither Secrets Manager (version ${c.token}) nor ` +
-      'the rotation record in SSM accepted it. It is held only in the memory of this Lambda container, which ' +
+      'the rotation record in SSM accepted it' +
+      (c.kms
+        ? ` (Secrets Manager answered ${c.kms.cause}: the secret's KMS key ${c.kms.keyId} refused it; enable the key or fix its policy)`
+        : '') +
+      '. The old key is dead. It is held only in the memory of this Lambda container, which ' +
       'the next attempt uses if it lands on the same container. Check the function role for ' +
       'secretsmanager:PutSecretValue and ssm:PutParameter and that both services are reachable; if the ' +
       'rotation does not finish, follow the runbook "Key lost".',
@@ -292,11 +297,17 @@ const RULES = {
       'key could not have been stored). Nothing was changed. Remove fields from the JSON value of AWSCURRENT ' +
       'until it is well under the limit, then rotate again.',
   ),
-  'workspace-unknown': rule<Secret & { problem: string }>(
+  /** `keptIn`: where the key whose workspace is unknown waits, when it is not the AWSCURRENT key. */
+  'workspace-unknown': rule<Secret & { problem: string; keptIn?: string }>(
     false,
     (c) =>
       `The Ringg workspace of secret "${c.secret}" cannot be established: ${c.problem}. A key whose workspace ` +
-      'is not proven is never regenerated or promoted. Nothing was changed by this step. If the secret is ' +
+      'is not proven is never regenerated or promoted. Nothing was changed by this step. ' +
+      (c.keptIn
+        ? `Ringg accepts the key in ${c.keptIn}, which may be the workspace's live key: do not regenerate in ` +
+          `the Ringg dashboard; once Ringg names its workspace again the retry promotes it, or store it as AWSCURRENT with ${recover(c.secret)}. `
+        : '') +
+      'If the secret is ' +
       'missing its tag, tag it with the workspace id shown in the Ringg dashboard: aws secretsmanager ' +
       `tag-resource --secret-id "${c.secret}" --tags Key=ringg-rotation:workspace-id,Value=<id>.`,
   ),

@@ -1,10 +1,15 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { backoffMs, type Sleep } from '../common/backoff.js';
 import { checkKey, type Verification } from '../common/key-check.js';
 import { type ParameterNames, parameterNames, parameterNamesProblem } from '../common/parameter-names.js';
 import type { RinggApi } from '../common/ringg-client.js';
 import { traceOf } from '../common/ringg-policy.js';
-import { parseRecord, type RotationRecord, serializeRecord } from '../common/rotation-record.js';
+import {
+  mergeVersionId,
+  parseRecord,
+  type RotationRecord,
+  serializeRecord,
+} from '../common/rotation-record.js';
 import {
   formatWithKey,
   newValueFits,
@@ -22,6 +27,7 @@ import {
 import {
   FAILURE_TAG_KEY,
   failureTagValue,
+  parseFailureTag,
   usableWorkspaceId,
   WORKSPACE_TAG_KEY,
 } from '../common/workspace-tag.js';
@@ -36,6 +42,7 @@ import {
   type Facts,
   type FailureCode,
   MAX_GENERATIONS,
+  MAX_RELOOKS,
   type Proof,
   type VersionState,
 } from './decider.js';
@@ -51,6 +58,7 @@ import {
   MIN_WRITE_ATTEMPT_MS,
   MOVE_RESERVE_MS,
   RELOOK_SETTLE_MS,
+  recordWriteMs,
   type StepBudget,
   stepBudget,
   timeFacts,
@@ -112,7 +120,9 @@ export function createRotationHandler(deps: RotationDeps) {
       rotation = new Rotation(deps, event, secret, budget, log);
       const outcome = await rotation.run();
       log.info('step succeeded', { outcome, ...rotation.summary(startedAt) });
-    } catch (error) {
+    } catch (caught) {
+      const note = rotation?.keyNote(caught);
+      const error = note ? withNote(caught, note) : caught;
       const code = error instanceof RotationError ? error.code : errorName(error);
       const message = deps.log.scrub(error instanceof Error ? error.message : String(error));
       const retryable = error instanceof RotationError ? error.retryable : true;
@@ -229,6 +239,19 @@ class Rotation {
       await this.act(action);
     }
     throw rotationError('decider-unsettled', { secret: this.secret.name, step: this.event.step });
+  }
+
+  /**
+   * Where the new key is, for a failure whose message cannot say (a timeout, an AWS error) while it
+   * waits in AWSPENDING and AWSCURRENT holds the dead old key.
+   */
+  keyNote(error: unknown): string | undefined {
+    const generic = !(error instanceof RotationError) || error.code === 'aws-call-timeout';
+    if (!generic || this.facts.ours !== 'new-key' || this.facts.version !== 'open') return undefined;
+    return (
+      `The new key is safe in AWSPENDING (version ${this.token}); AWSCURRENT holds the old key, which Ringg ` +
+      'no longer accepts, until a later step promotes it (Secrets Manager retries). Do not regenerate in the Ringg dashboard.'
+    );
   }
 
   summary(startedAt: number) {
@@ -487,26 +510,52 @@ class Rotation {
       .filter(({ record: r }) => r.token !== this.token && !replaced.has(r.token))
       .sort((a, b) => Date.parse(b.record.updatedAt) - Date.parse(a.record.updatedAt))
       .slice(0, MAX_LEFTOVER_KEYS_PROVEN);
+    // Stranded: a claim whose version neither label holds (none, or AWSPREVIOUS after a write of the
+    // old key). One stale DescribeSecret shows a version just promoted without its label: look again first.
+    const stranded = (r: RotationRecord) =>
+      r.status === 'regenerating' &&
+      !(this.secret.versions[r.token] ?? []).some((l) => l === 'AWSCURRENT' || l === 'AWSPENDING');
+    if (others.some((o) => stranded(o.record)) && this.facts.relooks < MAX_RELOOKS) await this.relook();
+    // With the current key rejected, AWSPREVIOUS may hold the live key even with no record left: a
+    // write of an old value after a rotation finished. Taken, as any other, only once Ringg proves it.
+    const previous = holderOf(this.secret, 'AWSPREVIOUS');
+    const rejected = this.facts.currentKey === 'rejected' || this.facts.regenerate === 'rejected';
+    const candidates: { name: string | undefined; record: RotationRecord }[] = [...others];
+    if (
+      rejected &&
+      previous &&
+      previous !== this.token &&
+      !records.some((r) => r.record.token === previous)
+    ) {
+      const at = new Date(0).toISOString();
+      const r = { token: previous, status: 'regenerating', generation: 1, until: at, updatedAt: at } as const;
+      const base = { secretArn: this.secret.arn, fromVersion: 'unknown', workspaceId: '' };
+      candidates.push({ name: undefined, record: { ...base, ...r } });
+    }
     const reserveMs = this.deps.config.rescueReserveMs + MIN_PATCH_MS + MIN_WRITE_ATTEMPT_MS;
-    for (const { name, record: r } of others) {
-      const stranded = r.status === 'regenerating' && this.secret.versions[r.token] === undefined;
-      const key =
-        r.status === 'rescued' ? r.apiKey : stranded ? await this.keyInVersion(r.token, name) : undefined;
+    for (const { name, record: r } of candidates) {
+      const isStranded = stranded(r);
+      let key = r.status === 'rescued' ? r.apiKey : undefined;
+      // AWSPREVIOUS (no record) is looked at best effort; a stranded claim's version must be read.
+      if (isStranded && name === undefined) key = await this.keyInVersion(r.token).catch(() => undefined);
+      else if (isStranded) key = await this.keyInVersion(r.token, name);
       if (key === undefined) continue;
       if (this.current === undefined) await this.readCurrent();
       if (key === this.current?.apiKey) continue;
       this.deps.log.redact(key);
       const proof = await this.proofOf(key, CHECK_ATTEMPTS, reserveMs, false);
       this.log.warn(
-        stranded
-          ? 'an abandoned rotation left a key in a version nothing labels'
-          : 'an earlier rotation left a rescued key',
+        name === undefined
+          ? 'Ringg rejects the AWSCURRENT key; checked the AWSPREVIOUS key'
+          : isStranded
+            ? 'an abandoned rotation left a key in a version nothing labels'
+            : 'an earlier rotation left a rescued key',
         { version: r.token, proof },
       );
       // Dead, or of another workspace: not the live key. Not proven otherwise: it may be, so it blocks.
       if (proof === 'rejected' || proof === 'wrong-workspace' || proof === 'key-mismatch') continue;
       if (proof === 'proven') this.newKey = key;
-      if (stranded) this.strandedIn = r.token;
+      if (isStranded) this.strandedIn = r.token;
       else this.recordInHand = name;
       return { record: { ...r, status: 'rescued', apiKey: key }, proof };
     }
@@ -514,7 +563,7 @@ class Rotation {
   }
 
   /** The key in an abandoned rotation's version, which nothing labels. */
-  private async keyInVersion(versionId: string, record: string): Promise<string | undefined> {
+  private async keyInVersion(versionId: string, record = ''): Promise<string | undefined> {
     const raw = await this.deps.secrets
       .readVersion(this.event.secretId, versionId, this.aws())
       .catch((error) => {
@@ -868,6 +917,10 @@ class Rotation {
     const writtenVersion = holderOf(this.secret, 'AWSCURRENT');
     if (key === undefined || written === undefined || writtenVersion === undefined)
       return this.set({ written: 'unusable' });
+    // A newer write since the read is merged instead (the merge moves AWSCURRENT off whatever holds it).
+    this.secret = await this.deps.secrets.describe(this.event.secretId, this.aws());
+    if (holderOf(this.secret, 'AWSCURRENT') !== writtenVersion)
+      return this.set({ ...labelFacts(this.secret, this.token, this.replaces), written: 'unread' });
     const versionId = mergeVersionId(this.token, writtenVersion);
     const result = await this.deps.secrets.put(
       this.event.secretId,
@@ -903,18 +956,33 @@ class Rotation {
     this.set({ released: true });
   }
 
-  /** The rotation has ended: its records go, and those of earlier rotations no open rotation needs. */
+  /**
+   * The rotation has ended: its records go, and those of earlier rotations no open rotation needs.
+   * A newer rotation's (one that started from this rotation's version, or from one of those) and the
+   * open one's are kept, records and failure tag: a late step of this rotation must not erase the
+   * only copy of a newer rotation's key, nor the failure that says where it is.
+   */
   private async cleanUp(): Promise<void> {
     try {
       const stored = this.listed ?? (await this.deps.records.list(this.names.recordPath, () => this.aws()));
-      const open = holderOf(this.secret, 'AWSPENDING');
-      for (const r of stored) {
-        const parsed = parseRecord(r.text);
-        const token = parsed.ok ? parsed.record.token : undefined;
-        if (token !== undefined && token !== this.token && token === open) continue;
-        await this.deps.records.delete(r.name, this.aws());
+      const records = stored.map((r) => ({ name: r.name, parsed: parseRecord(r.text) }));
+      const kept = new Set([holderOf(this.secret, 'AWSPENDING')]);
+      for (let newer = new Set([this.token]), grew = true; grew; ) {
+        grew = false;
+        for (const { parsed } of records) {
+          if (!parsed.ok || !newer.has(parsed.record.fromVersion) || newer.has(parsed.record.token)) continue;
+          newer.add(parsed.record.token);
+          kept.add(parsed.record.token);
+          grew = true;
+        }
       }
-      if (this.secret.failureTag !== undefined)
+      kept.delete(this.token);
+      for (const { name, parsed } of records) {
+        if (parsed.ok && kept.has(parsed.record.token)) continue;
+        await this.deps.records.delete(name, this.aws());
+      }
+      const failure = parseFailureTag(this.secret.failureTag);
+      if (this.secret.failureTag !== undefined && !(failure && kept.has(failure.token)))
         await this.deps.secrets.untag(this.event.secretId, FAILURE_TAG_KEY, this.aws());
     } catch (error) {
       this.log.warn('the rotation ended, but deleting its records failed; the next rotation deletes them', {
@@ -962,7 +1030,8 @@ class Rotation {
   }
 
   private reportMs(): number {
-    return Math.min(this.deps.config.awsCallTimeoutMs, this.budget.report.remainingMs() / 2);
+    const { rescueReserveMs, awsCallTimeoutMs } = this.deps.config;
+    return recordWriteMs(this.budget.report, rescueReserveMs, awsCallTimeoutMs);
   }
 
   private requestTimeoutMs(reserveMs: number): number {
@@ -1045,9 +1114,20 @@ class Rotation {
             detail: 'no answer',
           })
         );
+      case 'new-key-unsaved':
+        return rotationError(code, {
+          ...c,
+          ...(f.store === 'kms-refused'
+            ? {
+                kms: {
+                  keyId: this.secret.kmsKeyId ?? 'aws/secretsmanager',
+                  cause: this.moveCause || 'EncryptionFailure',
+                },
+              }
+            : {}),
+        });
       case 'version-not-pending':
       case 'new-key-rescued':
-      case 'new-key-unsaved':
       case 'secret-write-conflict':
       case 'pending-version-empty':
       case 'key-mismatch':
@@ -1113,7 +1193,7 @@ class Rotation {
               ? 'The new key is safe in AWSPENDING'
               : about === 'rescued'
                 ? this.strandedIn
-                  ? `Nothing was changed; a key that may be the live one waits in version ${this.strandedIn} (no label)`
+                  ? `Nothing was changed; a key that may be the live one waits in ${this.strandedText()}`
                   : `The new key is safe in the rotation record "${c.record}"`
                 : 'Nothing was changed',
         });
@@ -1149,7 +1229,8 @@ class Rotation {
           problem:
             about === 'current'
               ? "Ringg's answer for the AWSCURRENT key carries no usable workspace id"
-              : `the ${about === 'rescued' && this.strandedIn ? `key in version ${this.strandedIn} (no label)` : `${about ?? 'new'} key`}'s workspace cannot be checked against the ringg-rotation:workspace-id tag`,
+              : `the ${about === 'rescued' && this.strandedIn ? `key in ${this.strandedText()}` : `${about ?? 'new'} key`}'s workspace cannot be checked against the ringg-rotation:workspace-id tag`,
+          keptIn: this.keptIn(about),
         });
       case 'secret-too-large':
         return rotationError(code, {
@@ -1168,11 +1249,17 @@ class Rotation {
   private keptIn(about: 'current' | 'new' | 'rescued' | undefined): string | undefined {
     if (about === 'rescued')
       return this.strandedIn
-        ? `version ${this.strandedIn} (no label)`
+        ? this.strandedText()
         : `the rotation record "${this.recordInHand ?? this.recordName()}"`;
     if (about === 'new')
       return this.facts.version === 'open' ? `AWSPENDING (version ${this.token})` : undefined;
     return undefined;
+  }
+
+  /** The version a stranded key waits in, with its labels (none, or AWSPREVIOUS). */
+  private strandedText(): string {
+    const labels = this.secret.versions[this.strandedIn ?? ''] ?? [];
+    return `version ${this.strandedIn} (${labels.length > 0 ? labels.join(', ') : 'no label'})`;
   }
 
   private workspaceOfCheck(): string {
@@ -1180,6 +1267,16 @@ class Rotation {
       ? (usableWorkspaceId(this.check.workspaceId) ?? 'unknown')
       : 'unknown';
   }
+}
+
+/** The same failure, its message followed by `note`. */
+function withNote(error: unknown, note: string): Error {
+  if (error instanceof RotationError)
+    return new RotationError(error.code, `${error.message} ${note}`, error.retryable);
+  const source = error instanceof Error ? error : new Error(String(error));
+  const out = new Error(`${source.message} ${note}`);
+  Object.defineProperty(out, 'name', { value: source.name, enumerable: false, configurable: true });
+  return out;
 }
 
 export function holderOf(secret: SecretDescription, stage: string): string | undefined {
@@ -1211,10 +1308,4 @@ function labelFacts(secret: SecretDescription, token: string, replaces: string |
 function isKmsFailure(error: unknown): boolean {
   const name = errorName(error);
   return name === 'EncryptionFailure' || name === 'DecryptionFailure' || name.startsWith('KMS');
-}
-
-/** The same version id for the same merge, however often it is attempted (PutSecretValue is then idempotent). */
-export function mergeVersionId(token: string, writtenVersion: string): string {
-  const h = createHash('sha256').update(`${token}\n${writtenVersion}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -73,3 +73,13 @@ export function timeFacts(step: Deadline, rescueReserveMs: number) {
     prove: step.allows(MIN_CHECK_ATTEMPT_MS, MOVE_RESERVE_MS),
   };
 }
+
+/**
+ * What a write of the new key to the rotation record gets after the step's own time ran out: the
+ * rescue reserve in full where the failure report has it, else half of the report's time; the
+ * failure tag that follows is best effort, the key is not.
+ */
+export function recordWriteMs(report: Deadline, rescueReserveMs: number, awsCallTimeoutMs: number): number {
+  const left = report.remainingMs();
+  return Math.min(awsCallTimeoutMs, left, Math.max(rescueReserveMs, left / 2));
+}

@@ -135,8 +135,12 @@ describe('parseRetryAfter', () => {
   it('reads seconds and HTTP dates, ignores junk', () => {
     expect(parseRetryAfter('2', now)).toBe(2000);
     expect(parseRetryAfter('Thu, 26 Nov 2026 00:00:05 GMT', now)).toBe(5000);
-    expect(parseRetryAfter('Thu, 25 Nov 2026 00:00:05 GMT', now)).toBe(0);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+
+  it('takes 0 and a date already past as no hint, so the caller backs off instead of retrying at once', () => {
+    expect(parseRetryAfter('0', now)).toBeUndefined();
+    expect(parseRetryAfter('Thu, 25 Nov 2026 00:00:05 GMT', now)).toBeUndefined();
   });
 });
