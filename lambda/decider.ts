@@ -170,8 +170,12 @@ export type Action =
   | { readonly kind: 'move-current' }
   /** A new version: the written version's fields with the rotation's key, as AWSCURRENT. */
   | { readonly kind: 'merge-edit' }
-  /** Delete the rotation records of this secret that no open rotation needs. */
-  | { readonly kind: 'clean-up' }
+  /**
+   * Delete this rotation's records; `others`: those of other rotations too that no open or newer
+   * rotation needs, which only a step that knows this rotation's key live may do (each other key is
+   * then dead: a workspace has one live key).
+   */
+  | { readonly kind: 'clean-up'; readonly others: boolean }
   /**
    * Take AWSPENDING off the rotation's version: AWSCURRENT stays on a version someone wrote, and
    * with AWSPENDING elsewhere the service would count the rotation open forever.
@@ -308,8 +312,9 @@ function setSecret(f: Facts): Action {
 function storeNewKey(f: Facts): Action {
   if (f.store === 'to-do') return { kind: 'store' };
   if (f.rescue === 'not-needed') return { kind: 'rescue' };
-  // Held in memory only: the old key is dead, whatever refused the write (the message names KMS).
-  if (f.rescue === 'failed') return fail('new-key-unsaved');
+  // Issued just now, it is held in memory only: the old key is dead, whatever refused the write (the
+  // message names KMS). A key found elsewhere still waits there.
+  if (f.rescue === 'failed') return fail('new-key-unsaved', f.regenerate === 'issued' ? 'new' : 'rescued');
   if (f.store === 'kms-refused') return fail('kms-key-refused');
   if (f.store === 'conflict') return fail('secret-write-conflict');
   return fail('new-key-rescued');
@@ -413,17 +418,17 @@ function foreign(f: Facts): Action {
     return f.proof === 'unchecked' ? { kind: 'prove' } : done('superseded');
   }
   if (f.written === 'unread') return { kind: 'read', which: 'written' };
-  const kept = () => released(f) ?? cleanThen(f, 'edit-kept');
-  if (f.written === 'holds-our-key' && f.mirror !== 'to-write') return kept();
+  // The mirror follows AWSCURRENT: written once AWSCURRENT holds this rotation's key, never before.
+  if (f.written === 'holds-our-key') {
+    if (f.mirror === 'to-write') return { kind: 'write-mirror' };
+    return released(f) ?? cleanThen(f, 'edit-kept');
+  }
   if (f.proof === 'unchecked') return { kind: 'prove' };
-  // The mirror follows AWSCURRENT, and only with a key Ringg proved live just now.
-  if (f.mirror === 'to-write' && f.proof === 'proven' && f.written !== 'unusable')
-    return { kind: 'write-mirror' };
-  if (f.written === 'holds-our-key') return kept();
   if (f.proof === 'rejected') return released(f) ?? cleanThen(f, 'superseded');
   if (f.proof !== 'proven') return fail(proofFailure(f.proof), 'new');
   if (f.written === 'unusable') return fail('secret-written-during-rotation');
   if (!f.merged) return { kind: 'merge-edit' };
+  if (f.mirror === 'to-write') return { kind: 'write-mirror' };
   return released(f) ?? cleanThen(f, 'edit-merged');
 }
 
@@ -432,23 +437,24 @@ function released(f: Facts): Action | undefined {
 }
 
 function cleanThen(f: Facts, outcome: Outcome): Action {
-  return f.cleaned ? done(outcome) : { kind: 'clean-up' };
+  // Known live: AWSCURRENT on the rotation's version (proven before it moved, and no rotation since
+  // regenerated, or AWSPENDING or AWSCURRENT would be elsewhere), or proven in this step.
+  const current = f.version === 'completed' || f.version === 'promoted' || f.move === 'moved';
+  const others = current || f.proof === 'proven';
+  return f.cleaned ? done(outcome) : { kind: 'clean-up', others };
+}
+
+/** RotateImmediately=false and CloudFormation: the configuration test proves the current key, nothing else. */
+function configurationTest(f: Facts): Action {
+  const identity = f.identity === 'untagged' ? 'confirmed' : f.identity;
+  return checkedCurrentKey({ ...f, room: true, identity }) ?? done('configuration-test-passed');
 }
 
 function testSecret(f: Facts): Action {
   if (f.version === 'completed' && f.newerRotation) return done('superseded');
   if (f.version === 'detached') return detachedTest(f);
   if (f.ours === 'unread') return { kind: 'read', which: 'ours' };
-  if (f.ours === 'empty' || f.ours === 'same-as-current') {
-    // RotateImmediately=false and CloudFormation: the configuration test proves the current key.
-    return (
-      checkedCurrentKey({
-        ...f,
-        room: true,
-        identity: f.identity === 'untagged' ? 'confirmed' : f.identity,
-      }) ?? done('configuration-test-passed')
-    );
-  }
+  if (f.ours === 'empty' || f.ours === 'same-as-current') return configurationTest(f);
   if (f.proof === 'unchecked') return { kind: 'prove' };
   if (f.proof === 'proven') return done('new-key-verified');
   if (f.proof === 'rejected') {

@@ -105,19 +105,30 @@ const RULES = {
       'reads); the next attempt of this rotation stores it. Do not regenerate in the Ringg dashboard: that ' +
       'would kill it. If the rotation does not finish, run `ringg-rotate resume` (runbook "Rotation stuck").',
   ),
-  /** `kms`: Secrets Manager's answer when the secret's KMS key refused the write. */
-  'new-key-unsaved': rule<Version & { kms?: { keyId: string; cause: string } }>(
+  /**
+   * `kms`: Secrets Manager's answer when the secret's KMS key refused the write. `waitsIn`: the key was
+   * not issued in this step but found there (a rescue, a stranded version, AWSPREVIOUS), where it still is.
+   */
+  'new-key-unsaved': rule<Version & { kms?: { keyId: string; cause: string }; waitsIn?: string }>(
     true,
     (c) =>
-      `Ringg issued a new key for secret "${c.secret}", but neither Secrets Manager (version ${c.token}) nor ` +
-      'the rotation record in SSM accepted it' +
-      (c.kms
-        ? ` (Secrets Manager answered ${c.kms.cause}: the secret's KMS key ${c.kms.keyId} refused it; enable the key or fix its policy)`
-        : '') +
-      '. The old key is dead. It is held only in the memory of this Lambda container, which ' +
-      'the next attempt uses if it lands on the same container. Check the function role for ' +
-      'secretsmanager:PutSecretValue and ssm:PutParameter and that both services are reachable; if the ' +
-      'rotation does not finish, follow the runbook "Key lost".',
+      c.waitsIn
+        ? `The key of secret "${c.secret}" that Ringg accepts waits in ${c.waitsIn}; writing it to version ` +
+          `${c.token} failed` +
+          (c.kms
+            ? ` (Secrets Manager answered ${c.kms.cause}: the secret's KMS key ${c.kms.keyId} refused it)`
+            : '') +
+          ', and so did keeping a copy in the rotation record. Nothing was regenerated, and the key is still ' +
+          'there. Fix what refused the write; Secrets Manager retries the rotation. Do not regenerate in the Ringg dashboard.'
+        : `Ringg issued a new key for secret "${c.secret}", but neither Secrets Manager (version ${c.token}) nor ` +
+          'the rotation record in SSM accepted it' +
+          (c.kms
+            ? ` (Secrets Manager answered ${c.kms.cause}: the secret's KMS key ${c.kms.keyId} refused it; enable the key or fix its policy)`
+            : '') +
+          '. The old key is dead. It is held only in the memory of this Lambda container, which ' +
+          'the next attempt uses if it lands on the same container. Check the function role for ' +
+          'secretsmanager:PutSecretValue and ssm:PutParameter and that both services are reachable; if the ' +
+          'rotation does not finish, follow the runbook "Key lost".',
   ),
   'key-mismatch': rule<Version>(
     false,
@@ -149,32 +160,39 @@ const RULES = {
   ),
   /**
    * `keptIn`: where the new key waits (the rotation record), undefined when nothing was regenerated.
-   * `stranded`: the refused read was of an abandoned rotation's version, which nothing labels.
+   * `stranded`: the refused read was of a version that may hold the live key: an abandoned rotation's
+   * (its `record`), or AWSPREVIOUS (no record).
    */
   'kms-key-refused': rule<
     Secret & {
       kmsKeyId: string | undefined;
       cause: string;
       keptIn: string | undefined;
-      stranded?: { version: string; record: string };
+      stranded?: { version: string; record: string | undefined };
     }
   >(true, (c) =>
-    c.stranded
-      ? `Secrets Manager could not decrypt version ${c.stranded.version} of secret "${c.secret}" (${c.cause}). ` +
-        "An abandoned rotation stored a key there that may be the workspace's live key, and nothing labels " +
-        'the version, so when the secret moved to another KMS key Secrets Manager did not re-encrypt it. ' +
-        'Nothing was changed. Enable the KMS key it was written with (or let the function role use it) and ' +
-        "Secrets Manager's retry reads it; or, once you know its key is dead (Ringg rejects it), delete the " +
-        `abandoned rotation's record "${c.stranded.record}" and rotations go on. Do not regenerate in the ` +
-        'Ringg dashboard before you know.'
-      : `KMS refused the key of secret "${c.secret}" (${c.kmsKeyId ?? 'aws/secretsmanager'}): Secrets Manager ` +
-        `answered ${c.cause}. The key is disabled, pending deletion, or its key policy no longer lets the ` +
-        'rotation function use it through Secrets Manager. ' +
-        (c.keptIn
-          ? `The new key is safe in the rotation record "${c.keptIn}", encrypted with the rotation's own KMS key; ` +
-            'enable the key or fix its policy (kms:Encrypt, kms:Decrypt and kms:GenerateDataKey for the ' +
-            "function's role) and Secrets Manager's next attempt stores it. Do not regenerate in the Ringg dashboard."
-          : 'Nothing was changed by this step. Enable the key or fix its policy; Secrets Manager retries the rotation.'),
+    c.stranded?.record === undefined && c.stranded
+      ? `Secrets Manager could not decrypt version ${c.stranded.version} (AWSPREVIOUS) of secret "${c.secret}" ` +
+        `(${c.cause}). Ringg rejects the AWSCURRENT key, and that version may hold the workspace's live key ` +
+        '(an old value written back after a rotation). Nothing was changed. Enable the KMS key it was written ' +
+        "with (or let the function role use it) and Secrets Manager's retry reads it; or store the live key " +
+        `as AWSCURRENT with ${recover(c.secret)}. Do not regenerate in the Ringg dashboard before you know.`
+      : c.stranded
+        ? `Secrets Manager could not decrypt version ${c.stranded.version} of secret "${c.secret}" (${c.cause}). ` +
+          "An abandoned rotation stored a key there that may be the workspace's live key, and nothing labels " +
+          'the version, so when the secret moved to another KMS key Secrets Manager did not re-encrypt it. ' +
+          'Nothing was changed. Enable the KMS key it was written with (or let the function role use it) and ' +
+          "Secrets Manager's retry reads it; or, once you know its key is dead (Ringg rejects it), delete the " +
+          `abandoned rotation's record "${c.stranded.record}" and rotations go on. Do not regenerate in the ` +
+          'Ringg dashboard before you know.'
+        : `KMS refused the key of secret "${c.secret}" (${c.kmsKeyId ?? 'aws/secretsmanager'}): Secrets Manager ` +
+          `answered ${c.cause}. The key is disabled, pending deletion, or its key policy no longer lets the ` +
+          'rotation function use it through Secrets Manager. ' +
+          (c.keptIn
+            ? `The new key is safe in the rotation record "${c.keptIn}", encrypted with the rotation's own KMS key; ` +
+              'enable the key or fix its policy (kms:Encrypt, kms:Decrypt and kms:GenerateDataKey for the ' +
+              "function's role) and Secrets Manager's next attempt stores it. Do not regenerate in the Ringg dashboard."
+            : 'Nothing was changed by this step. Enable the key or fix its policy; Secrets Manager retries the rotation.'),
   ),
   'secret-written-during-rotation': rule<Version & { writtenVersion: string; problem: string }>(
     false,

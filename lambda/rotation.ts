@@ -90,6 +90,8 @@ export interface LambdaContextLike {
  * first: a live one can only be in the newest, since every later regenerate killed the older ones.
  */
 const MAX_LEFTOVER_KEYS_PROVEN = 5;
+/** The owner of a record made from a key 0.1.x rescued: deleting the record deletes that parameter too. */
+const LEGACY_RESCUE_OWNER = 'rescue-of-0.1.x';
 /** Every round observes or acts; no sequence of answers needs more rounds than this. */
 const MAX_ROUNDS = 200;
 const MAX_WRITE_ATTEMPTS = 5;
@@ -243,14 +245,17 @@ class Rotation {
 
   /**
    * Where the new key is, for a failure whose message cannot say (a timeout, an AWS error) while it
-   * waits in AWSPENDING and AWSCURRENT holds the dead old key.
+   * is stored in the rotation's version and AWSCURRENT holds the dead old key. The labels may have
+   * changed since they were last looked at, so it says when it saw them.
    */
   keyNote(error: unknown): string | undefined {
     const generic = !(error instanceof RotationError) || error.code === 'aws-call-timeout';
     if (!generic || this.facts.ours !== 'new-key' || this.facts.version !== 'open') return undefined;
     return (
-      `The new key is safe in AWSPENDING (version ${this.token}); AWSCURRENT holds the old key, which Ringg ` +
-      'no longer accepts, until a later step promotes it (Secrets Manager retries). Do not regenerate in the Ringg dashboard.'
+      `The new key is stored in version ${this.token} (AWSPENDING when this step last looked), and Ringg no ` +
+      'longer accepts the old key: do not regenerate in the Ringg dashboard. If AWSCURRENT does not come to ' +
+      `hold that version's key (\`ringg-rotate status --secret-id ${this.secret.name} --check\`), store it ` +
+      `as AWSCURRENT with \`ringg-rotate recover --secret-id ${this.secret.name}\`.`
     );
   }
 
@@ -344,7 +349,7 @@ class Rotation {
       case 'merge-edit':
         return this.mergeEdit();
       case 'clean-up':
-        return this.cleanUp();
+        return this.cleanUp(action.others);
       case 'release-pending':
         return this.releasePending();
     }
@@ -535,10 +540,9 @@ class Rotation {
     const reserveMs = this.deps.config.rescueReserveMs + MIN_PATCH_MS + MIN_WRITE_ATTEMPT_MS;
     for (const { name, record: r } of candidates) {
       const isStranded = stranded(r);
-      let key = r.status === 'rescued' ? r.apiKey : undefined;
-      // AWSPREVIOUS (no record) is looked at best effort; a stranded claim's version must be read.
-      if (isStranded && name === undefined) key = await this.keyInVersion(r.token).catch(() => undefined);
-      else if (isStranded) key = await this.keyInVersion(r.token, name);
+      // A version that cannot be read may hold the live key: the step stops rather than pass it over.
+      const key =
+        r.status === 'rescued' ? r.apiKey : isStranded ? await this.keyInVersion(r.token, name) : undefined;
       if (key === undefined) continue;
       if (this.current === undefined) await this.readCurrent();
       if (key === this.current?.apiKey) continue;
@@ -563,7 +567,7 @@ class Rotation {
   }
 
   /** The key in an abandoned rotation's version, which nothing labels. */
-  private async keyInVersion(versionId: string, record = ''): Promise<string | undefined> {
+  private async keyInVersion(versionId: string, record: string | undefined): Promise<string | undefined> {
     const raw = await this.deps.secrets
       .readVersion(this.event.secretId, versionId, this.aws())
       .catch((error) => {
@@ -617,9 +621,11 @@ class Rotation {
       fromVersion: this.startCurrent ?? 'unknown',
       workspaceId: this.secret.workspaceTag ?? '',
       updatedAt: this.isoNow(),
+      owner: LEGACY_RESCUE_OWNER,
       apiKey: key,
     };
-    // Best effort: until both calls succeed the key stays where 0.1.x left it, and is read from there.
+    // Best effort: until the record exists the key stays where 0.1.x left it, and is read from there;
+    // once it exists, whoever deletes the record deletes that parameter too.
     try {
       if (
         (await this.deps.records.create(this.recordName(), serializeRecord(record), this.aws())) === 'created'
@@ -918,9 +924,14 @@ class Rotation {
     if (key === undefined || written === undefined || writtenVersion === undefined)
       return this.set({ written: 'unusable' });
     // A newer write since the read is merged instead (the merge moves AWSCURRENT off whatever holds it).
-    this.secret = await this.deps.secrets.describe(this.event.secretId, this.aws());
-    if (holderOf(this.secret, 'AWSCURRENT') !== writtenVersion)
-      return this.set({ ...labelFacts(this.secret, this.token, this.replaces), written: 'unread' });
+    // AWSCURRENT back on this rotation's version, or on the one it replaces, is a stale read from
+    // before the write (nothing moves it back): the version read is merged all the same.
+    const fresh = await this.deps.secrets.describe(this.event.secretId, this.aws());
+    const holder = holderOf(fresh, 'AWSCURRENT');
+    if (holder !== writtenVersion && holder !== this.token && holder !== this.replaces) {
+      this.secret = fresh;
+      return this.set({ ...labelFacts(fresh, this.token, this.replaces), written: 'unread' });
+    }
     const versionId = mergeVersionId(this.token, writtenVersion);
     const result = await this.deps.secrets.put(
       this.event.secretId,
@@ -962,10 +973,12 @@ class Rotation {
    * open one's are kept, records and failure tag: a late step of this rotation must not erase the
    * only copy of a newer rotation's key, nor the failure that says where it is.
    */
-  private async cleanUp(): Promise<void> {
+  private async cleanUp(others: boolean): Promise<void> {
     try {
       const stored = this.listed ?? (await this.deps.records.list(this.names.recordPath, () => this.aws()));
-      const records = stored.map((r) => ({ name: r.name, parsed: parseRecord(r.text) }));
+      const records = stored
+        .map((r) => ({ name: r.name, parsed: parseRecord(r.text) }))
+        .filter((r) => others || (r.parsed.ok && r.parsed.record.token === this.token));
       const kept = new Set([holderOf(this.secret, 'AWSPENDING')]);
       for (let newer = new Set([this.token]), grew = true; grew; ) {
         grew = false;
@@ -980,9 +993,12 @@ class Rotation {
       for (const { name, parsed } of records) {
         if (parsed.ok && kept.has(parsed.record.token)) continue;
         await this.deps.records.delete(name, this.aws());
+        if (parsed.ok && parsed.record.owner === LEGACY_RESCUE_OWNER)
+          await this.deps.records.delete(this.names.legacyRescue(parsed.record.token), this.aws());
       }
       const failure = parseFailureTag(this.secret.failureTag);
-      if (this.secret.failureTag !== undefined && !(failure && kept.has(failure.token)))
+      const ours = failure?.token === this.token;
+      if (this.secret.failureTag !== undefined && (others || ours) && !(failure && kept.has(failure.token)))
         await this.deps.secrets.untag(this.event.secretId, FAILURE_TAG_KEY, this.aws());
     } catch (error) {
       this.log.warn('the rotation ended, but deleting its records failed; the next rotation deletes them', {
@@ -1117,6 +1133,7 @@ class Rotation {
       case 'new-key-unsaved':
         return rotationError(code, {
           ...c,
+          ...(about === 'rescued' ? { waitsIn: this.keptIn('rescued') } : {}),
           ...(f.store === 'kms-refused'
             ? {
                 kms: {

@@ -206,6 +206,24 @@ describe('decide: the clean path of each step', () => {
     ]);
   });
 
+  it("a rotation that ends with its key known live cleans up other rotations' records too; one that does not, only its own", () => {
+    const moved = start('finishSecret', { ours: 'new-key', record: { kind: 'none' }, move: 'moved' });
+    expect(decide(moved)).toEqual({ kind: 'clean-up', others: true });
+    expect(decide(start('finishSecret', { version: 'promoted' }))).toEqual({
+      kind: 'clean-up',
+      others: true,
+    });
+    // An abandoned rotation's late step: a write holds its key, nothing proven in this step.
+    const late = start('finishSecret', {
+      version: 'detached',
+      ours: 'new-key',
+      record: { kind: 'none' },
+      written: 'holds-our-key',
+    });
+    expect(decide(late)).toEqual({ kind: 'clean-up', others: false });
+    expect(decide({ ...late, proof: 'proven' })).toEqual({ kind: 'clean-up', others: true });
+  });
+
   it('the configuration test (an empty pending version) checks the current key and changes nothing', () => {
     const world = (f: Facts, a: Action) =>
       a.kind === 'read' && a.which === 'ours' ? { ...f, ours: 'empty' as const } : cleanWorld(f, a);
@@ -331,8 +349,14 @@ describe('decide: interleavings decided in one place', () => {
     expect(decide(other)).toEqual({ kind: 'prove' });
     expect(decide({ ...other, proof: 'proven' })).toEqual({ kind: 'merge-edit' });
     expect(decide({ ...other, proof: 'proven', merged: true })).toEqual({ kind: 'release-pending' });
-    expect(decide({ ...other, proof: 'proven', merged: true, released: true })).toEqual({ kind: 'clean-up' });
-    expect(decide({ ...other, proof: 'rejected', released: true })).toEqual({ kind: 'clean-up' });
+    expect(decide({ ...other, proof: 'proven', merged: true, released: true })).toEqual({
+      kind: 'clean-up',
+      others: true,
+    });
+    expect(decide({ ...other, proof: 'rejected', released: true })).toEqual({
+      kind: 'clean-up',
+      others: false,
+    });
     expect(decide({ ...other, proof: 'proven', written: 'unusable' })).toMatchObject({
       code: 'secret-written-during-rotation',
     });
@@ -662,6 +686,18 @@ describe(`decide: the guarantees over every decision of ${SAMPLES} random runs`,
       if (a.kind === 'clean-up' && f.newerRotation && f.version === 'detached' && f.ours === 'new-key')
         holds(f.proof === 'rejected', f, a);
     }
+  });
+
+  it("deletes other rotations' records only with this rotation's key known live (AWSCURRENT on its version, or proven in the step)", () => {
+    let seen = 0;
+    for (const f of combinations(SAMPLES)) {
+      const a = decide(f);
+      if (a.kind !== 'clean-up' || !a.others) continue;
+      seen++;
+      const current = f.version === 'completed' || f.version === 'promoted' || f.move === 'moved';
+      holds(current || f.proof === 'proven', f, a);
+    }
+    expect(seen).toBeGreaterThan(0);
   });
 
   it('createSecret, testSecret and finishSecret never claim, regenerate, store, rescue, or wait', () => {

@@ -100,7 +100,7 @@ describe('GET /workspace answers 200 without workspace_info after the PATCH', ()
 });
 
 describe('an AWS call hangs after the PATCH until the step deadline', () => {
-  it('UpdateSecretVersionStage hangs in setSecret: the timeout says the live key is in AWSPENDING', async () => {
+  it('UpdateSecretVersionStage hangs in setSecret: the timeout names the version that holds the live key', async () => {
     const env = {
       ROTATION_SAFETY_MARGIN_MS: '300',
       ROTATION_RESCUE_RESERVE_MS: '300',
@@ -114,7 +114,8 @@ describe('an AWS call hangs after the PATCH until the step deadline', () => {
     expect(keyOf(h.model.valueOf(s.secretId, token))).toBe(h.ringg.liveKey(s.workspaceId));
     expect(keyOf(h.model.valueAt(s.secretId, 'AWSCURRENT'))).not.toBe(h.ringg.liveKey(s.workspaceId));
     expect(error?.code).toBe('aws-call-timeout');
-    expect(error?.message).toContain(`AWSPENDING (version ${token})`);
-    expect(error?.message).toContain('Do not regenerate');
+    expect(error?.message).toContain(`stored in version ${token}`);
+    expect(error?.message).toContain('do not regenerate');
+    expect(error?.message).toContain('ringg-rotate recover');
   });
 });
