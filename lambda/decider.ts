@@ -418,13 +418,16 @@ function foreign(f: Facts): Action {
     return f.proof === 'unchecked' ? { kind: 'prove' } : done('superseded');
   }
   if (f.written === 'unread') return { kind: 'read', which: 'written' };
-  // The mirror follows AWSCURRENT: written once AWSCURRENT holds this rotation's key, never before.
-  if (f.written === 'holds-our-key') {
-    if (f.mirror === 'to-write') return { kind: 'write-mirror' };
-    return released(f) ?? cleanThen(f, 'edit-kept');
-  }
+  // Kept or merged, the key is proven first: a late step of an abandoned rotation meets its own dead
+  // key in a version written since, which is no edit to keep and no key for the mirror.
   if (f.proof === 'unchecked') return { kind: 'prove' };
   if (f.proof === 'rejected') return released(f) ?? cleanThen(f, 'superseded');
+  if (f.written === 'holds-our-key') {
+    // The mirror follows AWSCURRENT, once it holds this rotation's key and Ringg accepts it.
+    if (f.mirror === 'to-write')
+      return f.proof === 'proven' ? { kind: 'write-mirror' } : fail(proofFailure(f.proof), 'new');
+    return released(f) ?? cleanThen(f, 'edit-kept');
+  }
   if (f.proof !== 'proven') return fail(proofFailure(f.proof), 'new');
   if (f.written === 'unusable') return fail('secret-written-during-rotation');
   if (!f.merged) return { kind: 'merge-edit' };
@@ -437,10 +440,10 @@ function released(f: Facts): Action | undefined {
 }
 
 function cleanThen(f: Facts, outcome: Outcome): Action {
-  // Known live: AWSCURRENT on the rotation's version (proven before it moved, and no rotation since
-  // regenerated, or AWSPENDING or AWSCURRENT would be elsewhere), or proven in this step.
-  const current = f.version === 'completed' || f.version === 'promoted' || f.move === 'moved';
-  const others = current || f.proof === 'proven';
+  // Known live: proven in this step, or AWSCURRENT moved to the rotation's version while AWSPENDING
+  // holds it (no rotation can have regenerated since: a newer one takes AWSPENDING). AWSCURRENT alone
+  // proves nothing: a person may move it back to a version whose key is dead.
+  const others = f.version === 'promoted' || f.move === 'moved' || f.proof === 'proven';
   return f.cleaned ? done(outcome) : { kind: 'clean-up', others };
 }
 

@@ -173,10 +173,12 @@ const RULES = {
   >(true, (c) =>
     c.stranded?.record === undefined && c.stranded
       ? `Secrets Manager could not decrypt version ${c.stranded.version} (AWSPREVIOUS) of secret "${c.secret}" ` +
-        `(${c.cause}). Ringg rejects the AWSCURRENT key, and that version may hold the workspace's live key ` +
-        '(an old value written back after a rotation). Nothing was changed. Enable the KMS key it was written ' +
-        "with (or let the function role use it) and Secrets Manager's retry reads it; or store the live key " +
-        `as AWSCURRENT with ${recover(c.secret)}. Do not regenerate in the Ringg dashboard before you know.`
+        `(${c.cause}): the secret's KMS key (${c.kmsKeyId ?? 'aws/secretsmanager'}) is disabled, pending ` +
+        'deletion, or its policy no longer lets the function decrypt through Secrets Manager. Ringg rejects the ' +
+        'AWSCURRENT key, no other secret of this account and Region holds the workspace, and that version may ' +
+        "hold the workspace's live key (an old value written back after a rotation). Nothing was changed. Fix " +
+        "the key or its policy and Secrets Manager's retry reads it; or store the live key as AWSCURRENT with " +
+        `${recover(c.secret)}. Do not regenerate in the Ringg dashboard before you know.`
       : c.stranded
         ? `Secrets Manager could not decrypt version ${c.stranded.version} of secret "${c.secret}" (${c.cause}). ` +
           "An abandoned rotation stored a key there that may be the workspace's live key, and nothing labels " +

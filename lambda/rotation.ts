@@ -165,6 +165,8 @@ class Rotation {
   private holdersProblem = '';
   /** The version an abandoned rotation left the key in, when that key is the one in hand. */
   private strandedIn: string | undefined;
+  /** Why AWSPREVIOUS, which may hold the live key while the current key is rejected, could not be read. */
+  private previousUnreadable: unknown;
   /** Another rotation's record that holds the rescued key in hand. */
   private recordInHand: string | undefined;
   /** This invocation, as a claim's owner. */
@@ -540,9 +542,15 @@ class Rotation {
     const reserveMs = this.deps.config.rescueReserveMs + MIN_PATCH_MS + MIN_WRITE_ATTEMPT_MS;
     for (const { name, record: r } of candidates) {
       const isStranded = stranded(r);
-      // A version that cannot be read may hold the live key: the step stops rather than pass it over.
-      const key =
-        r.status === 'rescued' ? r.apiKey : isStranded ? await this.keyInVersion(r.token, name) : undefined;
+      // A version that cannot be read may hold the live key: a stranded claim's stops the step; the
+      // AWSPREVIOUS one, only where no other secret of the workspace explains the rejection.
+      let key = r.status === 'rescued' ? r.apiKey : undefined;
+      if (isStranded && name === undefined)
+        key = await this.keyInVersion(r.token, name).catch((error: unknown) => {
+          this.previousUnreadable = error;
+          return undefined;
+        });
+      else if (isStranded) key = await this.keyInVersion(r.token, name);
       if (key === undefined) continue;
       if (this.current === undefined) await this.readCurrent();
       if (key === this.current?.apiKey) continue;
@@ -924,11 +932,15 @@ class Rotation {
     if (key === undefined || written === undefined || writtenVersion === undefined)
       return this.set({ written: 'unusable' });
     // A newer write since the read is merged instead (the merge moves AWSCURRENT off whatever holds it).
-    // AWSCURRENT back on this rotation's version, or on the one it replaces, is a stale read from
-    // before the write (nothing moves it back): the version read is merged all the same.
-    const fresh = await this.deps.secrets.describe(this.event.secretId, this.aws());
-    const holder = holderOf(fresh, 'AWSCURRENT');
-    if (holder !== writtenVersion && holder !== this.token && holder !== this.replaces) {
+    // AWSCURRENT back on this rotation's version, or on the one it replaces, is a stale read from before
+    // the write or a person's move back: looked at once more, after a moment, before it is believed.
+    let fresh = await this.deps.secrets.describe(this.event.secretId, this.aws());
+    const back = (v: string | undefined) => v === this.token || v === this.replaces;
+    if (back(holderOf(fresh, 'AWSCURRENT'))) {
+      if (this.budget.step.allows(RELOOK_SETTLE_MS * 2)) await this.deps.sleep(RELOOK_SETTLE_MS);
+      fresh = await this.deps.secrets.describe(this.event.secretId, this.aws());
+    }
+    if (holderOf(fresh, 'AWSCURRENT') !== writtenVersion) {
       this.secret = fresh;
       return this.set({ ...labelFacts(fresh, this.token, this.replaces), written: 'unread' });
     }
@@ -992,9 +1004,10 @@ class Rotation {
       kept.delete(this.token);
       for (const { name, parsed } of records) {
         if (parsed.ok && kept.has(parsed.record.token)) continue;
-        await this.deps.records.delete(name, this.aws());
+        // The 0.1.x parameter first: the record is what points to it.
         if (parsed.ok && parsed.record.owner === LEGACY_RESCUE_OWNER)
           await this.deps.records.delete(this.names.legacyRescue(parsed.record.token), this.aws());
+        await this.deps.records.delete(name, this.aws());
       }
       const failure = parseFailureTag(this.secret.failureTag);
       const ours = failure?.token === this.token;
@@ -1152,6 +1165,11 @@ class Rotation {
       case 'invalid-secret-value':
         return rotationError(code, { ...c, label: 'AWSCURRENT', problem: 'no version holds a value' });
       case 'current-key-rejected':
+        // Unexplained by another secret of the workspace, an unreadable AWSPREVIOUS may hold the key.
+        if (this.previousUnreadable !== undefined && others.length === 0)
+          return this.previousUnreadable instanceof Error
+            ? this.previousUnreadable
+            : new Error(String(this.previousUnreadable));
         return rotationError(code, {
           ...c,
           ...(others.length > 0

@@ -213,15 +213,21 @@ describe('decide: the clean path of each step', () => {
       kind: 'clean-up',
       others: true,
     });
-    // An abandoned rotation's late step: a write holds its key, nothing proven in this step.
+    // An abandoned rotation's late step: a write holds its key, which it proves first.
     const late = start('finishSecret', {
       version: 'detached',
       ours: 'new-key',
       record: { kind: 'none' },
       written: 'holds-our-key',
     });
-    expect(decide(late)).toEqual({ kind: 'clean-up', others: false });
+    expect(decide(late)).toEqual({ kind: 'prove' });
     expect(decide({ ...late, proof: 'proven' })).toEqual({ kind: 'clean-up', others: true });
+    expect(decide({ ...late, proof: 'rejected' })).toEqual({ kind: 'clean-up', others: false });
+    // AWSCURRENT on its version, moved back there by a person, proves nothing of its key.
+    expect(decide(start('finishSecret', { version: 'completed' }))).toEqual({
+      kind: 'clean-up',
+      others: false,
+    });
   });
 
   it('the configuration test (an empty pending version) checks the current key and changes nothing', () => {
@@ -339,8 +345,10 @@ describe('decide: interleavings decided in one place', () => {
   it('a version someone wrote during the rotation: kept when it holds our key, merged when our key is proven live', () => {
     const f = start('finishSecret', { ours: 'new-key', currentWritten: true, record: { kind: 'none' } });
     expect(decide(f)).toEqual({ kind: 'read', which: 'written' });
-    // The edit holds AWSCURRENT: AWSPENDING comes off the rotation's version so the service completes it.
+    // The edit holds AWSCURRENT: once the key is proven, AWSPENDING comes off the rotation's version
+    // so the service completes it.
     expect(run({ ...f, written: 'holds-our-key' })).toEqual([
+      'prove',
       'release-pending',
       'clean-up',
       'done:edit-kept',
@@ -688,16 +696,28 @@ describe(`decide: the guarantees over every decision of ${SAMPLES} random runs`,
     }
   });
 
-  it("deletes other rotations' records only with this rotation's key known live (AWSCURRENT on its version, or proven in the step)", () => {
+  it("deletes other rotations' records only with this rotation's key known live (proven in the step, or AWSCURRENT moved to it while it holds AWSPENDING)", () => {
     let seen = 0;
     for (const f of combinations(SAMPLES)) {
       const a = decide(f);
       if (a.kind !== 'clean-up' || !a.others) continue;
       seen++;
-      const current = f.version === 'completed' || f.version === 'promoted' || f.move === 'moved';
-      holds(current || f.proof === 'proven', f, a);
+      holds(f.version === 'promoted' || f.move === 'moved' || f.proof === 'proven', f, a);
     }
     expect(seen).toBeGreaterThan(0);
+  });
+
+  it('keeps an edit only with the key it holds proven, and writes the mirror only with a key Ringg proved', () => {
+    let kept = 0;
+    for (const f of combinations(SAMPLES)) {
+      const a = decide(f);
+      if (a.kind === 'write-mirror') holds(f.proof === 'proven' || f.step === 'finishSecret', f, a);
+      if (a.kind === 'done' && a.outcome === 'edit-kept') {
+        kept++;
+        holds(f.proof !== 'unchecked' && f.proof !== 'rejected', f, a);
+      }
+    }
+    expect(kept).toBeGreaterThan(0);
   });
 
   it('createSecret, testSecret and finishSecret never claim, regenerate, store, rescue, or wait', () => {
