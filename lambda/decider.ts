@@ -167,6 +167,8 @@ export type Action =
   | { readonly kind: 'rescue' }
   | { readonly kind: 'prove' }
   | { readonly kind: 'write-mirror' }
+  /** The mirror stays as it is, reported as a failed mirror write: the key cannot be proven now. */
+  | { readonly kind: 'mirror-not-written' }
   | { readonly kind: 'move-current' }
   /** A new version: the written version's fields with the rotation's key, as AWSCURRENT. */
   | { readonly kind: 'merge-edit' }
@@ -424,8 +426,10 @@ function foreign(f: Facts): Action {
   if (f.proof === 'rejected') return released(f) ?? cleanThen(f, 'superseded');
   if (f.written === 'holds-our-key') {
     // The mirror follows AWSCURRENT, once it holds this rotation's key and Ringg accepts it.
+    // Not proven (Ringg unavailable): the edit is kept all the same, the mirror is not written (its
+    // failure alarms), and an abandoned rotation is not failed for it: nothing would retry it.
     if (f.mirror === 'to-write')
-      return f.proof === 'proven' ? { kind: 'write-mirror' } : fail(proofFailure(f.proof), 'new');
+      return f.proof === 'proven' ? { kind: 'write-mirror' } : { kind: 'mirror-not-written' };
     return released(f) ?? cleanThen(f, 'edit-kept');
   }
   if (f.proof !== 'proven') return fail(proofFailure(f.proof), 'new');

@@ -57,13 +57,18 @@ const RULES = {
       'Store either the key itself as a plain string, or a JSON object with the key in the string field ' +
       '"apiKey", e.g. {"apiKey":"<key>"}. Nothing was changed.',
   ),
-  'current-key-rejected': rule<Secret & { explained?: string }>(
+  /** `holdersUnknown`: why the other secrets of the workspace could not be looked for. */
+  'current-key-rejected': rule<Secret & { explained?: string; holdersUnknown?: string }>(
     false,
     (c) =>
       c.explained ??
       `Ringg rejected the AWSCURRENT key of secret "${c.secret}" (401), no regenerate of this rotation was ` +
-        'in flight, and no other secret of this account and Region is tagged with its workspace: the key was ' +
-        'changed or revoked outside Secrets Manager. Nothing was regenerated. First look for a copy of the live ' +
+        (c.holdersUnknown
+          ? `in flight, and whether another secret of this account and Region holds its workspace could not be checked (${c.holdersUnknown}): ` +
+            'another secret, or a change outside Secrets Manager, killed the key. '
+          : 'in flight, and no other secret of this account and Region is tagged with its workspace: the key was ' +
+            'changed or revoked outside Secrets Manager. ') +
+        'Nothing was regenerated. First look for a copy of the live ' +
         'key (another secret, Region or account that holds this workspace); only if there is none, regenerate ' +
         `it in the Ringg dashboard. Store it as AWSCURRENT with ${recover(c.secret)} (runbook "Key lost").`,
   ),
@@ -173,12 +178,11 @@ const RULES = {
   >(true, (c) =>
     c.stranded?.record === undefined && c.stranded
       ? `Secrets Manager could not decrypt version ${c.stranded.version} (AWSPREVIOUS) of secret "${c.secret}" ` +
-        `(${c.cause}): the secret's KMS key (${c.kmsKeyId ?? 'aws/secretsmanager'}) is disabled, pending ` +
-        'deletion, or its policy no longer lets the function decrypt through Secrets Manager. Ringg rejects the ' +
-        'AWSCURRENT key, no other secret of this account and Region holds the workspace, and that version may ' +
-        "hold the workspace's live key (an old value written back after a rotation). Nothing was changed. Fix " +
-        "the key or its policy and Secrets Manager's retry reads it; or store the live key as AWSCURRENT with " +
-        `${recover(c.secret)}. Do not regenerate in the Ringg dashboard before you know.`
+        `(${c.cause}): the KMS key that encrypts that version is disabled, pending deletion, or refuses the ` +
+        "function. Ringg rejects the AWSCURRENT key, and that version may hold the workspace's live key (an old " +
+        'value written back after a rotation, or AWSCURRENT moved back). Nothing was changed. Let the function ' +
+        "decrypt it (the key and its policy) and Secrets Manager's retry reads it; or store the live key as " +
+        `AWSCURRENT with ${recover(c.secret)}. Do not regenerate in the Ringg dashboard before you know.`
       : c.stranded
         ? `Secrets Manager could not decrypt version ${c.stranded.version} of secret "${c.secret}" (${c.cause}). ` +
           "An abandoned rotation stored a key there that may be the workspace's live key, and nothing labels " +

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { backoffMs, type Sleep } from '../common/backoff.js';
 import { checkKey, type Verification } from '../common/key-check.js';
+import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
 import { type ParameterNames, parameterNames, parameterNamesProblem } from '../common/parameter-names.js';
 import type { RinggApi } from '../common/ringg-client.js';
 import { traceOf } from '../common/ringg-policy.js';
@@ -346,6 +347,10 @@ class Rotation {
         this.trace.mirror = ok ? 'written' : 'failed';
         return this.set({ mirror: ok ? 'written' : 'failed' });
       }
+      case 'mirror-not-written':
+        this.log.warn(MIRROR_FAILED_MESSAGE, { error: `the key could not be proven: ${this.facts.proof}` });
+        this.trace.mirror = 'failed';
+        return this.set({ mirror: 'failed' });
       case 'move-current':
         return this.moveCurrent();
       case 'merge-edit':
@@ -934,26 +939,46 @@ class Rotation {
     // A newer write since the read is merged instead (the merge moves AWSCURRENT off whatever holds it).
     // AWSCURRENT back on this rotation's version, or on the one it replaces, is a stale read from before
     // the write or a person's move back: looked at once more, after a moment, before it is believed.
+    // Believed only from a second look after the pause that GetSecretValue confirms; otherwise the merge
+    // goes on, since a dead key left in AWSCURRENT costs more than a move back merged over.
     let fresh = await this.deps.secrets.describe(this.event.secretId, this.aws());
     const back = (v: string | undefined) => v === this.token || v === this.replaces;
     if (back(holderOf(fresh, 'AWSCURRENT'))) {
-      if (this.budget.step.allows(RELOOK_SETTLE_MS * 2)) await this.deps.sleep(RELOOK_SETTLE_MS);
+      const settled = this.budget.step.allows(RELOOK_SETTLE_MS * 2);
+      if (settled) await this.deps.sleep(RELOOK_SETTLE_MS);
       fresh = await this.deps.secrets.describe(this.event.secretId, this.aws());
+      const holder = holderOf(fresh, 'AWSCURRENT');
+      const confirmed =
+        settled &&
+        back(holder) &&
+        (await this.deps.secrets.currentVersionId(this.event.secretId, this.aws())) === holder;
+      if (back(holder) && !confirmed) fresh = { ...fresh, versions: this.secret.versions };
     }
     if (holderOf(fresh, 'AWSCURRENT') !== writtenVersion) {
       this.secret = fresh;
       return this.set({ ...labelFacts(fresh, this.token, this.replaces), written: 'unread' });
     }
     const versionId = mergeVersionId(this.token, writtenVersion);
-    const result = await this.deps.secrets.put(
-      this.event.secretId,
-      versionId,
-      formatWithKey(written, key),
-      'AWSCURRENT',
-      undefined,
-      this.aws(),
-    );
-    if (result === 'conflict') return this.set({ written: 'unusable' });
+    // Merged before, and the label moved off it since: PutSecretValue of the same version would change
+    // nothing, so the label is moved back to it.
+    if (fresh.versions[versionId] !== undefined) {
+      try {
+        await this.deps.secrets.moveCurrent(this.event.secretId, versionId, writtenVersion, this.aws());
+      } catch (error) {
+        this.log.warn('moving AWSCURRENT back to the merged version failed', { error: errorName(error) });
+        return this.set({ written: 'unread' });
+      }
+    } else {
+      const result = await this.deps.secrets.put(
+        this.event.secretId,
+        versionId,
+        formatWithKey(written, key),
+        'AWSCURRENT',
+        undefined,
+        this.aws(),
+      );
+      if (result === 'conflict') return this.set({ written: 'unusable' });
+    }
     this.log.warn(
       'version written during the rotation held a key Ringg no longer accepts; its fields are kept with the live key in a new AWSCURRENT version',
       { writtenVersion, mergedVersion: versionId },
@@ -1130,6 +1155,13 @@ class Rotation {
   /** The decider's failure, with what this step learned for its message. */
   private failure(code: FailureCode | 'regenerate-failed', about?: 'current' | 'new' | 'rescued'): Error {
     const f = this.facts;
+    // Advice to regenerate in the dashboard is never given while an unreadable AWSPREVIOUS may hold the
+    // live key and no other secret of the workspace explains the rejection.
+    const regenerateAdvice = code === 'current-key-rejected' || code === 'new-key-lost';
+    if (regenerateAdvice && this.previousUnreadable !== undefined && !this.holders?.others.length)
+      return this.previousUnreadable instanceof Error
+        ? this.previousUnreadable
+        : new Error(String(this.previousUnreadable));
     const c = { secret: this.secret.name, token: this.token, record: this.recordInHand ?? this.recordName() };
     const workspaceId = this.holders?.workspaceId ?? this.secret.workspaceTag ?? 'unknown';
     const others = this.holders?.others ?? [];
@@ -1165,15 +1197,13 @@ class Rotation {
       case 'invalid-secret-value':
         return rotationError(code, { ...c, label: 'AWSCURRENT', problem: 'no version holds a value' });
       case 'current-key-rejected':
-        // Unexplained by another secret of the workspace, an unreadable AWSPREVIOUS may hold the key.
-        if (this.previousUnreadable !== undefined && others.length === 0)
-          return this.previousUnreadable instanceof Error
-            ? this.previousUnreadable
-            : new Error(String(this.previousUnreadable));
         return rotationError(code, {
           ...c,
           ...(others.length > 0
             ? { explained: killedByOtherRotationMessage(c.secret, workspaceId, others) }
+            : {}),
+          ...(f.holders === 'unknown'
+            ? { holdersUnknown: this.holdersProblem || 'ListSecrets returned more pages than are read' }
             : {}),
         });
       case 'shared-workspace':
@@ -1225,7 +1255,9 @@ class Rotation {
             this.check?.kind === 'unavailable' ? this.check.detail : 'no usable answer in the time left',
           changed:
             about === 'new'
-              ? 'The new key is safe in AWSPENDING'
+              ? f.version === 'open'
+                ? 'The new key is safe in AWSPENDING'
+                : `Nothing was changed by this step; the new key is in version ${c.token}`
               : about === 'rescued'
                 ? this.strandedIn
                   ? `Nothing was changed; a key that may be the live one waits in ${this.strandedText()}`

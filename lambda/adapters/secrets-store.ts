@@ -73,6 +73,19 @@ export class SecretsStore {
   }
 
   /**
+   * The version AWSCURRENT is on, by GetSecretValue: a second source for the label when DescribeSecret
+   * says something only a stale answer or a person's move would (the value read is dropped).
+   */
+  async currentVersionId(secretId: string, timeoutMs: number): Promise<string | undefined> {
+    const out = await this.call('GetSecretValue', timeoutMs, (abortSignal) =>
+      this.client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }), {
+        abortSignal,
+      }),
+    );
+    return out.VersionId;
+  }
+
+  /**
    * Writes a version. `stages` are always given: without them AWSCURRENT would move. `conflict`: the
    * version already holds another value.
    */

@@ -534,6 +534,8 @@ function reachable(runs: number): { f: Facts; a: Action }[] {
         return { ...f, proof: pick(PROOFS.filter((p) => p !== 'unchecked')) };
       case 'write-mirror':
         return { ...f, mirror: pick(['written', 'failed'] as const) };
+      case 'mirror-not-written':
+        return { ...f, mirror: 'failed' };
       case 'move-current':
         return { ...f, move: pick(['moved', 'refused'] as const) };
       case 'merge-edit':
