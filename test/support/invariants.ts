@@ -212,3 +212,25 @@ export async function strandedRotation(
   expect(rotationRecords(h)).toHaveLength(before + 1);
   return { t1, k1 };
 }
+
+/** Runs one step; its failure (code and message), or undefined when it succeeded. */
+export function stepOutcome(h: Harness, step: string, secretId: string, token: string) {
+  return h.invoke(stepEvent(step, secretId, token)).then(
+    () => undefined,
+    (e: unknown) => e as { code: string; message: string },
+  );
+}
+
+/** A person's PutSecretValue of a new version (`{username, apiKey}`): abandons an open rotation. */
+export function writeBySomeone(h: Harness, secretId: string, username: string, apiKey: string) {
+  return h.model.putSecretValue({
+    SecretId: secretId,
+    ClientRequestToken: randomUUID(),
+    SecretString: JSON.stringify({ username, apiKey }),
+  });
+}
+
+/** The AWSCURRENT value's fields. */
+export function currentFields(h: Harness, secretId: string): Record<string, unknown> {
+  return JSON.parse(h.model.valueAt(secretId, 'AWSCURRENT') ?? '{}') as Record<string, unknown>;
+}

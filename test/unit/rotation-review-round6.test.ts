@@ -1,9 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { continueRotation } from '../../dev/rotation-driver.js';
 import { AwsServiceError } from '../../dev/secrets-manager-model.js';
 import { createHarness, type Harness, keyOf } from '../support/harness.js';
-import { stepEvent as ev, failureOf, harnessPerTest, labels, recordsOf } from '../support/invariants.js';
+import {
+  currentFields,
+  failureOf,
+  harnessPerTest,
+  labels,
+  recordsOf,
+  stepOutcome,
+  writeBySomeone,
+} from '../support/invariants.js';
 
 /**
  * The sixth adversarial review: late steps of an earlier rotation after a newer RotateSecret was
@@ -13,24 +20,15 @@ import { stepEvent as ev, failureOf, harnessPerTest, labels, recordsOf } from '.
  */
 let h: Harness;
 const start = harnessPerTest(createHarness);
-const run = (step: string, id: string, t: string) =>
-  h.invoke(ev(step, id, t)).then(
-    () => undefined,
-    (e: unknown) => e as { code: string; message: string },
-  );
+const run = (step: string, id: string, t: string) => stepOutcome(h, step, id, t);
 const kmsFault = () =>
   h.model.injectFault({
     operation: 'PutSecretValue',
     times: 1,
     error: new AwsServiceError('EncryptionFailure', 'KMS key is disabled', 400),
   });
-const put = (id: string, username: string, apiKey: string) =>
-  h.model.putSecretValue({
-    SecretId: id,
-    ClientRequestToken: randomUUID(),
-    SecretString: JSON.stringify({ username, apiKey }),
-  });
-const cur = (id: string) => JSON.parse(h.model.valueAt(id, 'AWSCURRENT') ?? '{}') as Record<string, unknown>;
+const put = (id: string, username: string, apiKey: string) => writeBySomeone(h, id, username, apiKey);
+const cur = (id: string) => currentFields(h, id);
 /** T1 created and promoted early by setSecret; returns its token. */
 async function promoted(id: string) {
   const t1 = h.model.beginRotation({ SecretId: id });

@@ -1,16 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { WORKSPACE_TAG_KEY } from '../../common/workspace-tag.js';
 import { continueRotation } from '../../dev/rotation-driver.js';
 import { AwsServiceError } from '../../dev/secrets-manager-model.js';
 import { createHarness, type Harness, type HarnessOptions, keyOf } from '../support/harness.js';
 import {
+  currentFields,
   stepEvent as ev,
   failedSteps,
   harnessPerTest,
   labels,
   recordsOf,
   rotationRecords,
+  stepOutcome,
+  writeBySomeone,
 } from '../support/invariants.js';
 
 /**
@@ -22,18 +24,9 @@ import {
 let h: Harness;
 const start = harnessPerTest(createHarness);
 const boot = async (o?: HarnessOptions) => (h = await start(o));
-const run = (step: string, id: string, t: string) =>
-  h.invoke(ev(step, id, t)).then(
-    () => undefined,
-    (e: unknown) => e as { code: string; message: string },
-  );
-const put = (id: string, username: string, apiKey: string) =>
-  h.model.putSecretValue({
-    SecretId: id,
-    ClientRequestToken: randomUUID(),
-    SecretString: JSON.stringify({ username, apiKey }),
-  });
-const cur = (id: string) => JSON.parse(h.model.valueAt(id, 'AWSCURRENT') ?? '{}') as Record<string, unknown>;
+const run = (step: string, id: string, t: string) => stepOutcome(h, step, id, t);
+const put = (id: string, username: string, apiKey: string) => writeBySomeone(h, id, username, apiKey);
+const cur = (id: string) => currentFields(h, id);
 const kms = (times = 1) =>
   h.model.injectFault({
     operation: 'PutSecretValue',

@@ -1,8 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { AwsServiceError } from '../../dev/secrets-manager-model.js';
 import { createHarness, type Harness, type HarnessOptions, keyOf } from '../support/harness.js';
-import { stepEvent as ev, failureOf, harnessPerTest, labels } from '../support/invariants.js';
+import {
+  stepEvent as ev,
+  failureOf,
+  harnessPerTest,
+  labels,
+  stepOutcome,
+  writeBySomeone,
+} from '../support/invariants.js';
 
 /**
  * The ninth adversarial review, of the eighth round's fixes: dashboard advice while an unreadable
@@ -12,17 +18,9 @@ import { stepEvent as ev, failureOf, harnessPerTest, labels } from '../support/i
 let h: Harness;
 const start = harnessPerTest(createHarness);
 const boot = async (o?: HarnessOptions) => (h = await start(o));
-const run = (step: string, id: string, t: string) =>
-  h.invoke(ev(step, id, t)).then(
-    () => undefined,
-    (e: unknown) => e as { code: string; message: string },
-  );
+const run = (step: string, id: string, t: string) => stepOutcome(h, step, id, t);
 const put = (id: string, username: string, apiKey: string) =>
-  h.model.putSecretValue({
-    SecretId: id,
-    ClientRequestToken: randomUUID(),
-    SecretString: JSON.stringify({ username, apiKey }),
-  }).VersionId;
+  writeBySomeone(h, id, username, apiKey).VersionId;
 const undecryptable = (version: string) => {
   for (let i = 0; i < 20; i++)
     h.model.onceBefore(
