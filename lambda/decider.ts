@@ -13,7 +13,8 @@ import type { Step } from './event.js';
  *   replaces, and a refused move is looked at again (`moved`);
  * - an edit made during the rotation is kept (`foreign`): its fields with the live key, never undone;
  * - labels are looked at again before anything is concluded from a failed check (`relook`);
- * - a rotation overtaken by a newer one ends quietly, and records are deleted when a rotation ends.
+ * - a rotation overtaken by a newer one ends quietly, and records are deleted when a rotation ends:
+ *   another rotation's only by a step that knows this rotation's key live (`cleanThen`).
  */
 
 /** Where the rotation's version stands, from the labels. */
