@@ -53,6 +53,8 @@ const ADVICE: Record<string, string> = {
     'Nothing was regenerated. Inspect the rotation record named in the error: if it holds the live key, `ringg-rotate recover`; otherwise delete it, then rotate again.',
   'record-not-written':
     "Nothing was regenerated or changed; Secrets Manager retries. If it persists, check SSM reachability and the function's access to its rotation records and their KMS key.",
+  'version-unreadable':
+    'Ringg rejects AWSCURRENT and AWSPREVIOUS, which may hold the live key, could not be read. Usually transient: Secrets Manager retries. Do not regenerate in the dashboard before AWSPREVIOUS has been read; if Ringg accepts its key, store it with `ringg-rotate recover`.',
   'kms-key-refused':
     "The secret's KMS key refused (disabled, pending deletion, or its policy). If a new key was issued it waits in the rotation record; enable the key or fix its policy and Secrets Manager's retry stores it. Do not regenerate in the dashboard.",
   'secret-written-during-rotation':

@@ -284,6 +284,15 @@ const RULES = {
       'with the function log of this step.',
   ),
   /** `mayHoldKey`: the parameter is a 0.1.x rescue, which may hold the workspace's live key. */
+  'version-unreadable': rule<Secret & { version: string; cause: string }>(
+    true,
+    (c) =>
+      `Reading version ${c.version} (AWSPREVIOUS) of secret "${c.secret}" failed (${c.cause}). Ringg rejects the ` +
+      "AWSCURRENT key and that version may hold the workspace's live key (an old value written back after a " +
+      'rotation), so the step stopped; nothing was changed. Secrets Manager retries the rotation. Do not ' +
+      'regenerate in the Ringg dashboard before that version has been read (aws secretsmanager ' +
+      `get-secret-value --secret-id "${c.secret}" --version-stage AWSPREVIOUS, then ${recover(c.secret)} if Ringg accepts its key).`,
+  ),
   'record-not-written': rule<Secret & { what: string; record: string; cause: string; mayHoldKey?: boolean }>(
     true,
     (c) =>

@@ -166,8 +166,10 @@ class Rotation {
   private holdersProblem = '';
   /** The version an abandoned rotation left the key in, when that key is the one in hand. */
   private strandedIn: string | undefined;
+  /** Why a merge that was decided could not be made. */
+  private mergeProblem = '';
   /** Why AWSPREVIOUS, which may hold the live key while the current key is rejected, could not be read. */
-  private previousUnreadable: unknown;
+  private previousUnreadable: RotationError | undefined;
   /** Another rotation's record that holds the rescued key in hand. */
   private recordInHand: string | undefined;
   /** This invocation, as a claim's owner. */
@@ -552,7 +554,14 @@ class Rotation {
       let key = r.status === 'rescued' ? r.apiKey : undefined;
       if (isStranded && name === undefined)
         key = await this.keyInVersion(r.token, name).catch((error: unknown) => {
-          this.previousUnreadable = error;
+          this.previousUnreadable =
+            error instanceof RotationError
+              ? error
+              : rotationError('version-unreadable', {
+                  secret: this.secret.name,
+                  version: r.token,
+                  cause: errorName(error),
+                });
           return undefined;
         });
       else if (isStranded) key = await this.keyInVersion(r.token, name);
@@ -717,7 +726,11 @@ class Rotation {
     const workspace =
       this.secret.workspaceTag ??
       (this.check?.kind === 'valid' ? usableWorkspaceId(this.check.workspaceId) : undefined);
-    if (workspace === undefined) return this.set({ holders: 'none' });
+    if (workspace === undefined) {
+      this.holdersProblem =
+        'the secret has no workspace tag, and Ringg names no workspace for a rejected key';
+      return this.set({ holders: 'unknown' });
+    }
     try {
       this.holders = await this.deps.secrets.holders(workspace, this.secret.arn, this.aws());
       const sharing = workspaceSharing(this.holders);
@@ -859,7 +872,7 @@ class Rotation {
           this.event.rotationToken,
           this.aws(reserve),
         );
-        result = put === 'written' ? 'stored' : 'conflict';
+        result = put === 'conflict' ? 'conflict' : 'stored';
         break;
       } catch (error) {
         this.log.warn('writing the new key to Secrets Manager failed', { attempt, error: errorName(error) });
@@ -959,25 +972,23 @@ class Rotation {
       return this.set({ ...labelFacts(fresh, this.token, this.replaces), written: 'unread' });
     }
     const versionId = mergeVersionId(this.token, writtenVersion);
-    // Merged before, and the label moved off it since: PutSecretValue of the same version would change
-    // nothing, so the label is moved back to it.
-    if (fresh.versions[versionId] !== undefined) {
+    const result = await this.deps.secrets.put(
+      this.event.secretId,
+      versionId,
+      formatWithKey(written, key),
+      'AWSCURRENT',
+      undefined,
+      this.aws(),
+    );
+    if (result === 'conflict') return this.set({ written: 'unusable' });
+    // Merged before, and AWSCURRENT moved off it since: the put changed nothing, so the label is moved.
+    if (result === 'unlabelled') {
       try {
         await this.deps.secrets.moveCurrent(this.event.secretId, versionId, writtenVersion, this.aws());
       } catch (error) {
-        this.log.warn('moving AWSCURRENT back to the merged version failed', { error: errorName(error) });
-        return this.set({ written: 'unread' });
+        this.mergeProblem = `moving AWSCURRENT to the merged version ${versionId} failed (${errorName(error)})`;
+        return this.set({ written: 'unusable' });
       }
-    } else {
-      const result = await this.deps.secrets.put(
-        this.event.secretId,
-        versionId,
-        formatWithKey(written, key),
-        'AWSCURRENT',
-        undefined,
-        this.aws(),
-      );
-      if (result === 'conflict') return this.set({ written: 'unusable' });
     }
     this.log.warn(
       'version written during the rotation held a key Ringg no longer accepts; its fields are kept with the live key in a new AWSCURRENT version',
@@ -1157,11 +1168,14 @@ class Rotation {
     const f = this.facts;
     // Advice to regenerate in the dashboard is never given while an unreadable AWSPREVIOUS may hold the
     // live key and no other secret of the workspace explains the rejection.
-    const regenerateAdvice = code === 'current-key-rejected' || code === 'new-key-lost';
-    if (regenerateAdvice && this.previousUnreadable !== undefined && !this.holders?.others.length)
-      return this.previousUnreadable instanceof Error
-        ? this.previousUnreadable
-        : new Error(String(this.previousUnreadable));
+    // For new-key-lost only the version the claim replaced (AWSCURRENT moved back off it since) can
+    // hold it: every other version is older than the claim, whose key still worked then.
+    const previous = holderOf(this.secret, 'AWSPREVIOUS');
+    const regenerateAdvice =
+      code === 'current-key-rejected' ||
+      (code === 'new-key-lost' && previous !== undefined && previous === this.record?.fromVersion);
+    if (regenerateAdvice && this.previousUnreadable && !this.holders?.others.length)
+      return this.previousUnreadable;
     const c = { secret: this.secret.name, token: this.token, record: this.recordInHand ?? this.recordName() };
     const workspaceId = this.holders?.workspaceId ?? this.secret.workspaceTag ?? 'unknown';
     const others = this.holders?.others ?? [];
@@ -1241,9 +1255,10 @@ class Rotation {
           ...c,
           writtenVersion: holderOf(this.secret, 'AWSCURRENT') ?? 'unknown',
           problem:
-            f.written === 'unusable'
+            this.mergeProblem ||
+            (f.written === 'unusable'
               ? 'its value is not one this rotation can merge the live key into'
-              : 'the rotation could not prove its key',
+              : 'the rotation could not prove its key'),
         });
       case 'permission-denied':
         return rotationError(code, { ...c, call: 'GET /workspace', keptIn: this.keptIn(about) });

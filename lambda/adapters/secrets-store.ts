@@ -26,7 +26,11 @@ export interface SecretDescription {
   readonly failureTag: string | undefined;
 }
 
-export type PutOutcome = 'written' | 'conflict';
+/**
+ * `unlabelled`: the version existed with this value already (PutSecretValue then changes nothing) and
+ * does not hold the stage asked for: a label moved off it since.
+ */
+export type PutOutcome = 'written' | 'conflict' | 'unlabelled';
 
 /**
  * The Secrets Manager calls the rotation makes; nothing else in the function talks to Secrets Manager.
@@ -98,7 +102,7 @@ export class SecretsStore {
     timeoutMs: number,
   ): Promise<PutOutcome> {
     try {
-      await this.call('PutSecretValue', timeoutMs, (abortSignal) =>
+      const out = await this.call('PutSecretValue', timeoutMs, (abortSignal) =>
         this.client.send(
           new PutSecretValueCommand({
             SecretId: secretId,
@@ -110,7 +114,7 @@ export class SecretsStore {
           { abortSignal },
         ),
       );
-      return 'written';
+      return out.VersionStages === undefined || out.VersionStages.includes(stages) ? 'written' : 'unlabelled';
     } catch (error) {
       if ((error as { name?: string }).name === 'ResourceExistsException') return 'conflict';
       throw error;
