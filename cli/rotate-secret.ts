@@ -1,5 +1,6 @@
 import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { fingerprint } from '../common/fingerprint.js';
+import { versionHolding } from '../common/labels.js';
 import { mergeVersionId } from '../common/rotation-record.js';
 import { FAILURE_TAG_KEY, type FailureTag, parseFailureTag } from '../common/workspace-tag.js';
 import type { CliContext } from './context.js';
@@ -267,9 +268,8 @@ async function keyHeld(
   stages: Record<string, string[]>,
 ): Promise<'current' | 'version' | 'none' | 'unknown'> {
   // A merged edit shows in the labels alone: AWSCURRENT on the version merged from the one written.
-  const holder = (label: string) => Object.keys(stages).find((v) => stages[v]?.includes(label));
-  const previous = holder('AWSPREVIOUS');
-  if (previous && holder('AWSCURRENT') === mergeVersionId(token, previous)) return 'current';
+  const previous = versionHolding(stages, 'AWSPREVIOUS');
+  if (previous && versionHolding(stages, 'AWSCURRENT') === mergeVersionId(token, previous)) return 'current';
   const [ours, current] = await Promise.all([
     readVersionValue(ctx, secretId, token),
     readCurrentValue(ctx, secretId),

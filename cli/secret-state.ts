@@ -1,4 +1,5 @@
 import { DescribeSecretCommand, ListSecretVersionIdsCommand } from '@aws-sdk/client-secrets-manager';
+import { versionHolding } from '../common/labels.js';
 import {
   FAILURE_TAG_KEY,
   type FailureTag,
@@ -28,7 +29,7 @@ export interface SecretState {
 export async function readSecretState(ctx: CliContext, secretId: string): Promise<SecretState> {
   const secret = await ctx.sm.send(new DescribeSecretCommand({ SecretId: secretId }));
   const stages = secret.VersionIdsToStages ?? {};
-  const holder = (stage: string) => Object.entries(stages).find(([, s]) => s.includes(stage))?.[0];
+  const holder = (stage: string) => versionHolding(stages, stage);
   const labels = {
     current: holder('AWSCURRENT'),
     pending: holder('AWSPENDING'),

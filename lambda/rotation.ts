@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { backoffMs, type Sleep } from '../common/backoff.js';
 import { checkKey, type Verification } from '../common/key-check.js';
+import { versionHolding } from '../common/labels.js';
 import { MIRROR_FAILED_MESSAGE } from '../common/log-messages.js';
 import { type ParameterNames, parameterNames, parameterNamesProblem } from '../common/parameter-names.js';
 import type { RinggApi } from '../common/ringg-client.js';
@@ -965,7 +966,7 @@ class Rotation {
         settled &&
         back(holder) &&
         (await this.deps.secrets.currentVersionId(this.event.secretId, this.aws())) === holder;
-      if (back(holder) && !confirmed) fresh = { ...fresh, versions: this.secret.versions };
+      if (back(holder) && !confirmed) fresh = this.secret;
     }
     if (holderOf(fresh, 'AWSCURRENT') !== writtenVersion) {
       this.secret = fresh;
@@ -1298,12 +1299,7 @@ class Rotation {
               ...c,
               expected: this.proofDetail.expected ?? 'unknown',
               actual: this.proofDetail.actual ?? 'unknown',
-              keptIn:
-                about === 'rescued'
-                  ? `the rotation record "${c.record}"`
-                  : f.version === 'open'
-                    ? 'AWSPENDING'
-                    : 'AWSCURRENT',
+              keptIn: this.keptIn(about) ?? 'AWSCURRENT',
             });
       case 'workspace-unknown':
         return rotationError(code, {
@@ -1362,7 +1358,7 @@ function withNote(error: unknown, note: string): Error {
 }
 
 export function holderOf(secret: SecretDescription, stage: string): string | undefined {
-  return Object.entries(secret.versions).find(([, stages]) => stages.includes(stage))?.[0];
+  return versionHolding(secret.versions, stage);
 }
 
 /** The labels as facts: where the rotation's version stands, and whether someone else moved things. */
