@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, expect } from 'vitest';
 import { FAILURE_TAG_KEY, type FailureTag, parseFailureTag } from '../../common/workspace-tag.js';
 import { continueRotation, type RotateOptions, type RotationReport } from '../../dev/rotation-driver.js';
+import { AwsServiceError } from '../../dev/secrets-manager-model.js';
 import { type Harness, type HarnessOptions, keyOf, type SeededSecret } from './harness.js';
 
 /** Labels as a map from label to version id, the way an operator reads them. */
@@ -233,4 +234,27 @@ export function writeBySomeone(h: Harness, secretId: string, username: string, a
 /** The AWSCURRENT value's fields. */
 export function currentFields(h: Harness, secretId: string): Record<string, unknown> {
   return JSON.parse(h.model.valueAt(secretId, 'AWSCURRENT') ?? '{}') as Record<string, unknown>;
+}
+
+/** Secrets Manager cannot decrypt `versionId` for the next `times` reads of it (its KMS key refuses). */
+export function undecryptable(h: Harness, versionId: string, times = 20): void {
+  for (let i = 0; i < times; i++)
+    h.model.onceBefore(
+      'GetSecretValue',
+      () => {
+        throw new AwsServiceError('DecryptionFailure', 'the KMS key is disabled', 400);
+      },
+      (input: { VersionId?: string }) => input.VersionId === versionId,
+    );
+}
+
+/** Every PutParameter of a rotation record after the claim is throttled: a rescue cannot be written. */
+export function rescueRefused(h: Harness): void {
+  h.ssm.injectFault({
+    operation: 'PutParameter',
+    times: 100,
+    nameContains: '/rotation/',
+    skip: 1,
+    error: new AwsServiceError('ThrottlingException', 'Rate exceeded', 400),
+  });
 }

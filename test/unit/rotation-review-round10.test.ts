@@ -1,7 +1,14 @@
 import { expect, it } from 'vitest';
 import { AwsServiceError } from '../../dev/secrets-manager-model.js';
 import { createHarness, type Harness, type HarnessOptions, keyOf } from '../support/harness.js';
-import { failureOf, harnessPerTest, labels, stepOutcome, writeBySomeone } from '../support/invariants.js';
+import {
+  failureOf,
+  harnessPerTest,
+  labels,
+  stepOutcome,
+  undecryptable,
+  writeBySomeone,
+} from '../support/invariants.js';
 
 /**
  * The tenth adversarial review, of the ninth round's fixes: a merge whose version lost its label,
@@ -85,14 +92,7 @@ it('C: PATCH applied, answer lost (record outcome-unknown, from AWSCURRENT); AWS
   const first = await run('setSecret', s.secretId, t);
   expect(first).toBeDefined();
   expect(labels(h, s.secretId).AWSCURRENT).toBe(cur); // nothing holds Kb: it is lost
-  for (let i = 0; i < 40; i++)
-    h.model.onceBefore(
-      'GetSecretValue',
-      () => {
-        throw new AwsServiceError('DecryptionFailure', 'the KMS key is pending deletion', 400);
-      },
-      (input: { VersionId?: string }) => input.VersionId === prev,
-    );
+  undecryptable(h, prev ?? '', 40);
   h.advanceClock(15 * 60_000);
   const retries = [await run('setSecret', s.secretId, t), await run('setSecret', s.secretId, t)];
   const tag = failureOf(h, s.secretId);

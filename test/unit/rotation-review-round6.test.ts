@@ -8,6 +8,7 @@ import {
   harnessPerTest,
   labels,
   recordsOf,
+  rescueRefused,
   stepOutcome,
   writeBySomeone,
 } from '../support/invariants.js';
@@ -35,6 +36,18 @@ async function promoted(id: string) {
   await run('createSecret', id, t1);
   await run('setSecret', id, t1);
   return t1;
+}
+/**
+ * T1 promoted early, then a newer RotateSecret T2 whose new key the secret's KMS key refuses: the key
+ * waits in T2's record, the only copy of the live key.
+ */
+async function newerRotationRescued(id: string) {
+  const t1 = await promoted(id);
+  const t2 = h.model.beginRotation({ SecretId: id });
+  await run('createSecret', id, t2);
+  kmsFault();
+  expect((await run('setSecret', id, t2))?.code).toBe('kms-key-refused');
+  return { t1, t2 };
 }
 /** The next DescribeSecret is computed now and answered on release (a slow step). */
 function slowDescribe() {
@@ -78,11 +91,7 @@ it('F1a: T1 finishSecret in flight while T2 rescues its key: T2 rescued record m
 it("F1b: T2 rescued then abandoned by a deploy's write; T1's late finishSecret must not delete T2's record", async () => {
   h = await start();
   const s = h.seed('json');
-  const t1 = await promoted(s.secretId);
-  const t2 = h.model.beginRotation({ SecretId: s.secretId });
-  await run('createSecret', s.secretId, t2);
-  kmsFault();
-  expect((await run('setSecret', s.secretId, t2))?.code).toBe('kms-key-refused');
+  const { t1 } = await newerRotationRescued(s.secretId);
   const live = h.ringg.liveKey(s.workspaceId);
   put(s.secretId, 'deploy', keyOf(h.model.valueOf(s.secretId, t1)) ?? ''); // abandons T2
   await run('testSecret', s.secretId, t1);
@@ -170,13 +179,7 @@ it('F5: KMS refuses the store and the SSM rescue fails: the message must not say
     times: 5,
     error: new AwsServiceError('EncryptionFailure', 'disabled', 400),
   });
-  h.ssm.injectFault({
-    operation: 'PutParameter',
-    times: 100,
-    nameContains: '/rotation/',
-    skip: 1,
-    error: new AwsServiceError('ThrottlingException', 'Rate exceeded', 400),
-  });
+  rescueRefused(h);
   const failure = await run('setSecret', s.secretId, t);
   expect(h.ringg.regenerations(s.workspaceId)).toBe(1); // old key dead, new key only in this container
   // The key is in this container's memory only: new-key-unsaved, naming KMS as what refused it.
@@ -189,11 +192,7 @@ it('F5: KMS refuses the store and the SSM rescue fails: the message must not say
 it("F6: T1's late finishSecret must not clear the failure tag of the newer rotation T2", async () => {
   h = await start();
   const s = h.seed('json');
-  const t1 = await promoted(s.secretId);
-  const t2 = h.model.beginRotation({ SecretId: s.secretId });
-  await run('createSecret', s.secretId, t2);
-  kmsFault();
-  await run('setSecret', s.secretId, t2);
+  const { t1, t2 } = await newerRotationRescued(s.secretId);
   expect(failureOf(h, s.secretId)).toMatchObject({ code: 'kms-key-refused', token: t2 });
   await run('testSecret', s.secretId, t1);
   await run('finishSecret', s.secretId, t1);

@@ -10,6 +10,7 @@ import {
   harnessPerTest,
   labels,
   recordsOf,
+  rescueRefused,
   rotationRecords,
   stepOutcome,
   writeBySomeone,
@@ -159,13 +160,7 @@ it('F6 key restored from AWSPREVIOUS, KMS and SSM refuse: "new-key-unsaved ... o
   const t = h.model.beginRotation({ SecretId: s.secretId });
   expect(await run('createSecret', s.secretId, t)).toBeUndefined();
   kms(5);
-  h.ssm.injectFault({
-    operation: 'PutParameter',
-    times: 100,
-    nameContains: '/rotation/',
-    skip: 1,
-    error: new AwsServiceError('ThrottlingException', 'Rate exceeded', 400),
-  });
+  rescueRefused(h);
   const failure = await run('setSecret', s.secretId, t);
   expect(h.ringg.regenerations(s.workspaceId)).toBe(1); // none in this rotation
   expect(h.ringg.liveKey(s.workspaceId) === live && labels(h, s.secretId).AWSPREVIOUS === previous).toBe(

@@ -11,6 +11,7 @@ import {
   recordsOf,
   rotationRecords,
   stepOutcome,
+  undecryptable,
   writeBySomeone,
 } from '../support/invariants.js';
 
@@ -112,14 +113,7 @@ it('D shared workspace kills the key, AWSPREVIOUS (old, dead key) cannot be decr
     SecretId: 'ringg/team-b-copy',
     Tags: [{ Key: WORKSPACE_TAG_KEY, Value: s.workspaceId }],
   });
-  for (let i = 0; i < 20; i++)
-    h.model.onceBefore(
-      'GetSecretValue',
-      () => {
-        throw new AwsServiceError('DecryptionFailure', 'the KMS key is pending deletion', 400);
-      },
-      (input: { VersionId?: string }) => input.VersionId === previous,
-    );
+  undecryptable(h, previous ?? '', 20);
   const t = h.model.beginRotation({ SecretId: s.secretId });
   const failure = await run('createSecret', s.secretId, t);
   // Before this commit: current-key-rejected naming ringg/team-b-copy. Now: a retryable KMS failure

@@ -7,6 +7,7 @@ import {
   harnessPerTest,
   labels,
   stepOutcome,
+  undecryptable,
   writeBySomeone,
 } from '../support/invariants.js';
 
@@ -21,16 +22,6 @@ const boot = async (o?: HarnessOptions) => (h = await start(o));
 const run = (step: string, id: string, t: string) => stepOutcome(h, step, id, t);
 const put = (id: string, username: string, apiKey: string) =>
   writeBySomeone(h, id, username, apiKey).VersionId;
-const undecryptable = (version: string) => {
-  for (let i = 0; i < 20; i++)
-    h.model.onceBefore(
-      'GetSecretValue',
-      () => {
-        throw new AwsServiceError('DecryptionFailure', 'the KMS key is disabled', 400);
-      },
-      (input: { VersionId?: string }) => input.VersionId === version,
-    );
-};
 
 it('R9-1 rollback + unreadable AWSPREVIOUS + ended own claim: new-key-lost tells the operator to regenerate over the live key', async () => {
   const s = (await boot()).seed('json', { username: 'ops' });
@@ -52,7 +43,7 @@ it('R9-1 rollback + unreadable AWSPREVIOUS + ended own claim: new-key-lost tells
     RemoveFromVersionId: before.AWSCURRENT,
   });
   expect(keyOf(h.model.valueOf(s.secretId, before.AWSCURRENT)) === h.ringg.liveKey(s.workspaceId)).toBe(true);
-  undecryptable(before.AWSCURRENT);
+  undecryptable(h, before.AWSCURRENT);
   h.advanceClock(15 * 60_000); // the claim has ended; Secrets Manager retries
   const failure = await run('setSecret', s.secretId, t);
   expect({
@@ -104,7 +95,7 @@ it('R9-4 ListSecrets fails: kms-key-refused claims no other secret holds the wor
   expect((await h.rotate(s.secretId, { maxAttempts: 1 })).succeeded).toBe(true);
   const previous = labels(h, s.secretId).AWSPREVIOUS ?? '';
   h.ringg.regenerateInDashboard(s.workspaceId); // AWSCURRENT now rejected
-  undecryptable(previous);
+  undecryptable(h, previous);
   h.model.injectFault({
     operation: 'ListSecrets',
     times: 20,
