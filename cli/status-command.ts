@@ -6,7 +6,7 @@ import type { StatusCommand } from './status.js';
 export const statusCommand: CommandSpec = {
   name: 'status',
   summary:
-    'Show the labels, a stuck rotation, the schedule and the journal; exit 1 when something needs attention.',
+    'Show the labels, a stuck rotation, the schedule and the last failed step; exit 1 when something needs attention.',
   usage: ['--secret-id <name|arn> [--check]'],
   description: `Shows the versions holding AWSCURRENT, AWSPENDING and AWSPREVIOUS, whether a rotation is
 stuck and since when, the last and next rotation, the schedule, and the journal (the rotation's
